@@ -1,0 +1,58 @@
+"""lecture_lib: the companion package of the softmax regression course.
+
+Notation (the book's notation page): ``m`` samples, ``d`` features, ``K`` classes;
+``X (m, d)``, ``W (d, K)``, ``b (K,)``, ``Z = X W + b``, ``P = softmax(Z)``, ``Y (m, K)`` one-hot.
+
+Every formula in the book is implemented here once, tested against an independent reference.
+"""
+
+from .functions import log_softmax, logsumexp, one_hot, sigmoid, softmax, softmax_jacobian
+from .gradients import (
+    gradient_check,
+    linear_regression_cost_and_gradient,
+    logistic_regression_cost_and_gradient,
+    numerical_gradient,
+    relative_error,
+    softmax_regression_cost,
+    softmax_regression_cost_and_gradient,
+    softmax_regression_gradient,
+)
+from .losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_from_probs,
+    cross_entropy,
+    cross_entropy_from_probs,
+    mean_squared_error,
+)
+
+try:  # the models module is optional while it is being written
+    from .models import LinearRegression, LogisticRegression, SoftmaxRegression
+except ImportError:  # pragma: no cover
+    pass
+
+__version__ = "1.0.0"
+
+__all__ = [
+    "LinearRegression",
+    "LogisticRegression",
+    "SoftmaxRegression",
+    "binary_cross_entropy",
+    "binary_cross_entropy_from_probs",
+    "cross_entropy",
+    "cross_entropy_from_probs",
+    "gradient_check",
+    "linear_regression_cost_and_gradient",
+    "log_softmax",
+    "logistic_regression_cost_and_gradient",
+    "logsumexp",
+    "mean_squared_error",
+    "numerical_gradient",
+    "one_hot",
+    "relative_error",
+    "sigmoid",
+    "softmax",
+    "softmax_jacobian",
+    "softmax_regression_cost",
+    "softmax_regression_cost_and_gradient",
+    "softmax_regression_gradient",
+]

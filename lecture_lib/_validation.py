@@ -1,0 +1,131 @@
+"""Input validators, gathered in one place.
+
+Every public function of :mod:`lecture_lib` passes its inputs through these helpers, so a bad
+argument always produces the same kind of message: the argument's name, what was expected and
+what was received. Nothing here copies an array that is already of a suitable float dtype.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+#: Float dtypes kept as they are; anything else numeric is converted to float64.
+FLOAT_DTYPES = (np.float32, np.float64)
+
+
+def as_float_array(a, name: str, *, ndim: int | tuple[int, ...] | None = None, allow_empty: bool = False,
+                   finite: bool = True) -> np.ndarray:
+    """Return ``a`` as a float32/float64 ndarray, checking dimensions and values.
+
+    Parameters
+    ----------
+    a : array_like
+        The value to check.
+    name : str
+        The argument's name, used in error messages.
+    ndim : int or tuple of int, optional
+        Allowed numbers of dimensions.
+    allow_empty : bool
+        Whether an array with zero elements is acceptable.
+    finite : bool
+        Whether NaN and infinity must be rejected.
+
+    Raises
+    ------
+    TypeError
+        If ``a`` is not numeric (strings, objects, complex numbers).
+    ValueError
+        If the dimensions are wrong, the array is empty, or it holds NaN/inf.
+    """
+    if isinstance(a, np.ndarray) and a.dtype in FLOAT_DTYPES:
+        arr = a
+    else:
+        try:
+            arr = np.asarray(a)
+        except (ValueError, TypeError) as exc:  # ragged nested lists
+            raise ValueError(f"{name} must be a rectangular numeric array; got {type(a).__name__}: {exc}") from None
+        if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
+            raise TypeError(f"{name} must hold real numbers (int or float); got an array of dtype {arr.dtype}.")
+        arr = arr.astype(arr.dtype if arr.dtype in FLOAT_DTYPES else np.float64)
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else ndim
+        if arr.ndim not in allowed:
+            expected = " or ".join(f"{n}-D" for n in allowed)
+            raise ValueError(f"{name} must be a {expected} array; got {arr.ndim}-D with shape {arr.shape}.")
+    if not allow_empty and arr.size == 0:
+        raise ValueError(f"{name} is empty (shape {arr.shape}); at least one value is needed.")
+    if finite and not np.isfinite(arr).all():
+        raise ValueError(f"{name} contains NaN or infinity; all values must be finite.")
+    return arr
+
+
+def check_axis(axis: int, ndim: int, name: str = "axis") -> int:
+    """Return ``axis`` normalised to ``0 <= axis < ndim``."""
+    if not isinstance(axis, numbers.Integral):
+        raise TypeError(f"{name} must be an integer; got {type(axis).__name__}.")
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"{name}={axis} is out of range for an array with {ndim} dimension(s).")
+    return int(axis) % ndim
+
+
+def check_class_indices(y, name: str, n_classes: int | None = None) -> np.ndarray:
+    """Check integer class indices ``0 <= y < K`` and return them as an int array of shape ``(m,)``."""
+    arr = np.asarray(y)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D array of class indices of shape (m,); got shape {arr.shape}.")
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty; at least one label is needed.")
+    if np.issubdtype(arr.dtype, np.floating) and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
+        arr = arr.astype(np.intp)
+    if not np.issubdtype(arr.dtype, np.integer) or arr.dtype == bool:
+        raise TypeError(f"{name} must hold integer class indices 0..K-1; got dtype {arr.dtype}.")
+    if arr.min() < 0:
+        raise ValueError(f"{name} must hold class indices 0..K-1; found {arr.min()}.")
+    if n_classes is not None and arr.max() >= n_classes:
+        raise ValueError(f"{name} must hold class indices 0..{n_classes - 1} (K={n_classes}); found {arr.max()}.")
+    return arr
+
+
+def check_targets(Y, name: str, m: int, K: int) -> np.ndarray:
+    """Check classification targets for ``m`` samples and ``K`` classes.
+
+    Accepts class indices of shape ``(m,)`` (returned as ints) or a one-hot / probability
+    matrix of shape ``(m, K)`` whose rows are non-negative and sum to one.
+    """
+    arr = np.asarray(Y)
+    if arr.ndim == 1:
+        if arr.shape[0] != m:
+            raise ValueError(f"{name} has {arr.shape[0]} labels but there are {m} samples; the lengths must match.")
+        return check_class_indices(arr, name, K)
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be class indices (m,) or a one-hot matrix (m, K); got shape {arr.shape}.")
+    arr = as_float_array(arr, name)
+    if arr.shape != (m, K):
+        raise ValueError(f"{name} must have shape (m, K) = ({m}, {K}); got {arr.shape}.")
+    if arr.min() < 0 or not np.allclose(arr.sum(axis=1), 1.0, atol=1e-6):
+        raise ValueError(f"{name} rows must be one-hot (or probabilities): non-negative and summing to 1.")
+    return arr
+
+
+def check_same_length(name_a: str, a: np.ndarray, name_b: str, b: np.ndarray) -> None:
+    """Raise if ``a`` and ``b`` do not have the same number of rows."""
+    if a.shape[0] != b.shape[0]:
+        raise ValueError(f"{name_a} has {a.shape[0]} rows but {name_b} has {b.shape[0]}; the lengths must match.")
+
+
+def check_shape(a: np.ndarray, name: str, shape: tuple[int, ...]) -> None:
+    """Raise if ``a.shape`` differs from ``shape``; the message spells out both."""
+    if a.shape != tuple(shape):
+        raise ValueError(f"{name} must have shape {tuple(shape)}; got {a.shape}.")
+
+
+def check_positive(value, name: str, *, integer: bool = False, allow_zero: bool = False) -> None:
+    """Raise if ``value`` is not a (strictly) positive real number (or integer)."""
+    kind = numbers.Integral if integer else numbers.Real
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise TypeError(f"{name} must be a {'positive integer' if integer else 'positive number'}; got {value!r}.")
+    if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{name} must be {bound}; got {value!r}.")

@@ -1,0 +1,197 @@
+r"""The activation functions of the course: sigmoid, softmax, log-softmax and log-sum-exp.
+
+Notation (see the book's notation page): a batch of logits is ``Z`` of shape ``(m, K)``, one
+row per sample and one column per class; a single sample's logits are ``z`` of shape ``(K,)``.
+All functions work along ``axis`` (default: the last one) and keep float32 input in float32.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import as_float_array, check_axis, check_class_indices, check_positive
+
+
+def sigmoid(z):
+    r"""Logistic sigmoid, computed without overflow.
+
+    Parameters
+    ----------
+    z : array_like, any shape
+        Logits.
+
+    Returns
+    -------
+    a : ndarray, same shape as ``z``
+        :math:`P(y=1 \mid x)` for each logit.
+
+    Notes
+    -----
+    .. math:: \sigma(z) = \frac{1}{1 + e^{-z}} = \frac{e^{z}}{1 + e^{z}}
+
+    The first form is used for :math:`z \ge 0` and the second for :math:`z < 0`, so that the
+    exponential is always of a non-positive number and never overflows. Chapter: *Modeling*.
+    """
+    z = as_float_array(z, "z", allow_empty=True)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
+
+
+def logsumexp(z, axis: int = -1, keepdims: bool = False):
+    r"""Log of the sum of exponentials, computed stably.
+
+    Parameters
+    ----------
+    z : array_like, e.g. ``(K,)`` or ``(m, K)``
+        Logits.
+    axis : int
+        Axis to reduce (the class axis; default the last).
+    keepdims : bool
+        Keep the reduced axis with length one (handy for broadcasting).
+
+    Returns
+    -------
+    ndarray
+        Shape of ``z`` without ``axis`` (or with length one there if ``keepdims``).
+
+    Notes
+    -----
+    .. math:: \operatorname{LSE}(z) = \log \sum_{k=1}^{K} e^{z_k}
+              = c + \log \sum_{k=1}^{K} e^{z_k - c}, \qquad c = \max_k z_k
+
+    After the shift the largest exponent is :math:`e^0 = 1`, so the sum lies in
+    :math:`[1, K]`: no overflow and no ``log(0)``. Chapter: *Forward pass*.
+    """
+    z = as_float_array(z, "z", ndim=tuple(range(1, 33)))
+    axis = check_axis(axis, z.ndim)
+    c = z.max(axis=axis, keepdims=True)
+    shifted = z - c
+    np.exp(shifted, out=shifted)
+    out = np.log(shifted.sum(axis=axis, keepdims=True))
+    out += c
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def softmax(z, axis: int = -1):
+    r"""Softmax: turn logits into probabilities that are positive and sum to one.
+
+    Parameters
+    ----------
+    z : array_like, ``(K,)`` or ``(m, K)``
+        Logits of one sample or of a batch.
+    axis : int
+        The class axis (default the last).
+
+    Returns
+    -------
+    p : ndarray, same shape and float dtype as ``z``
+        Probabilities; every slice along ``axis`` sums to 1.
+
+    Notes
+    -----
+    .. math:: \operatorname{softmax}(z)_k = \frac{e^{z_k}}{\sum_{j=1}^{K} e^{z_j}}
+              = \frac{e^{z_k - c}}{\sum_{j=1}^{K} e^{z_j - c}}, \qquad c = \max_j z_j
+
+    Subtracting the maximum changes nothing mathematically (shift invariance) and keeps every
+    exponent at or below zero, so logits of any magnitude are safe. Chapters: *Modeling*,
+    *Forward pass*.
+
+    Examples
+    --------
+    >>> softmax([3.0, 4.0, 6.0]).round(4)
+    array([0.042 , 0.1142, 0.8438])
+    """
+    z = as_float_array(z, "z", ndim=tuple(range(1, 33)))
+    axis = check_axis(axis, z.ndim)
+    p = z - z.max(axis=axis, keepdims=True)
+    np.exp(p, out=p)
+    p /= p.sum(axis=axis, keepdims=True)
+    return p
+
+
+def log_softmax(z, axis: int = -1):
+    r"""Logarithm of the softmax, without ever forming the probabilities.
+
+    Parameters
+    ----------
+    z : array_like, ``(K,)`` or ``(m, K)``
+        Logits.
+    axis : int
+        The class axis (default the last).
+
+    Returns
+    -------
+    ndarray, same shape as ``z``
+        :math:`\log \operatorname{softmax}(z)`; finite even where the probability underflows to 0.
+
+    Notes
+    -----
+    .. math:: \log \operatorname{softmax}(z)_k = z_k - \operatorname{LSE}(z)
+
+    Chapter: *Loss and cost*.
+    """
+    z = as_float_array(z, "z", ndim=tuple(range(1, 33)))
+    return z - logsumexp(z, axis=axis, keepdims=True)
+
+
+def softmax_jacobian(z):
+    r"""Jacobian of the softmax with respect to its logits.
+
+    Parameters
+    ----------
+    z : array_like, ``(K,)`` or ``(m, K)``
+        Logits of one sample or of a batch (class axis last).
+
+    Returns
+    -------
+    J : ndarray, ``(K, K)`` or ``(m, K, K)``
+        ``J[..., i, j]`` is :math:`\partial a_i / \partial z_j`.
+
+    Notes
+    -----
+    With :math:`a = \operatorname{softmax}(z)`,
+
+    .. math:: \frac{\partial a_i}{\partial z_j} = a_i(\delta_{ij} - a_j),
+              \qquad J = \operatorname{diag}(a) - a a^\top.
+
+    The matrix is symmetric and each row sums to zero (the probabilities always sum to one).
+    Chapter: *Gradient derivation*.
+    """
+    z = as_float_array(z, "z", ndim=(1, 2))
+    a = softmax(z)
+    J = -a[..., :, None] * a[..., None, :]
+    diag = np.einsum("...ii->...i", J)
+    diag += a
+    return J
+
+
+def one_hot(y, n_classes: int | None = None, dtype=np.float64):
+    r"""One-hot encode class indices.
+
+    Parameters
+    ----------
+    y : array_like of int, ``(m,)``
+        Class indices in ``0..K-1``.
+    n_classes : int, optional
+        ``K``. Defaults to ``max(y) + 1``.
+    dtype : numpy dtype
+        Dtype of the result (default float64).
+
+    Returns
+    -------
+    Y : ndarray, ``(m, K)``
+        ``Y[i, k] = 1`` if ``y[i] == k`` else 0.
+
+    Notes
+    -----
+    .. math:: Y_{ik} = \mathbb{1}[y^{(i)} = k]
+
+    Chapter: *Loss and cost*.
+    """
+    if n_classes is not None:
+        check_positive(n_classes, "n_classes", integer=True)
+    y = check_class_indices(y, "y", n_classes)
+    K = int(y.max()) + 1 if n_classes is None else int(n_classes)
+    Y = np.zeros((y.shape[0], K), dtype=dtype)
+    Y[np.arange(y.shape[0]), y] = 1
+    return Y

@@ -1,0 +1,324 @@
+r"""Costs and their gradients for the three models of the course, and a finite-difference check.
+
+Shapes: ``X (m, d)``, ``W (d, K)``, ``b (K,)``, ``Z = X W + b`` and ``P = softmax(Z)`` are
+``(m, K)``; targets are class indices ``y (m,)`` or a one-hot ``Y (m, K)``. The binary and the
+linear model have ``w (d,)`` and a scalar ``b``.
+
+Every objective carries an optional L2 penalty on the weights (never on the bias):
+
+.. math:: J_{\lambda}(W, b) = J(W, b) + \frac{\lambda}{2}\lVert W\rVert_F^2
+
+which is scikit-learn's ``LogisticRegression(C=1 / (lambda * m))``.
+
+The ``*_cost_and_gradient`` functions validate their inputs; the models call the private
+cores directly after validating once in ``fit``, so the hot path neither checks nor copies ``X``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from ._validation import (
+    as_float_array,
+    check_positive,
+    check_same_length,
+    check_shape,
+    check_targets,
+)
+
+
+# --------------------------------------------------------------------------- private cores
+def _softmax_cost_grad(X, Y, W, b, l2=0.0, gradient=True):
+    """Unchecked core: ``(J, dW, db)`` (or ``J`` alone if not ``gradient``) with one (m, K) temporary."""
+    m = X.shape[0]
+    Z = X @ W
+    Z += b
+    Z -= Z.max(axis=1, keepdims=True)  # shift: every exponent <= 0
+    picked = Z[np.arange(m), Y] if Y.ndim == 1 else np.einsum("ik,ik->i", Y, Z)
+    np.exp(Z, out=Z)  # Z now holds e^(z - c)
+    s = Z.sum(axis=1)
+    J = float(np.log(s).sum() - picked.sum()) / m
+    if l2:
+        J += 0.5 * l2 * float(np.vdot(W, W))
+    if not gradient:
+        return J
+    G = Z
+    G /= s[:, None]  # P
+    if Y.ndim == 1:
+        G[np.arange(m), Y] -= 1.0
+    else:
+        G -= Y
+    G /= m  # dJ/dZ = (P - Y) / m
+    dW = X.T @ G
+    if l2:
+        dW += l2 * W
+    return J, dW, G.sum(axis=0)
+
+
+def _logistic_cost_grad(X, y, w, b, l2=0.0, gradient=True):
+    """Unchecked core for binary logistic regression: ``(J, dw, db)``."""
+    m = X.shape[0]
+    z = X @ w
+    z += b
+    J = float(np.logaddexp(0, z).sum() - np.dot(y, z)) / m
+    if l2:
+        J += 0.5 * l2 * float(np.dot(w, w))
+    if not gradient:
+        return J
+    e = np.exp(-np.abs(z))
+    a = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    g = (a - y) / m
+    g = g.astype(X.dtype, copy=False)
+    dw = X.T @ g
+    if l2:
+        dw += l2 * w
+    return J, dw, g.sum()
+
+
+def _linear_cost_grad(X, y, w, b, l2=0.0, gradient=True):
+    """Unchecked core for linear regression with the mean squared error: ``(J, dw, db)``."""
+    m = X.shape[0]
+    r = X @ w
+    r += b
+    r -= y
+    J = float(np.dot(r, r)) / m
+    if l2:
+        J += 0.5 * l2 * float(np.dot(w, w))
+    if not gradient:
+        return J
+    r *= 2.0 / m
+    dw = X.T @ r
+    if l2:
+        dw += l2 * w
+    return J, dw, r.sum()
+
+
+# --------------------------------------------------------------------------- validation
+def _check_l2(l2):
+    check_positive(l2, "l2", allow_zero=True)
+    return float(l2)
+
+
+def _check_multiclass(X, Y, W, b):
+    X = as_float_array(X, "X", ndim=2)
+    W = as_float_array(W, "W", ndim=2)
+    if W.shape[0] != X.shape[1]:
+        raise ValueError(f"W must have shape (d, K) with d = {X.shape[1]} features of X; got {W.shape}.")
+    b = as_float_array(b, "b", ndim=1)
+    check_shape(b, "b", (W.shape[1],))
+    Y = check_targets(Y, "Y", X.shape[0], W.shape[1])
+    return X, Y, W, b
+
+
+def _check_vector_model(X, y, w, b, binary):
+    X = as_float_array(X, "X", ndim=2)
+    y = as_float_array(y, "y", ndim=1)
+    check_same_length("X", X, "y", y)
+    if binary and (y.min() < 0 or y.max() > 1):
+        raise ValueError("y must hold labels 0 or 1 for binary logistic regression.")
+    w = as_float_array(w, "w", ndim=1)
+    check_shape(w, "w", (X.shape[1],))
+    b = as_float_array(b, "b", ndim=0)
+    return X, y, w, float(b)
+
+
+# --------------------------------------------------------------------------- public API
+def softmax_regression_cost_and_gradient(X, Y, W, b, l2: float = 0.0):
+    r"""Mean cross-entropy of softmax regression and its gradient.
+
+    Parameters
+    ----------
+    X : array_like, ``(m, d)``
+    Y : array_like, ``(m,)`` class indices or ``(m, K)`` one-hot
+    W : array_like, ``(d, K)``
+    b : array_like, ``(K,)``
+    l2 : float, default 0
+        Strength :math:`\lambda` of the L2 penalty on ``W``.
+
+    Returns
+    -------
+    J : float
+    dW : ndarray, ``(d, K)``
+    db : ndarray, ``(K,)``
+
+    Notes
+    -----
+    .. math::
+        J = -\frac{1}{m}\sum_{i=1}^{m}\sum_{k=1}^{K} y_k^{(i)}\log a_k^{(i)} + \frac{\lambda}{2}\lVert W\rVert_F^2
+
+        \frac{\partial J}{\partial W} = \frac{1}{m} X^\top (P - Y) + \lambda W, \qquad
+        \frac{\partial J}{\partial b} = \frac{1}{m} \sum_{i=1}^{m} \left(p^{(i)} - y^{(i)}\right)
+
+    Elementwise, :math:`\partial J / \partial w_{jk} = \frac{1}{m}\sum_i (a_k^{(i)} - y_k^{(i)}) x_j^{(i)}`.
+    Chapter: *Gradient derivation*.
+    """
+    X, Y, W, b = _check_multiclass(X, Y, W, b)
+    return _softmax_cost_grad(X, Y, W, b, _check_l2(l2))
+
+
+def softmax_regression_cost(X, Y, W, b, l2: float = 0.0) -> float:
+    r"""Cost :math:`J` of softmax regression (mean cross-entropy plus the L2 penalty).
+
+    Shapes and equation as in :func:`softmax_regression_cost_and_gradient`. Chapter: *Loss and cost*.
+    """
+    X, Y, W, b = _check_multiclass(X, Y, W, b)
+    return _softmax_cost_grad(X, Y, W, b, _check_l2(l2), gradient=False)
+
+
+def softmax_regression_gradient(X, Y, W, b, l2: float = 0.0):
+    r"""Gradient ``(dW (d, K), db (K,))`` of the softmax regression cost.
+
+    See :func:`softmax_regression_cost_and_gradient` for the equations. Chapter: *Gradient derivation*.
+    """
+    return softmax_regression_cost_and_gradient(X, Y, W, b, l2)[1:]
+
+
+def logistic_regression_cost_and_gradient(X, y, w, b, l2: float = 0.0):
+    r"""Mean binary cross-entropy of logistic regression and its gradient.
+
+    Parameters
+    ----------
+    X : array_like, ``(m, d)``
+    y : array_like, ``(m,)`` with labels 0 or 1
+    w : array_like, ``(d,)``
+    b : float
+    l2 : float, default 0
+
+    Returns
+    -------
+    J : float
+    dw : ndarray, ``(d,)``
+    db : float
+
+    Notes
+    -----
+    With :math:`a^{(i)} = \sigma(w^\top x^{(i)} + b)`,
+
+    .. math::
+        J = -\frac{1}{m}\sum_{i=1}^{m}\left[y^{(i)}\log a^{(i)} + (1-y^{(i)})\log(1-a^{(i)})\right]
+            + \frac{\lambda}{2}\lVert w\rVert^2
+
+        \frac{\partial J}{\partial w_j} = \frac{1}{m}\sum_{i=1}^{m}(a^{(i)} - y^{(i)})x_j^{(i)} + \lambda w_j
+
+    Chapter: *Comparisons*.
+    """
+    X, y, w, b = _check_vector_model(X, y, w, b, binary=True)
+    return _logistic_cost_grad(X, y, w, b, _check_l2(l2))
+
+
+def linear_regression_cost_and_gradient(X, y, w, b, l2: float = 0.0):
+    r"""Mean squared error of linear regression and its gradient.
+
+    Parameters
+    ----------
+    X : array_like, ``(m, d)``
+    y : array_like, ``(m,)``
+    w : array_like, ``(d,)``
+    b : float
+    l2 : float, default 0
+
+    Returns
+    -------
+    J : float
+    dw : ndarray, ``(d,)``
+    db : float
+
+    Notes
+    -----
+    With :math:`\hat y^{(i)} = w^\top x^{(i)} + b`,
+
+    .. math::
+        J = \frac{1}{m}\sum_{i=1}^{m}(\hat y^{(i)} - y^{(i)})^2 + \frac{\lambda}{2}\lVert w\rVert^2
+
+        \frac{\partial J}{\partial w_j} = \frac{2}{m}\sum_{i=1}^{m}(\hat y^{(i)} - y^{(i)})x_j^{(i)} + \lambda w_j
+
+    The 2/m (instead of the 1/m of the cross-entropies) comes from differentiating the square.
+    Chapter: *Comparisons*.
+    """
+    X, y, w, b = _check_vector_model(X, y, w, b, binary=False)
+    return _linear_cost_grad(X, y, w, b, _check_l2(l2))
+
+
+def numerical_gradient(f: Callable[[np.ndarray], float], x, eps: float = 1e-6) -> np.ndarray:
+    r"""Central finite-difference gradient of a scalar function.
+
+    Parameters
+    ----------
+    f : callable
+        Takes an array shaped like ``x`` and returns a float.
+    x : array_like, any shape
+        Point at which to differentiate (not modified).
+    eps : float
+        Step :math:`h`.
+
+    Returns
+    -------
+    ndarray, shape of ``x`` (float64)
+
+    Notes
+    -----
+    .. math:: \frac{\partial f}{\partial x_i} \approx \frac{f(x + h e_i) - f(x - h e_i)}{2h}
+
+    The error is :math:`O(h^2)`. It costs two evaluations of ``f`` per entry: a check, not a
+    way to train. Chapter: *Gradient derivation*.
+    """
+    if not callable(f):
+        raise TypeError(f"f must be a callable returning a float; got {type(f).__name__}.")
+    check_positive(eps, "eps")
+    x = as_float_array(x, "x").astype(np.float64)  # a private copy that we perturb
+    grad = np.empty_like(x)
+    flat_x, flat_g = x.reshape(-1), grad.reshape(-1)
+    for i in range(flat_x.size):
+        old = flat_x[i]
+        flat_x[i] = old + eps
+        f_plus = float(f(x))
+        flat_x[i] = old - eps
+        f_minus = float(f(x))
+        flat_x[i] = old
+        flat_g[i] = (f_plus - f_minus) / (2 * eps)
+    return grad
+
+
+def relative_error(a, b) -> float:
+    r"""Relative error :math:`\max_i |a_i - b_i| / \max(\max_i |a_i| + |b_i|, 10^{-12})`.
+
+    Symmetric in ``a`` and ``b``, 0 when they agree and at most 1.
+    """
+    a = as_float_array(a, "a", allow_empty=True).astype(np.float64)
+    b = as_float_array(b, "b", allow_empty=True).astype(np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"a and b must have the same shape; got {a.shape} and {b.shape}.")
+    if a.size == 0:
+        return 0.0
+    return float(np.max(np.abs(a - b)) / max(float(np.max(np.abs(a) + np.abs(b))), 1e-12))
+
+
+def gradient_check(f: Callable[[np.ndarray], float], grad, x, eps: float = 1e-6) -> float:
+    r"""Compare an analytic gradient with central finite differences.
+
+    Parameters
+    ----------
+    f : callable
+        Scalar function of an array shaped like ``x``.
+    grad : array_like or callable
+        The analytic gradient at ``x`` (or a function that returns it from ``x``).
+    x : array_like
+        The point.
+    eps : float
+        Finite-difference step.
+
+    Returns
+    -------
+    float
+        :func:`relative_error` between the two; below about 1e-7 in float64 means they agree.
+
+    Chapter: *Gradient derivation*.
+    """
+    x = as_float_array(x, "x")
+    analytic = grad(x.copy()) if callable(grad) else grad
+    analytic = as_float_array(analytic, "grad")
+    if analytic.shape != x.shape:
+        raise ValueError(f"grad must have the shape of x {x.shape}; got {analytic.shape}.")
+    return relative_error(analytic, numerical_gradient(f, x, eps))

@@ -1,0 +1,164 @@
+r"""Losses and costs: categorical and binary cross-entropy, and the mean squared error.
+
+A *loss* is the penalty of one sample; the *cost* :math:`J` is the mean loss over the ``m``
+samples. The functions below return the cost unless ``reduction="none"`` asks for the
+per-sample losses. The cross-entropies take **logits**, which is the numerically stable way;
+the ``*_from_probs`` variants exist to show why (they return ``inf`` when a probability of the
+true class has underflowed to zero).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import as_float_array, check_same_length, check_targets
+from .functions import logsumexp
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _reduce(losses: np.ndarray, reduction: str):
+    if reduction == "mean":
+        return losses.mean()
+    if reduction == "sum":
+        return losses.sum()
+    return losses
+
+
+def _check_reduction(reduction: str) -> None:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"reduction must be one of {_REDUCTIONS}; got {reduction!r}.")
+
+
+def _picked(A: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """Per-sample :math:`\\sum_k Y_{ik} A_{ik}`, where ``Y`` is class indices or a one-hot matrix."""
+    if Y.ndim == 1:
+        return A[np.arange(A.shape[0]), Y]
+    return np.einsum("ik,ik->i", Y, A)
+
+
+def cross_entropy(Y, Z, reduction: str = "mean"):
+    r"""Categorical cross-entropy computed from logits.
+
+    Parameters
+    ----------
+    Y : array_like, ``(m,)`` class indices or ``(m, K)`` one-hot
+        True classes.
+    Z : array_like, ``(m, K)``
+        Logits (not probabilities).
+    reduction : {"mean", "sum", "none"}
+        ``"mean"`` gives the cost :math:`J`; ``"none"`` the per-sample losses ``(m,)``.
+
+    Returns
+    -------
+    float or ndarray ``(m,)``
+
+    Notes
+    -----
+    .. math:: L^{(i)} = -\sum_{k=1}^{K} y_k^{(i)} \log a_k^{(i)}
+              = \operatorname{LSE}(z^{(i)}) - \sum_{k=1}^{K} y_k^{(i)} z_k^{(i)},
+              \qquad J = \frac{1}{m}\sum_{i=1}^{m} L^{(i)}
+
+    The right-hand form never takes the log of a probability, so it stays finite where
+    :math:`a_k^{(i)}` underflows to 0. Chapter: *Loss and cost*.
+    """
+    _check_reduction(reduction)
+    Z = as_float_array(Z, "Z", ndim=2)
+    Y = check_targets(Y, "Y", *Z.shape)
+    losses = logsumexp(Z, axis=1) - _picked(Z, Y)
+    return _reduce(losses, reduction)
+
+
+def cross_entropy_from_probs(Y, P, reduction: str = "mean"):
+    r"""Categorical cross-entropy from probabilities (the textbook form; prefer :func:`cross_entropy`).
+
+    Parameters
+    ----------
+    Y : array_like, ``(m,)`` class indices or ``(m, K)`` one-hot
+    P : array_like, ``(m, K)``
+        Predicted probabilities, each in ``[0, 1]``.
+    reduction : {"mean", "sum", "none"}
+
+    Notes
+    -----
+    .. math:: J = -\frac{1}{m}\sum_{i=1}^{m}\sum_{k=1}^{K} y_k^{(i)} \log a_k^{(i)}
+
+    Returns ``inf`` (without a warning) where the true class has probability 0, which happens
+    after ``exp`` underflows: this is the reason the course computes the loss from logits.
+    Chapter: *Loss and cost*.
+    """
+    _check_reduction(reduction)
+    P = as_float_array(P, "P", ndim=2)
+    if P.min() < 0 or P.max() > 1:
+        raise ValueError("P must hold probabilities in [0, 1]; did you pass logits? Use cross_entropy(Y, Z).")
+    Y = check_targets(Y, "Y", *P.shape)
+    with np.errstate(divide="ignore"):
+        logP = np.log(P)
+    if Y.ndim == 2:  # 0 * log(0) counts as 0, as in the definition
+        logP = np.where(Y > 0, logP, 0.0)
+    return _reduce(-_picked(logP, Y), reduction)
+
+
+def binary_cross_entropy(y, z, reduction: str = "mean"):
+    r"""Binary cross-entropy computed from logits (the K = 2 case of the cross-entropy).
+
+    Parameters
+    ----------
+    y : array_like, ``(m,)``
+        Labels in {0, 1} (or probabilities of class 1).
+    z : array_like, ``(m,)``
+        Logits, :math:`z = w^\top x + b`.
+    reduction : {"mean", "sum", "none"}
+
+    Notes
+    -----
+    .. math:: L = -y\log\sigma(z) - (1-y)\log(1-\sigma(z)) = \log(1 + e^{z}) - y z
+
+    computed as ``logaddexp(0, z) - y * z``, which never overflows. Chapter: *Loss and cost*.
+    """
+    _check_reduction(reduction)
+    z = as_float_array(z, "z", ndim=1)
+    y = as_float_array(y, "y", ndim=1)
+    check_same_length("y", y, "z", z)
+    if y.min() < 0 or y.max() > 1:
+        raise ValueError("y must hold labels 0 or 1 (or probabilities of class 1 in [0, 1]).")
+    return _reduce(np.logaddexp(0, z) - y * z, reduction)
+
+
+def binary_cross_entropy_from_probs(y, a, reduction: str = "mean"):
+    r"""Binary cross-entropy from the probability :math:`a = \sigma(z)` of class 1.
+
+    .. math:: L = -y\log a - (1-y)\log(1-a)
+
+    Returns ``inf`` where the true label has probability 0. Prefer :func:`binary_cross_entropy`.
+    """
+    _check_reduction(reduction)
+    a = as_float_array(a, "a", ndim=1)
+    y = as_float_array(y, "y", ndim=1)
+    check_same_length("y", y, "a", a)
+    if a.min() < 0 or a.max() > 1:
+        raise ValueError("a must hold probabilities in [0, 1]; did you pass logits? Use binary_cross_entropy(y, z).")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        losses = -np.where(y > 0, y * np.log(a), 0.0) - np.where(y < 1, (1 - y) * np.log1p(-a), 0.0)
+    return _reduce(losses, reduction)
+
+
+def mean_squared_error(y, y_hat, reduction: str = "mean"):
+    r"""Mean squared error, the cost of linear regression.
+
+    Parameters
+    ----------
+    y, y_hat : array_like, ``(m,)``
+        Targets and predictions.
+
+    Notes
+    -----
+    .. math:: J = \frac{1}{m}\sum_{i=1}^{m} \left(\hat y^{(i)} - y^{(i)}\right)^2
+
+    (no factor 1/2, hence the 2/m in its gradient). Chapter: *Comparisons*.
+    """
+    _check_reduction(reduction)
+    y = as_float_array(y, "y", ndim=1)
+    y_hat = as_float_array(y_hat, "y_hat", ndim=1)
+    check_same_length("y", y, "y_hat", y_hat)
+    return _reduce((y_hat - y) ** 2, reduction)

@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""The course's task runner: one file, standard library only, safe to run twice.
+
+    python3 tools/course.py build   # create/refresh .venv, then build the site into _build/html
+    python3 tools/course.py test    # create/refresh .venv, build the site, run every test and notebook
+    python3 tools/course.py lab     # open the chapters and exercises in JupyterLab
+    python3 tools/course.py lock    # re-pin requirements.txt from the current .venv
+
+The virtual environment lives in ``.venv`` next to this repository's root. It is
+(re)installed only when ``requirements.txt`` or ``pyproject.toml`` changed since the last
+install, so a second run costs nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".course-install-stamp"
+SITE = ROOT / "_build" / "html"
+NBVAL_DIR = ROOT / "_build" / "nbval"
+
+#: Files whose content decides what the environment must contain.
+ENV_INPUTS = ("requirements.txt", "pyproject.toml")
+
+
+def run(*cmd: str | Path, **kwargs) -> None:
+    """Run a command from the repository root; stop the task runner if it fails."""
+    printable = " ".join(str(c) for c in cmd)
+    print(f"+ {printable}", flush=True)
+    env = {**os.environ, **kwargs.pop("env", {})}
+    result = subprocess.run([str(c) for c in cmd], cwd=kwargs.pop("cwd", ROOT), env=env, **kwargs)
+    if result.returncode != 0:
+        sys.exit(result.returncode)
+
+
+def _env_digest() -> str:
+    h = hashlib.sha256()
+    for name in ENV_INPUTS:
+        h.update((ROOT / name).read_bytes())
+    h.update(sys.version.encode())
+    return h.hexdigest()
+
+
+def ensure_env() -> None:
+    """Create ``.venv`` and install the pinned requirements (and lecture_lib) if needed."""
+    if sys.version_info < (3, 11):
+        sys.exit(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}.")
+    if not PY.exists():
+        print(f"Creating the virtual environment in {VENV}", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+    digest = _env_digest()
+    if STAMP.exists() and STAMP.read_text() == digest:
+        return
+    run(PY, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", "requirements.txt")
+    STAMP.write_text(digest)
+
+
+def tool_env() -> dict[str, str]:
+    """Environment for tools run inside the venv: headless plots, no user site packages."""
+    return {
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "VIRTUAL_ENV": str(VENV),
+        "MPLBACKEND": "Agg",
+        "PYTHONNOUSERSITE": "1",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+    }
+
+
+def build() -> None:
+    """Build the site into ``_build/html``; a notebook error or any warning fails the build."""
+    ensure_env()
+    vendor = ROOT / "tools" / "vendor_assets.py"
+    if vendor.exists():
+        run(PY, vendor, env=tool_env())
+    run(BIN / "jupyter-book", "build", ".", "--warningiserror", "--keep-going", env=tool_env())
+    print(f"\nThe site is in {SITE}; open {SITE / 'index.html'} in a browser.")
+
+
+def convert_chapters() -> Path:
+    """Convert the MyST Markdown chapters to .ipynb (nbval reads only .ipynb)."""
+    if NBVAL_DIR.exists():
+        shutil.rmtree(NBVAL_DIR)
+    out = NBVAL_DIR / "book"
+    out.mkdir(parents=True)
+    chapters = sorted((ROOT / "book").glob("*.md"))
+    notebooks = [p for p in chapters if p.read_text().startswith("---\njupytext:")]
+    for chapter in notebooks:
+        run(BIN / "jupytext", "--quiet", "--to", "ipynb", "--output", out / (chapter.stem + ".ipynb"), chapter,
+            env=tool_env())
+    return out
+
+
+def test(extra: list[str]) -> None:
+    """Build the site, then run unit tests, browser tests and every notebook in one pytest run."""
+    build()
+    chapters = convert_chapters()
+    targets = ["tests", str(chapters.relative_to(ROOT))]
+    if (ROOT / "exercises" / "source").exists():
+        targets.append("exercises/source")
+    run(PY, "-m", "pytest", "--nbval-lax", "--nbval-current-env", *targets, *extra, env=tool_env())
+
+
+def lab() -> None:
+    ensure_env()
+    run(BIN / "jupyter-lab", "--notebook-dir", ROOT, env=tool_env())
+
+
+def lock() -> None:
+    """Re-pin every package installed in .venv into requirements.txt (keeps the header)."""
+    ensure_env()
+    frozen = subprocess.run([str(PY), "-m", "pip", "freeze", "--exclude-editable"], check=True,
+                            capture_output=True, text=True).stdout.splitlines()
+    header = [line for line in (ROOT / "requirements.txt").read_text().splitlines() if line.startswith("#")]
+    pins = sorted((p for p in frozen if "==" in p and not p.lower().startswith("lecture")), key=str.lower)
+    (ROOT / "requirements.txt").write_text("\n".join([*header, *pins, "-e .", ""]))
+
+
+def main(argv: list[str]) -> None:
+    tasks = {"build": build, "lab": lab, "lock": lock}
+    if argv and argv[0] == "test":
+        test(argv[1:])
+    elif len(argv) == 1 and argv[0] in tasks:
+        tasks[argv[0]]()
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
