@@ -79,9 +79,8 @@ def tool_env() -> dict[str, str]:
 def build() -> None:
     """Build the site into ``_build/html``; a notebook error or any warning fails the build."""
     ensure_env()
-    vendor = ROOT / "tools" / "vendor_assets.py"
-    if vendor.exists():
-        run(PY, vendor, env=tool_env())
+    for step in sorted((ROOT / "tools").glob("prebuild_*.py")):  # e.g. vendored assets, student release
+        run(PY, step, env=tool_env())
     run(BIN / "jupyter-book", "build", ".", "--warningiserror", "--keep-going", env=tool_env())
     print(f"\nThe site is in {SITE}; open {SITE / 'index.html'} in a browser.")
 
