@@ -25,12 +25,23 @@ from .losses import (
     mean_squared_error,
 )
 
-try:  # the models module is optional while it is being written
-    from .models import LinearRegression, LogisticRegression, SoftmaxRegression
-except ImportError:  # pragma: no cover
-    pass
-
 __version__ = "1.0.0"
+
+#: The models import scikit-learn (~0.8 s); they are loaded on first use so that a notebook
+#: that needs only the functions (every graded exercise kernel) starts fast.
+_MODELS = ("LinearRegression", "LogisticRegression", "SoftmaxRegression")
+
+
+def __getattr__(name):
+    if name in _MODELS:
+        from . import models
+
+        return getattr(models, name)
+    raise AttributeError(f"module 'lecture_lib' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_MODELS))
 
 __all__ = [
     "LinearRegression",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+from scipy import sparse
 
 #: Float dtypes kept as they are; anything else numeric is converted to float64.
 FLOAT_DTYPES = (np.float32, np.float64)
@@ -35,30 +36,61 @@ def as_float_array(a, name: str, *, ndim: int | tuple[int, ...] | None = None, a
     Raises
     ------
     TypeError
-        If ``a`` is not numeric (strings, objects, complex numbers).
+        If ``a`` is not numeric (strings, non-numeric objects) or is a sparse matrix.
     ValueError
-        If the dimensions are wrong, the array is empty, or it holds NaN/inf.
+        If the dimensions are wrong, the array is empty, it holds NaN/inf, or it is complex
+        (the message starts with scikit-learn's "Complex data not supported").
     """
     if isinstance(a, np.ndarray) and a.dtype in FLOAT_DTYPES:
         arr = a
     else:
+        if sparse.issparse(a):
+            raise TypeError(f"{name} is a scipy sparse matrix; a dense array is expected (use {name}.toarray()).")
         try:
             arr = np.asarray(a)
         except (ValueError, TypeError) as exc:  # ragged nested lists
             raise ValueError(f"{name} must be a rectangular numeric array; got {type(a).__name__}: {exc}") from None
+        if np.issubdtype(arr.dtype, np.complexfloating):
+            raise ValueError(f"Complex data not supported: {name} must hold real numbers; got dtype {arr.dtype}.")
+        if arr.dtype == object:  # e.g. a list mixing ints and floats built with dtype=object
+            try:
+                arr = arr.astype(np.float64)
+            except (ValueError, TypeError) as exc:
+                raise TypeError(f"{name} must hold real numbers (int or float); an entry of the object array "
+                                f"could not be converted: {exc}") from None
         if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
             raise TypeError(f"{name} must hold real numbers (int or float); got an array of dtype {arr.dtype}.")
-        arr = arr.astype(arr.dtype if arr.dtype in FLOAT_DTYPES else np.float64)
+        arr = arr.astype(arr.dtype if arr.dtype in FLOAT_DTYPES else np.float64, copy=False)
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else ndim
         if arr.ndim not in allowed:
             expected = " or ".join(f"{n}-D" for n in allowed)
-            raise ValueError(f"{name} must be a {expected} array; got {arr.ndim}-D with shape {arr.shape}.")
+            hint = ""
+            if allowed == (2,) and arr.ndim == 1:
+                hint = (f" Reshape your data with {name}.reshape(-1, 1) if it has a single feature or "
+                        f"{name}.reshape(1, -1) if it is a single sample.")
+            raise ValueError(f"{name} must be a {expected} array; got {arr.ndim}-D with shape {arr.shape}.{hint}")
     if not allow_empty and arr.size == 0:
+        if arr.ndim == 2:  # the wording of scikit-learn's check_array, which its estimator checks expect
+            what = "sample(s)" if arr.shape[0] == 0 else "feature(s)"
+            raise ValueError(f"{name} is empty: 0 {what} (shape={arr.shape}) while a minimum of 1 is required.")
         raise ValueError(f"{name} is empty (shape {arr.shape}); at least one value is needed.")
-    if finite and not np.isfinite(arr).all():
+    if finite and not all_finite(arr):
         raise ValueError(f"{name} contains NaN or infinity; all values must be finite.")
     return arr
+
+
+def all_finite(arr: np.ndarray) -> bool:
+    """True if the float array ``arr`` holds no NaN or infinity, without an ``arr``-sized temporary.
+
+    NaN and infinity propagate into a sum, so a finite sum proves every entry finite; only a sum
+    that overflows (entries near the float maximum) needs the entry-by-entry check, whose boolean
+    temporary would otherwise cost 1/8 of a float64 ``X`` (1/4 of a float32 one) on every call.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(arr.sum()):
+            return True
+    return bool(np.isfinite(arr).all())
 
 
 def check_axis(axis: int, ndim: int, name: str = "axis") -> int:
@@ -122,10 +154,15 @@ def check_shape(a: np.ndarray, name: str, shape: tuple[int, ...]) -> None:
 
 
 def check_positive(value, name: str, *, integer: bool = False, allow_zero: bool = False) -> None:
-    """Raise if ``value`` is not a (strictly) positive real number (or integer)."""
+    """Raise if ``value`` is not a (strictly) positive real number (or integer).
+
+    With ``allow_zero=True`` the test is ``value >= 0`` instead of ``value > 0``. NaN and
+    infinity are rejected; ``bool`` is not accepted as a number.
+    """
     kind = numbers.Integral if integer else numbers.Real
+    what = ("non-negative " if allow_zero else "positive ") + ("integer" if integer else "number")
     if isinstance(value, bool) or not isinstance(value, kind):
-        raise TypeError(f"{name} must be a {'positive integer' if integer else 'positive number'}; got {value!r}.")
+        raise TypeError(f"{name} must be a {what}; got {value!r} of type {type(value).__name__}.")
     if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
         bound = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"{name} must be {bound}; got {value!r}.")
+        raise ValueError(f"{name} must be a finite {what} ({name} {bound}); got {value!r}.")

@@ -12,6 +12,44 @@ import numpy as np
 from ._validation import as_float_array, check_axis, check_class_indices, check_positive
 
 
+# Unchecked cores: ``z`` is already a float ndarray and ``axis`` a valid axis. The public
+# functions below validate once and call these; the models call them on their own logits.
+def _logsumexp(z: np.ndarray, axis: int) -> np.ndarray:
+    r"""LSE along ``axis`` with the reduced axis kept (length one).
+
+    The largest term is exactly :math:`e^0 = 1`, so it is left out of the sum and added back
+    through ``log1p``: :math:`c + \log(1 + r)` keeps full relative precision when the other
+    terms :math:`r` are tiny (e.g. ``LSE(0, -8)`` = 3.354e-4 to the last digit).
+    """
+    top = z.argmax(axis=axis, keepdims=True)
+    c = np.take_along_axis(z, top, axis=axis)
+    shifted = z - c
+    with np.errstate(under="ignore"):  # e^(very negative) -> 0 is the intended result
+        np.exp(shifted, out=shifted)
+    np.put_along_axis(shifted, top, 0.0, axis=axis)
+    out = np.log1p(shifted.sum(axis=axis, keepdims=True))
+    out += c
+    return out
+
+
+def _softmax(z: np.ndarray, axis: int) -> np.ndarray:
+    p = z - z.max(axis=axis, keepdims=True)
+    with np.errstate(under="ignore"):  # e^(very negative) -> 0 is the intended result
+        np.exp(p, out=p)
+    p /= p.sum(axis=axis, keepdims=True)
+    return p
+
+
+def _log_softmax(z: np.ndarray, axis: int) -> np.ndarray:
+    return z - _logsumexp(z, axis)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    with np.errstate(under="ignore"):
+        e = np.exp(-np.abs(z))  # in (0, 1]: never overflows
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
+
+
 def sigmoid(z):
     r"""Logistic sigmoid, computed without overflow.
 
@@ -32,9 +70,7 @@ def sigmoid(z):
     The first form is used for :math:`z \ge 0` and the second for :math:`z < 0`, so that the
     exponential is always of a non-positive number and never overflows. Chapter: *Modeling*.
     """
-    z = as_float_array(z, "z", allow_empty=True)
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
+    return _sigmoid(as_float_array(z, "z", allow_empty=True))
 
 
 def logsumexp(z, axis: int = -1, keepdims: bool = False):
@@ -64,11 +100,7 @@ def logsumexp(z, axis: int = -1, keepdims: bool = False):
     """
     z = as_float_array(z, "z", ndim=tuple(range(1, 33)))
     axis = check_axis(axis, z.ndim)
-    c = z.max(axis=axis, keepdims=True)
-    shifted = z - c
-    np.exp(shifted, out=shifted)
-    out = np.log(shifted.sum(axis=axis, keepdims=True))
-    out += c
+    out = _logsumexp(z, axis)
     return out if keepdims else np.squeeze(out, axis=axis)
 
 
@@ -102,11 +134,7 @@ def softmax(z, axis: int = -1):
     array([0.042 , 0.1142, 0.8438])
     """
     z = as_float_array(z, "z", ndim=tuple(range(1, 33)))
-    axis = check_axis(axis, z.ndim)
-    p = z - z.max(axis=axis, keepdims=True)
-    np.exp(p, out=p)
-    p /= p.sum(axis=axis, keepdims=True)
-    return p
+    return _softmax(z, check_axis(axis, z.ndim))
 
 
 def log_softmax(z, axis: int = -1):
@@ -131,7 +159,7 @@ def log_softmax(z, axis: int = -1):
     Chapter: *Loss and cost*.
     """
     z = as_float_array(z, "z", ndim=tuple(range(1, 33)))
-    return z - logsumexp(z, axis=axis, keepdims=True)
+    return _log_softmax(z, check_axis(axis, z.ndim))
 
 
 def softmax_jacobian(z):

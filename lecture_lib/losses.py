@@ -122,7 +122,8 @@ def binary_cross_entropy(y, z, reduction: str = "mean"):
     check_same_length("y", y, "z", z)
     if y.min() < 0 or y.max() > 1:
         raise ValueError("y must hold labels 0 or 1 (or probabilities of class 1 in [0, 1]).")
-    return _reduce(np.logaddexp(0, z) - y * z, reduction)
+    with np.errstate(under="ignore"):
+        return _reduce(np.logaddexp(0, z) - y * z, reduction)
 
 
 def binary_cross_entropy_from_probs(y, a, reduction: str = "mean"):
@@ -138,7 +139,7 @@ def binary_cross_entropy_from_probs(y, a, reduction: str = "mean"):
     check_same_length("y", y, "a", a)
     if a.min() < 0 or a.max() > 1:
         raise ValueError("a must hold probabilities in [0, 1]; did you pass logits? Use binary_cross_entropy(y, z).")
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", under="ignore"):
         losses = -np.where(y > 0, y * np.log(a), 0.0) - np.where(y < 1, (1 - y) * np.log1p(-a), 0.0)
     return _reduce(losses, reduction)
 

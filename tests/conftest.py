@@ -4,4 +4,15 @@ Fixture files under ``tests/fixtures/`` (e.g. deliberately wrong exercise submis
 notebook) are data for the tests, not notebooks to execute, so nbval must not collect them.
 """
 
+import pytest
+from threadpoolctl import threadpool_limits
+
 collect_ignore_glob = ["fixtures/*", "fixtures/**/*"]
+
+
+@pytest.fixture(autouse=True)
+def one_blas_thread():
+    """One BLAS thread per test: the test problems are small, and on a busy 2-core machine
+    multi-threaded BLAS makes them many times slower (see benchmarks/ on thread settings)."""
+    with threadpool_limits(1):
+        yield

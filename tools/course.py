@@ -4,6 +4,7 @@
     python3 tools/course.py build   # create/refresh .venv, then build the site into _build/html
     python3 tools/course.py test    # create/refresh .venv, build the site, run every test and notebook
     python3 tools/course.py lab     # open the chapters and exercises in JupyterLab
+    python3 tools/course.py print   # one-page HTML and a PDF of the whole book (needs Chromium)
     python3 tools/course.py lock    # re-pin requirements.txt from the current .venv
 
 The virtual environment lives in ``.venv`` next to this repository's root. It is
@@ -66,21 +67,29 @@ def ensure_env() -> None:
 
 
 def tool_env() -> dict[str, str]:
-    """Environment for tools run inside the venv: headless plots, no user site packages."""
+    """Environment for tools run inside the venv (no user site packages).
+
+    MPLBACKEND is deliberately not set: kernels must keep matplotlib's inline backend, or every
+    figure of a chapter would be stored as the text "<Figure size ...>".
+    """
     return {
         "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         "VIRTUAL_ENV": str(VENV),
-        "MPLBACKEND": "Agg",
         "PYTHONNOUSERSITE": "1",
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
     }
 
 
+def prebuild() -> None:
+    """Ensure the venv, then run every ``tools/prebuild_*.py`` (vendored assets, student release)."""
+    ensure_env()
+    for step in sorted((ROOT / "tools").glob("prebuild_*.py")):
+        run(PY, step, env=tool_env())
+
+
 def build() -> None:
     """Build the site into ``_build/html``; a notebook error or any warning fails the build."""
-    ensure_env()
-    for step in sorted((ROOT / "tools").glob("prebuild_*.py")):  # e.g. vendored assets, student release
-        run(PY, step, env=tool_env())
+    prebuild()
     run(BIN / "jupyter-book", "build", ".", "--warningiserror", "--keep-going", env=tool_env())
     print(f"\nThe site is in {SITE}; open {SITE / 'index.html'} in a browser.")
 
@@ -109,6 +118,12 @@ def test(extra: list[str]) -> None:
     run(PY, "-m", "pytest", "--nbval-lax", "--nbval-current-env", *targets, *extra, env=tool_env())
 
 
+def print_book() -> None:
+    """One-page HTML (``_build/singlehtml``) and a PDF of it (``_build/pdf/book.pdf``), printed by Chromium."""
+    prebuild()
+    run(PY, ROOT / "tools" / "print_book.py", env=tool_env())
+
+
 def lab() -> None:
     ensure_env()
     run(BIN / "jupyter-lab", "--notebook-dir", ROOT, env=tool_env())
@@ -125,7 +140,7 @@ def lock() -> None:
 
 
 def main(argv: list[str]) -> None:
-    tasks = {"build": build, "lab": lab, "lock": lock}
+    tasks = {"build": build, "lab": lab, "lock": lock, "print": print_book}
     if argv and argv[0] == "test":
         test(argv[1:])
     elif len(argv) == 1 and argv[0] in tasks:

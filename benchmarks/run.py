@@ -1,0 +1,406 @@
+#!/usr/bin/env python3
+"""How fast is lecture_lib? Benchmarks against scikit-learn and against the matrix-product bound.
+
+    python benchmarks/run.py                 # full run (~3 min, 2 idle cores) -> results/latest.json
+    python benchmarks/run.py --quick         # smaller sizes, prints the table, writes nothing
+    python benchmarks/run.py --only gradient --only memory --out /tmp/r.json
+
+Benchmarks (``--only`` names):
+
+``lbfgs``     ``SoftmaxRegression(solver="lbfgs")`` vs scikit-learn's ``LogisticRegression`` on the
+              same objective (``C = 1 / (l2 m)``): fit time, final cost, test accuracy.
+``gradient``  one full-batch cost-and-gradient and one ``gd`` iteration vs the two bare matrix
+              products they need (``X @ W`` and ``X.T @ G``), in float64 and float32.
+``memory``    peak memory of a fit beyond ``X`` itself (tracemalloc, to which numpy reports).
+``sgd``       mini-batch SGD throughput (samples per second) for several batch sizes.
+``threads``   the default BLAS threads vs one thread for every BLAS library vs one thread for
+              scipy's only (threadpoolctl), on a small and a large problem.
+
+Every comparison runs both sides in this one process, interleaved, several times; the table
+reports medians and their ratios. The JSON also describes the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+
+from _harness import (RESULTS, digits, format_table, machine_info, ratio, summarize, synthetic_classification,
+                      time_interleaved, write_json)
+
+import lecture_lib
+from lecture_lib import softmax_regression_cost
+from lecture_lib.gradients import _softmax_cost_grad
+
+BENCHMARKS = ("lbfgs", "gradient", "memory", "sgd", "threads")
+
+#: L2 strength of every fit (``C = 1 / (L2 m)`` for scikit-learn).
+L2 = 1e-3
+#: Stopping tolerance given to both L-BFGS implementations, and their iteration cap.
+TOL, MAX_ITER = 1e-4, 1000  # 1e-4: the default of both
+#: Sizes: the MNIST-sized synthetic problem, the test set, repetitions.
+PRESETS = {
+    "full": {"m": 60000, "m_test": 10000, "repeats": 5, "fit_repeats": 3, "digits_repeats": 5, "sgd_m": 20000},
+    "quick": {"m": 10000, "m_test": 2000, "repeats": 3, "fit_repeats": 2, "digits_repeats": 3, "sgd_m": 5000},
+}
+K = 10
+D = 784
+
+
+def _models():
+    """``lecture_lib.SoftmaxRegression``, or None while ``lecture_lib/models.py`` does not exist."""
+    return getattr(lecture_lib, "SoftmaxRegression", None)
+
+
+def _skipped(reason: str) -> dict:
+    return {"skipped": reason}
+
+
+def _median(seconds) -> float:
+    return statistics.median(seconds)
+
+
+# --------------------------------------------------------------------------- 1. L-BFGS vs scikit-learn
+def bench_lbfgs(cfg: dict, data: dict) -> dict:
+    SoftmaxRegression = _models()
+    if SoftmaxRegression is None:
+        return _skipped("lecture_lib.SoftmaxRegression is not available yet")
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import train_test_split
+
+    Xd, yd = digits()
+    Xd_train, Xd_test, yd_train, yd_test = train_test_split(Xd, yd, test_size=0.25, random_state=0, stratify=yd)
+    cases = {
+        "digits": (Xd_train, yd_train, Xd_test, yd_test, cfg["digits_repeats"]),
+        "synthetic": (*data["train"], *data["test"], cfg["fit_repeats"]),
+    }
+    out = {"l2": L2, "tol": TOL, "max_iter": MAX_ITER}
+    for case, (X, y, X_test, y_test, repeats) in cases.items():
+        m = X.shape[0]
+        ours = SoftmaxRegression(l2=L2, solver="lbfgs", tol=TOL, max_iter=MAX_ITER)
+        theirs = LogisticRegression(C=1.0 / (L2 * m), tol=TOL, max_iter=MAX_ITER)
+        times = time_interleaved({"lecture_lib": lambda: ours.fit(X, y), "sklearn": lambda: theirs.fit(X, y)},
+                                 repeats=repeats, warmup=1 if case == "digits" else 0)
+        J_ours = softmax_regression_cost(X, y, ours.W_, ours.b_, l2=L2)
+        J_theirs = softmax_regression_cost(X, y, theirs.coef_.T, theirs.intercept_, l2=L2)
+        out[case] = {
+            "m": m, "d": X.shape[1], "K": int(y.max()) + 1,
+            "lecture_lib": {**summarize(times["lecture_lib"]), "cost": J_ours, "n_iter": int(np.max(ours.n_iter_)),
+                            "test_accuracy": float(ours.score(X_test, y_test))},
+            "sklearn": {**summarize(times["sklearn"]), "cost": J_theirs, "n_iter": int(np.max(theirs.n_iter_)),
+                        "test_accuracy": float(theirs.score(X_test, y_test))},
+            "time_ratio": ratio(times, "lecture_lib", "sklearn"),
+            "cost_difference": J_ours - J_theirs,
+        }
+    out["gd_vs_lbfgs"] = _gd_vs_lbfgs(SoftmaxRegression, Xd_train, yd_train)
+    return out
+
+
+#: Iterations of plain gradient descent in the gd-vs-L-BFGS comparison.
+GD_ITERATIONS = 2000
+
+
+def _gd_vs_lbfgs(SoftmaxRegression, X, y) -> dict:
+    """How far plain ``gd`` gets in ``GD_ITERATIONS`` iterations, and how soon L-BFGS gets as far.
+
+    ``gd`` uses the step ``1 / L`` with ``L = ||[X, 1]||_2^2 / (2 m) + l2``, an upper bound on the
+    curvature of the objective (softmax's Hessian ``diag(p) - p p^T`` is at most 1/2), so it
+    cannot diverge. Run single-threaded (iteration counts do not depend on threads).
+    """
+    from threadpoolctl import ThreadpoolController
+
+    m = X.shape[0]
+    L = np.linalg.norm(np.column_stack([X, np.ones(m)]), 2) ** 2 / (2 * m) + L2
+    with ThreadpoolController().limit(limits=1, user_api="blas"):
+        lbfgs = SoftmaxRegression(l2=L2, solver="lbfgs", tol=0.0, max_iter=MAX_ITER).fit(X, y)
+        start = time.perf_counter()
+        gd = SoftmaxRegression(l2=L2, solver="gd", learning_rate=1.0 / L, tol=0.0, max_iter=GD_ITERATIONS).fit(X, y)
+        gd_seconds = time.perf_counter() - start
+    J_star = min(min(lbfgs.loss_history_), min(gd.loss_history_))
+    gd_final = softmax_regression_cost(X, y, gd.W_, gd.b_, l2=L2)
+    gap = gd_final - J_star
+    lbfgs_gaps = np.asarray(lbfgs.loss_history_) - J_star
+    return {"m": m, "learning_rate": float(1.0 / L), "gd_iterations": GD_ITERATIONS, "gd_seconds_1_thread": gd_seconds,
+            "gd_final_gap": gap, "best_objective": J_star,
+            "lbfgs_iterations_to_same_gap": int(np.argmax(lbfgs_gaps <= gap)) + 1,
+            "lbfgs_iterations_to_1e-10_gap": int(np.argmax(lbfgs_gaps <= 1e-10)) + 1,
+            "lbfgs_iterations_run": len(lbfgs_gaps)}
+
+
+# --------------------------------------------------------------------------- 2. gradient vs matmul
+def _gd_iteration_times(SoftmaxRegression, X, y, repeats: int, extra: int = 5) -> dict:
+    """Seconds per ``gd`` iteration: (fit with 1 + extra iterations - fit with 1) / extra."""
+    short = SoftmaxRegression(l2=L2, solver="gd", learning_rate=0.5, max_iter=1, tol=0.0)
+    long = SoftmaxRegression(l2=L2, solver="gd", learning_rate=0.5, max_iter=1 + extra, tol=0.0)
+    times = time_interleaved({"short": lambda: short.fit(X, y), "long": lambda: long.fit(X, y)}, repeats, warmup=0)
+    per_iter = (_median(times["long"]) - _median(times["short"])) / extra
+    return {"median_s": per_iter, "fit_1_iteration_s": _median(times["short"]),
+            "fit_%d_iterations_s" % (1 + extra): _median(times["long"]), "dtype_of_W_": str(long.W_.dtype)}
+
+
+def bench_gradient(cfg: dict, data: dict) -> dict:
+    X64, y = data["train"]
+    m, d = X64.shape
+    rng = np.random.default_rng(1)
+    out = {"m": m, "d": d, "K": K,
+           "multiply_adds_per_product": m * d * K,
+           "flops_per_gradient_products": 2 * 2 * m * d * K}
+    SoftmaxRegression = _models()
+    for dtype in (np.float64, np.float32):
+        X = X64 if dtype == np.float64 else X64.astype(np.float32)
+        W = (0.01 * rng.standard_normal((d, K))).astype(dtype)
+        b = np.zeros(K, dtype=dtype)
+        G = rng.standard_normal((m, K)).astype(dtype)
+        funcs = {
+            "bare_products": lambda: (X @ W, X.T @ G),
+            "X_at_W": lambda: X @ W,
+            "XT_at_G": lambda: X.T @ G,
+            "gradient": lambda: _softmax_cost_grad(X, y, W, b, L2),
+        }
+        times = time_interleaved(funcs, cfg["repeats"])
+        dW = _softmax_cost_grad(X, y, W, b, L2)[1]
+        res = {name: summarize(t) for name, t in times.items()}
+        bare = _median(times["bare_products"])
+        res["gradient_ratio"] = ratio(times, "gradient", "bare_products")
+        res["gradient_output_dtype"] = str(dW.dtype)
+        res["bare_gflops"] = out["flops_per_gradient_products"] / bare / 1e9
+        res["bare_gbytes_per_s"] = 2 * X.nbytes / bare / 1e9  # each product reads X once
+        if SoftmaxRegression is not None:
+            gd = _gd_iteration_times(SoftmaxRegression, X, y, max(2, cfg["fit_repeats"]))
+            res["gd_iteration"] = gd
+            res["gd_iteration_ratio"] = gd["median_s"] / bare
+        out[np.dtype(dtype).name] = res
+    return out
+
+
+# --------------------------------------------------------------------------- 3. memory
+def _peak_beyond_inputs(func) -> int:
+    """Peak bytes that numpy (and Python) allocate while ``func()`` runs, beyond what existed before."""
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        before = tracemalloc.get_traced_memory()[0]
+        func()
+        return tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+
+
+def bench_memory(cfg: dict, data: dict) -> dict:
+    X64, y = data["train"]
+    SoftmaxRegression = _models()
+    out = {"m": X64.shape[0], "d": X64.shape[1]}
+    W = np.zeros((X64.shape[1], K))
+    b = np.zeros(K)
+    cases = {"gradient core, float64": (X64, lambda X: _softmax_cost_grad(X, y, W, b, L2))}
+    if SoftmaxRegression is not None:
+        cases.update({
+            "lbfgs fit, float64": (X64, lambda X: SoftmaxRegression(l2=L2, solver="lbfgs", max_iter=5).fit(X, y)),
+            "gd fit, float64": (X64, lambda X: SoftmaxRegression(l2=L2, solver="gd", max_iter=3).fit(X, y)),
+            "sgd fit, float64": (X64, lambda X: SoftmaxRegression(l2=L2, solver="sgd", batch_size=256, max_iter=1,
+                                                                  random_state=0).fit(X, y)),
+            "lbfgs fit, float32": (X64.astype(np.float32),
+                                   lambda X: SoftmaxRegression(l2=L2, solver="lbfgs", max_iter=5).fit(X, y)),
+        })
+    from sklearn.linear_model import LogisticRegression
+    cases["sklearn LogisticRegression fit, float64 (context)"] = (
+        X64, lambda X: LogisticRegression(C=1.0 / (L2 * X.shape[0]), max_iter=5).fit(X, y))
+    import warnings
+    from sklearn.exceptions import ConvergenceWarning
+    for case, (X, func) in cases.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)  # 5 iterations on purpose
+            peak = _peak_beyond_inputs(lambda: func(X))
+        out[case] = {"X_bytes": X.nbytes, "peak_bytes": peak, "fraction_of_X": peak / X.nbytes}
+    if SoftmaxRegression is None:
+        out["note"] = "lecture_lib.SoftmaxRegression is not available yet: only the gradient core was measured"
+    return out
+
+
+# --------------------------------------------------------------------------- 4. SGD throughput
+def bench_sgd(cfg: dict, data: dict) -> dict:
+    SoftmaxRegression = _models()
+    if SoftmaxRegression is None:
+        return _skipped("lecture_lib.SoftmaxRegression is not available yet")
+    X, y = data["train"]
+    m = min(cfg["sgd_m"], X.shape[0])
+    X, y = X[:m], y[:m]
+    out = {"m": m, "d": X.shape[1], "K": K, "epochs": 1}
+    batch_sizes = [bs for bs in (16, 64, 256, 1024, 4096) if bs <= m]
+    models = {bs: SoftmaxRegression(l2=L2, solver="sgd", batch_size=bs, learning_rate=0.1, max_iter=1, tol=0.0,
+                                    random_state=0) for bs in batch_sizes}
+    times = time_interleaved({str(bs): (lambda bs=bs: models[bs].fit(X, y)) for bs in batch_sizes},
+                             repeats=max(2, cfg["fit_repeats"]))
+    W = np.zeros((X.shape[1], K))
+    b = np.zeros(K)
+    full = time_interleaved({"full": lambda: _softmax_cost_grad(X, y, W, b, L2)}, repeats=cfg["repeats"])
+    out["full_batch_gradient_samples_per_s"] = m / _median(full["full"])
+    out["batches"] = {str(bs): {**summarize(times[str(bs)]), "samples_per_s": m / _median(times[str(bs)])}
+                      for bs in batch_sizes}
+    return out
+
+
+# --------------------------------------------------------------------------- 5. threads
+THREAD_SETTINGS = ("default", "all BLAS 1 thread", "scipy BLAS 1 thread")
+
+
+def _blas_setter():
+    """Return ``set(setting)`` switching the OpenBLAS thread counts, and the libraries it controls.
+
+    numpy and scipy each ship their own OpenBLAS (numpy's for ``@``, scipy's for the L-BFGS-B
+    code), each with its own pool of threads. ``"default"`` leaves both at their start-up count.
+    """
+    from threadpoolctl import ThreadpoolController
+
+    blas = [lib for lib in ThreadpoolController().lib_controllers if lib.user_api == "blas"]
+    default = {lib.filepath: lib.num_threads for lib in blas}
+
+    def set_threads(setting):
+        for lib in blas:
+            one = setting == "all BLAS 1 thread" or (setting == "scipy BLAS 1 thread" and "scipy.libs" in lib.filepath)
+            lib.set_num_threads(1 if one else default[lib.filepath])
+
+    return set_threads, [Path(lib.filepath).name for lib in blas]
+
+
+def bench_threads(cfg: dict, data: dict) -> dict:
+    import scipy.optimize  # noqa: F401  (loads scipy's OpenBLAS before the libraries are listed)
+
+    set_threads, libraries = _blas_setter()
+    X_small, y_small = digits()
+    X_large, y_large = data["train"]
+    SoftmaxRegression = _models()
+    problems = {}
+    for name, (X, y) in {"digits": (X_small, y_small), "synthetic": (X_large, y_large)}.items():
+        W = np.zeros((X.shape[1], K))
+        b = np.zeros(K)
+        size = f"{X.shape[0]}x{X.shape[1]}"
+        problems[f"gradient, {name} {size}"] = (
+            lambda X=X, y=y, W=W, b=b: _softmax_cost_grad(X, y, W, b, L2), 20 if name == "digits" else 1)
+        if SoftmaxRegression is None:
+            continue
+        if name == "digits":
+            problems[f"lbfgs fit, {name} {size}"] = (
+                lambda X=X, y=y: SoftmaxRegression(l2=L2, solver="lbfgs", tol=TOL, max_iter=MAX_ITER).fit(X, y), 1)
+            problems[f"sgd epoch (batch 64), {name} {size}"] = (
+                lambda X=X, y=y: SoftmaxRegression(l2=L2, solver="sgd", batch_size=64, max_iter=1, tol=0.0,
+                                                   random_state=0).fit(X, y), 1)
+        else:
+            problems[f"lbfgs, 10 iterations, {name} {size}"] = (
+                lambda X=X, y=y: SoftmaxRegression(l2=L2, solver="lbfgs", tol=0.0, max_iter=10).fit(X, y), 1)
+    out = {"available_cores": machine_info()["usable_cores"], "blas_libraries": libraries,
+           "settings": list(THREAD_SETTINGS)}
+    try:
+        for name, (func, inner) in problems.items():
+            def limited(setting, func=func, inner=inner):
+                def run():
+                    set_threads(setting)
+                    for _ in range(inner):
+                        func()
+                return run
+            repeats = cfg["repeats"] if inner > 1 or "gradient" in name else cfg["fit_repeats"]
+            times = time_interleaved({s: limited(s) for s in THREAD_SETTINGS}, repeats=repeats)
+            out[name] = {s: _median(times[s]) / inner for s in THREAD_SETTINGS}
+            out[name]["speedup_of_all_1_thread"] = ratio(times, "default", "all BLAS 1 thread")
+            out[name]["speedup_of_scipy_1_thread"] = ratio(times, "default", "scipy BLAS 1 thread")
+    finally:
+        set_threads("default")
+    return out
+
+
+# --------------------------------------------------------------------------- table
+def summary_rows(results: dict) -> list[dict]:
+    """One row per headline number: what was measured, the value, the target and whether it is met."""
+    rows = []
+    b = results["benchmarks"]
+    if "lbfgs" in b and "skipped" not in b["lbfgs"]:
+        for case in ("digits", "synthetic"):
+            r = b["lbfgs"][case]
+            rows.append({"benchmark": "lbfgs vs sklearn", "case": f"{case} {r['m']}x{r['d']}",
+                         "metric": "fit time ratio", "value": r["time_ratio"], "target": "<= 0.9",
+                         "met": r["time_ratio"] <= 0.9})
+            rows.append({"benchmark": "lbfgs vs sklearn", "case": f"{case} {r['m']}x{r['d']}",
+                         "metric": "cost ours - sklearn", "value": r["cost_difference"], "target": "<= 1e-6",
+                         "met": r["cost_difference"] <= 1e-6})
+    if "gradient" in b:
+        g = b["gradient"]
+        for dtype in ("float64", "float32"):
+            r = g[dtype]
+            case = f"{g['m']}x{g['d']}x{g['K']} {dtype}"
+            rows.append({"benchmark": "gradient vs matmul", "case": case, "metric": "time ratio",
+                         "value": r["gradient_ratio"], "target": "<= 1.2", "met": r["gradient_ratio"] <= 1.2})
+            if "gd_iteration_ratio" in r:
+                rows.append({"benchmark": "gd iteration vs matmul", "case": case, "metric": "time ratio",
+                             "value": r["gd_iteration_ratio"], "target": "<= 1.2",
+                             "met": r["gd_iteration_ratio"] <= 1.2})
+    if "memory" in b:
+        for case, r in b["memory"].items():
+            if isinstance(r, dict) and "fraction_of_X" in r:
+                context = "sklearn" in case
+                rows.append({"benchmark": "peak memory", "case": case, "metric": "fraction of X",
+                             "value": r["fraction_of_X"], "target": "" if context else "<= 0.1",
+                             "met": None if context else r["fraction_of_X"] <= 0.1})
+    if "sgd" in b and "skipped" not in b["sgd"]:
+        for bs, r in b["sgd"]["batches"].items():
+            rows.append({"benchmark": "sgd throughput", "case": f"batch {bs}", "metric": "samples/s",
+                         "value": r["samples_per_s"], "target": "", "met": None})
+    if "threads" in b:
+        for case, r in b["threads"].items():
+            if isinstance(r, dict):
+                rows.append({"benchmark": "BLAS threads", "case": case, "metric": "speed-up, all BLAS 1 thread",
+                             "value": r["speedup_of_all_1_thread"], "target": "", "met": None})
+    return rows
+
+
+COLUMNS = [("benchmark", "benchmark"), ("case", "case"), ("metric", "metric"), ("value", "value"),
+           ("target", "target"), ("met", "met")]
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smaller problem sizes and fewer repetitions")
+    parser.add_argument("--only", action="append", choices=BENCHMARKS, help="run only this benchmark (repeatable)")
+    parser.add_argument("--out", type=Path, help="JSON file to write (default for a full run: results/latest.json)")
+    parser.add_argument("--m", type=int, help="samples of the synthetic problem (default 60000, quick 10000)")
+    parser.add_argument("--repeats", type=int, help="timed repetitions of each measurement")
+    args = parser.parse_args(argv)
+
+    cfg = dict(PRESETS["quick" if args.quick else "full"])
+    if args.m is not None:
+        cfg["m"] = args.m
+        cfg["m_test"] = max(100, args.m // 6)
+        cfg["sgd_m"] = min(cfg["sgd_m"], args.m)
+    if args.repeats is not None:
+        cfg["repeats"] = cfg["fit_repeats"] = cfg["digits_repeats"] = args.repeats
+    only = args.only or list(BENCHMARKS)
+    full_run = not (args.quick or args.only or args.m or args.repeats)
+    out_path = args.out if args.out is not None else (RESULTS / "latest.json" if full_run else None)
+
+    X, y = synthetic_classification(cfg["m"] + cfg["m_test"], D, K, seed=0)
+    data = {"train": (X[:cfg["m"]], y[:cfg["m"]]), "test": (X[cfg["m"]:], y[cfg["m"]:])}
+    results = {"machine": machine_info(), "config": {**cfg, "l2": L2, "tol": TOL, "max_iter": MAX_ITER,
+                                                     "full_run": full_run, "command": " ".join(sys.argv)},
+               "benchmarks": {}}
+    functions = {"lbfgs": bench_lbfgs, "gradient": bench_gradient, "memory": bench_memory, "sgd": bench_sgd,
+                 "threads": bench_threads}
+    for name in only:
+        start = time.perf_counter()
+        print(f"[{name}] ...", flush=True)
+        results["benchmarks"][name] = functions[name](cfg, data)
+        print(f"[{name}] done in {time.perf_counter() - start:.1f} s", flush=True)
+    results["summary"] = summary_rows(results)
+    print(format_table(results["summary"], COLUMNS))
+    if out_path is not None:
+        write_json(results, out_path)
+        print(f"wrote {out_path}")
+    return results
+
+
+if __name__ == "__main__":
+    main()

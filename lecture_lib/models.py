@@ -1,0 +1,529 @@
+r"""Three linear models with the scikit-learn API: linear, logistic and softmax regression.
+
+All three fit a linear score of the features and differ only in the link and the cost:
+
+=====================  ==========================  ===========================================
+model                  scores                      cost :math:`J` (mean over the ``m`` samples)
+=====================  ==========================  ===========================================
+``LinearRegression``   :math:`\hat y = Xw + b`     mean squared error
+``LogisticRegression`` :math:`z = Xw + b`          binary cross-entropy of :math:`\sigma(z)`
+``SoftmaxRegression``  :math:`Z = XW + b`          cross-entropy of :math:`\operatorname{softmax}(Z)`
+=====================  ==========================  ===========================================
+
+Each minimises the cost plus an L2 penalty on the weights (never on the bias),
+
+.. math:: J_\lambda = J + \frac{\lambda}{2}\lVert W\rVert_F^2 ,
+
+which for the two classifiers is exactly scikit-learn's ``LogisticRegression(C=1 / (l2 * m))``.
+The formulas live once, in the private cores of :mod:`lecture_lib.gradients`; this module only
+validates the input (once per ``fit``/``predict``) and runs one of three solvers on them:
+
+``"lbfgs"`` (default)
+    ``scipy.optimize.minimize(method="L-BFGS-B", jac=True)``. Stops when the largest entry of
+    the gradient is at most ``tol`` (scipy's ``gtol``) or the objective stops decreasing
+    (relative change below ``64 * eps``, as in scikit-learn). ``tol=0`` switches both tests
+    off, so it runs ``max_iter`` iterations unless the line search can make no progress at
+    all (machine precision). One entry of ``loss_history_`` per iteration.
+``"gd"``
+    Batch gradient descent :math:`\theta \leftarrow \theta - \alpha \nabla J_\lambda(\theta)`,
+    the update rule of the lecture slides. Each iteration evaluates the objective and the
+    gradient at the current parameters, records the objective in ``loss_history_``, stops if
+    the largest gradient entry is at most ``tol``, and otherwise takes the step.
+    ``tol=0`` runs exactly ``max_iter`` iterations.
+``"sgd"``
+    Mini-batch stochastic gradient descent with a constant learning rate: each epoch visits
+    the samples in a fresh random order (``random_state``) in batches of ``batch_size``. After
+    every epoch the full objective is recorded in ``loss_history_``; fitting stops when it
+    decreased by less than ``tol`` during the epoch. ``tol=0`` runs exactly ``max_iter``
+    epochs. With a constant step the iterates end in a small neighbourhood of the optimum
+    whose size shrinks with ``learning_rate``.
+
+The parameters start at zero (the objectives are convex, so the start does not change the
+optimum). If ``gd`` or ``sgd`` diverge (the objective or the weights stop being finite, or the
+objective grows above ``1e4 * max(1, J_0)`` with ``J_0`` its value at the start) ``fit`` raises
+a ``ValueError`` that suggests a smaller ``learning_rate``; it never returns NaN weights.
+Reaching ``max_iter`` with ``tol > 0`` emits a :class:`sklearn.exceptions.ConvergenceWarning`;
+pass ``tol=0`` to ask for a fixed number of iterations without a warning.
+
+``X`` may be float32 or float64 and is never copied by ``fit``: a float32 ``X`` stays float32
+and the (small) weights are cast to float32 for the products. Chapters: *Modeling* (the
+models), *Gradient derivation* (the solvers), *Handwritten digits* and *Comparisons* (use).
+"""
+
+from __future__ import annotations
+
+import functools
+import numbers
+import warnings
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import minimize
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from threadpoolctl import ThreadpoolController
+
+from ._validation import as_float_array, check_positive
+from .functions import _log_softmax, _softmax
+from .gradients import _linear_cost_grad, _logistic_cost_grad, _softmax_cost_grad
+
+__all__ = ["LinearRegression", "LogisticRegression", "SoftmaxRegression"]
+
+_SOLVERS = ("gd", "sgd", "lbfgs")
+
+
+@functools.cache
+def _lbfgs_blas():
+    """threadpoolctl controller of the BLAS libraries loaded besides numpy's (scipy's OpenBLAS).
+
+    scipy's L-BFGS-B calls its own BLAS for vector operations of length ``dK + K``, far too short
+    to gain from threads, while numpy's BLAS computes the gradient. Each library keeps a pool of
+    threads that spin between calls, and the two pools fight for the cores: on 2 cores, one
+    thread for scipy's library made an L-BFGS fit of the digits ~12 times faster and 10
+    iterations on 60000 x 784 ~1.25 times faster (appendix "How fast is lecture_lib?").
+    Listing the libraries takes ~10 ms, so it is done once; a limit then costs microseconds.
+    """
+    numpy_dir = Path(np.__file__).resolve().parent
+    own = (numpy_dir, numpy_dir.with_name("numpy.libs"))  # where numpy's wheels keep their BLAS
+    controller = ThreadpoolController()
+    others = [lib.filepath for lib in controller.lib_controllers if lib.user_api == "blas"
+              and not any(Path(lib.filepath).resolve().is_relative_to(folder) for folder in own)]
+    return controller.select(filepath=others)
+
+
+_PARAMETERS_DOC = r"""
+    l2 : float, default 0.0
+        L2 strength :math:`\lambda \ge 0` on the weights (the bias is not penalised). The
+        objective is the mean cost plus :math:`\frac{\lambda}{2}\lVert W\rVert^2`.
+    solver : {"lbfgs", "gd", "sgd"}, default "lbfgs"
+        L-BFGS (fast and exact), batch gradient descent (the lecture's update rule) or
+        mini-batch stochastic gradient descent. Stopping rules are in the module docstring.
+    learning_rate : float, default 0.1
+        Step size :math:`\alpha > 0` of ``gd`` and ``sgd`` (ignored by ``lbfgs``).
+    max_iter : int, default 1000
+        Maximum number of iterations (``gd``, ``lbfgs``) or epochs (``sgd``).
+    tol : float, default 1e-4
+        Tolerance of the stopping rule (``>= 0``); ``0`` runs ``max_iter`` iterations.
+    batch_size : int, default 32
+        Mini-batch size of ``sgd`` (clipped to ``m``; ignored by the other solvers).
+    random_state : int, RandomState instance or None, default None
+        Seed of the sample order of ``sgd``. The other solvers are deterministic.
+    verbose : int, default 0
+        If positive, print the objective every ``verbose`` iterations (epochs for ``sgd``).
+"""
+
+_FITTED_DOC = r"""
+    n_features_in_ : int
+        Number of features ``d`` seen in ``fit``.
+    n_iter_ : int
+        Iterations (``gd``, ``lbfgs``) or epochs (``sgd``) run; equals ``len(loss_history_)``.
+    loss_history_ : list of float
+        The objective :math:`J_\lambda` per iteration (``gd``: at the parameters before the
+        step; ``lbfgs``: after the iteration) or after each epoch (``sgd``).
+"""
+
+
+def _with_doc(cls):
+    cls.__doc__ = cls.__doc__.replace("{parameters}", _PARAMETERS_DOC).replace("{fitted}", _FITTED_DOC)
+    return cls
+
+
+class _LinearModel(BaseEstimator):
+    """Shared machinery: hyperparameters, validation, the three solvers and the fitted state.
+
+    A subclass sets ``_cost_grad`` (an unchecked core from :mod:`lecture_lib.gradients` with
+    signature ``(X, t, W, b, l2, gradient=True) -> (J, dW, db)``) and implements
+    ``_encode_targets(y, dtype) -> (t, K)``, where ``t`` is what the core takes as targets and
+    ``K`` the number of weight columns (``None`` for a weight vector), and ``_store(W, b)``.
+    """
+
+    _cost_grad = None
+
+    def __init__(self, *, l2=0.0, solver="lbfgs", learning_rate=0.1, max_iter=1000, tol=1e-4,
+                 batch_size=32, random_state=None, verbose=0):
+        self.l2 = l2
+        self.solver = solver
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.tol = tol
+        self.batch_size = batch_size
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ validation
+    def _check_hyperparameters(self):
+        if not isinstance(self.solver, str) or self.solver not in _SOLVERS:
+            raise ValueError(f"solver must be one of {_SOLVERS}; got {self.solver!r}.")
+        check_positive(self.l2, "l2", allow_zero=True)
+        check_positive(self.learning_rate, "learning_rate")
+        check_positive(self.max_iter, "max_iter", integer=True)
+        check_positive(self.tol, "tol", allow_zero=True)
+        check_positive(self.batch_size, "batch_size", integer=True)
+        if not isinstance(self.verbose, numbers.Integral) or self.verbose < 0:
+            raise ValueError(f"verbose must be an integer >= 0 (0 = silent); got {self.verbose!r}.")
+
+    def _check_X(self, X, reset):
+        """Validate ``X (m, d)`` once; ``reset`` records ``n_features_in_`` (fit) or checks it (predict)."""
+        X_arr = as_float_array(X, "X", ndim=2)
+        validate_data(self, X, reset=reset, skip_check_array=True)  # n_features_in_ (and names)
+        return X_arr
+
+    def _check_y(self, y, m):
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
+        y = column_or_1d(y, warn=True)
+        if y.shape[0] != m:
+            raise ValueError(f"X has {m} rows but y has {y.shape[0]} labels; the lengths must match.")
+        return y
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X, y):
+        """Fit the model on ``X (m, d)`` and targets ``y (m,)``; returns ``self``."""
+        self._check_hyperparameters()
+        X = self._check_X(X, reset=True)
+        y = self._check_y(y, X.shape[0])
+        t, K = self._encode_targets(y, X.dtype)
+        d = X.shape[1]
+        self._w_shape = (d,) if K is None else (d, K)
+        self._n_w = d if K is None else d * K
+        theta = np.zeros(self._n_w + (1 if K is None else K))  # [W.ravel(), b], float64
+        solve = {"gd": self._fit_gd, "sgd": self._fit_sgd, "lbfgs": self._fit_lbfgs}[self.solver]
+        history = []
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is detected and reported below
+            theta = solve(X, t, theta, float(self.l2), history)
+        if not np.all(np.isfinite(theta)):
+            self._diverged(len(history), float("nan"))
+        self.loss_history_ = history
+        self.n_iter_ = len(history)
+        W, b = self._unpack(theta)
+        self._store(W.copy(), b.copy())
+        return self
+
+    def _unpack(self, theta, dtype=np.float64):
+        """Views ``W`` (shape ``_w_shape``) and ``b`` of the flat vector, cast to ``dtype`` if needed."""
+        W = theta[: self._n_w].reshape(self._w_shape)
+        b = theta[self._n_w:]
+        if dtype != theta.dtype:  # float32 X: cast the small weights, never the data
+            W, b = W.astype(dtype), b.astype(dtype)
+        return W, b
+
+    def _progress(self, it, J):
+        if self.verbose and it % self.verbose == 0:
+            print(f"{type(self).__name__}({self.solver}): iteration {it}, objective {J:.8g}")
+
+    def _check_divergence(self, it, J, J_start):
+        """gd/sgd: stop with an error once the objective is not finite or has blown up.
+
+        With a small enough step gradient descent never increases the objective, so a value
+        above ``1e4 * max(1, J_start)`` (or NaN/inf) means the step is far too large.
+        """
+        if not J <= 1e4 * max(1.0, J_start):  # also true for NaN
+            self._diverged(it, J)
+
+    def _diverged(self, it, J):
+        raise ValueError(
+            f"{type(self).__name__} diverged with solver={self.solver!r} at iteration {it} "
+            f"(objective {J}): learning_rate={self.learning_rate!r} is too large for this data. "
+            f"Use a smaller learning_rate (e.g. {self.learning_rate / 10:g}) or scale the features.")
+
+    def _not_converged(self, detail):
+        warnings.warn(
+            f"{type(self).__name__}(solver={self.solver!r}) stopped without meeting tol={self.tol!r} "
+            f"(max_iter={self.max_iter}; {detail}). Increase max_iter, scale X, or pass tol=0 to run a "
+            f"fixed number of iterations.", ConvergenceWarning, stacklevel=4)
+
+    def _fit_gd(self, X, t, theta, l2, history):
+        W, b = self._unpack(theta)  # float64 views, updated in place
+        alpha, tol, cast = self.learning_rate, self.tol, X.dtype != theta.dtype
+        for it in range(1, self.max_iter + 1):
+            Wc, bc = self._unpack(theta, X.dtype) if cast else (W, b)
+            J, dW, db = self._cost_grad(X, t, Wc, bc, l2)
+            history.append(J)
+            self._check_divergence(it, J, history[0])
+            self._progress(it, J)
+            if tol > 0:
+                g_max = max(np.abs(dW).max(), np.abs(db).max())
+                if g_max <= tol:
+                    return theta
+            W -= alpha * dW
+            b -= alpha * db
+        if tol > 0:
+            self._not_converged(f"largest gradient entry {g_max:.3g}")
+        return theta
+
+    def _fit_sgd(self, X, t, theta, l2, history):
+        W, b = self._unpack(theta)
+        alpha, tol, cast = self.learning_rate, self.tol, X.dtype != theta.dtype
+        m = X.shape[0]
+        batch = min(self.batch_size, m)
+        rng = check_random_state(self.random_state)
+        J_start = J_prev = self._cost_grad(X, t, *self._unpack(theta, X.dtype), l2, gradient=False)
+        for epoch in range(1, self.max_iter + 1):
+            order = rng.permutation(m)
+            for start in range(0, m, batch):
+                rows = order[start:start + batch]  # gathers batch rows of X, never all of X
+                Wc, bc = self._unpack(theta, X.dtype) if cast else (W, b)
+                J_batch, dW, db = self._cost_grad(X[rows], t[rows], Wc, bc, l2)
+                if not np.isfinite(J_batch):  # one batch may cost more than the mean: only NaN/inf here
+                    self._diverged(epoch, J_batch)
+                W -= alpha * dW
+                b -= alpha * db
+            J = self._cost_grad(X, t, *self._unpack(theta, X.dtype), l2, gradient=False)
+            history.append(J)
+            self._check_divergence(epoch, J, J_start)
+            self._progress(epoch, J)
+            if tol > 0 and J_prev - J < tol:
+                return theta
+            J_prev = J
+        if tol > 0:
+            decrease = history[-2] - history[-1] if len(history) > 1 else float("nan")
+            self._not_converged(f"the last epoch decreased the objective by {decrease:.3g}")
+        return theta
+
+    def _fit_lbfgs(self, X, t, theta, l2, history):
+        n_w, dtype = self._n_w, X.dtype
+
+        def objective(theta):
+            J, dW, db = self._cost_grad(X, t, *self._unpack(theta, dtype), l2)
+            grad = np.empty_like(theta)
+            grad[:n_w] = dW.ravel()
+            grad[n_w:] = db
+            return J, grad
+
+        def callback(intermediate_result):
+            history.append(float(intermediate_result.fun))
+            self._progress(len(history), history[-1])
+
+        tol = float(self.tol)
+        with _lbfgs_blas().limit(limits=1):  # scipy's BLAS on one thread; numpy's keeps its threads
+            result = minimize(objective, theta, method="L-BFGS-B", jac=True, callback=callback,
+                              options={"maxiter": self.max_iter, "maxfun": max(15000, 2 * self.max_iter),
+                                       "maxls": 50, "gtol": tol, "ftol": 64 * np.finfo(float).eps if tol else 0.0})
+        if tol > 0 and not result.success:
+            self._not_converged(f"scipy: {result.message}")
+        return result.x
+
+
+class _LinearClassifier(ClassifierMixin, _LinearModel):
+    """Classifier part shared by the binary and the softmax model: labels and probabilities.
+
+    Both are softmax models: the binary one scores the two classes with logits ``[0, z]``,
+    so ``softmax([0, z]) = [sigma(-z), sigma(z)]``. Subclasses implement ``_class_logits``.
+    """
+
+    def _encode_targets(self, y, dtype):
+        if np.issubdtype(y.dtype, np.number) and not np.all(np.isfinite(y)):
+            raise ValueError("y contains NaN or infinity; class labels must be finite numbers or strings.")
+        kind = type_of_target(y, input_name="y")
+        if kind not in ("binary", "multiclass"):
+            raise ValueError(f"Unknown label type: {kind!r}. y must hold discrete class labels (integers or "
+                             f"strings) for {type(self).__name__}; use LinearRegression for continuous targets.")
+        self.classes_, y_index = np.unique(y, return_inverse=True)
+        K = len(self.classes_)
+        if K < 2:
+            raise ValueError(f"y has 1 class ({self.classes_.tolist()[0]!r}) but {type(self).__name__} needs at least "
+                             f"2 classes to learn from.")
+        return y_index, K
+
+    def _logits(self, X):
+        """Validated ``X`` times the weights plus the bias, in the dtype of ``X``."""
+        check_is_fitted(self)
+        X = self._check_X(X, reset=False)
+        return X @ self._W.astype(X.dtype, copy=False) + self._b.astype(X.dtype, copy=False)
+
+    def predict_proba(self, X):
+        """Class probabilities ``P (m, K)``, columns in the order of ``classes_``; rows sum to 1."""
+        return _softmax(self._class_logits(X), 1)
+
+    def predict_log_proba(self, X):
+        """``log P (m, K)`` computed from the logits (finite even where ``P`` underflows to 0)."""
+        return _log_softmax(self._class_logits(X), 1)
+
+    def predict(self, X):
+        """Most probable class for each row of ``X``: ``classes_[argmax_k P[:, k]]``, shape ``(m,)``."""
+        Z = self._class_logits(X)  # checks that the model is fitted
+        return self.classes_[np.argmax(Z, axis=1)]
+
+
+@_with_doc
+class SoftmaxRegression(_LinearClassifier):
+    r"""Softmax regression (multinomial logistic regression) for ``K >= 2`` classes.
+
+    Parameters
+    ----------{parameters}
+    Attributes
+    ----------
+    classes_ : ndarray, ``(K,)``
+        The sorted labels; column ``k`` of ``W_`` and of ``predict_proba`` belongs to ``classes_[k]``.
+    W_ : ndarray, ``(d, K)``
+        Weights, column ``k`` is :math:`w_k`.
+    b_ : ndarray, ``(K,)``
+        Biases.
+    coef_ : ndarray, ``(K, d)``
+        ``W_.T`` (scikit-learn's layout).
+    intercept_ : ndarray, ``(K,)``
+        ``b_``.{fitted}
+    Notes
+    -----
+    .. math::
+        Z = XW + b, \qquad P = \operatorname{softmax}(Z), \qquad
+        J_\lambda(W, b) = -\frac{1}{m}\sum_{i=1}^{m}\sum_{k=1}^{K} y_k^{(i)} \log a_k^{(i)}
+                          + \frac{\lambda}{2}\lVert W\rVert_F^2
+
+    With ``l2 > 0`` this is scikit-learn's ``LogisticRegression(C=1 / (l2 * m))`` (multinomial,
+    bias not penalised) and the minimiser is unique. With ``l2 = 0`` adding the same vector to
+    every column of ``W`` (and a constant to every ``b_k``) leaves ``P`` unchanged, so there is
+    no unique minimiser, and on separable data the weights grow without bound. Gradient
+    (chapter *Gradient derivation*): :math:`\frac{1}{m}X^\top(P - Y) + \lambda W` and
+    :math:`\frac{1}{m}\sum_i (p^{(i)} - y^{(i)})`. Chapters: *Modeling*, *Loss and cost*,
+    *Handwritten digits*.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> X, y = load_digits(return_X_y=True)
+    >>> model = SoftmaxRegression(l2=1e-3).fit(X / 16, y)
+    >>> model.W_.shape, model.predict_proba(X[:2] / 16).shape
+    ((64, 10), (2, 10))
+    """
+
+    _cost_grad = staticmethod(_softmax_cost_grad)
+
+    def _store(self, W, b):
+        self.W_, self.b_ = W, b
+        self.coef_, self.intercept_ = W.T, b
+
+    @property
+    def _W(self):
+        return self.W_
+
+    @property
+    def _b(self):
+        return self.b_
+
+    def _class_logits(self, X):
+        return self._logits(X)
+
+    def decision_function(self, X):
+        r"""Logits ``Z = X W + b``, shape ``(m, K)``.
+
+        For ``K = 2`` scikit-learn's convention is followed: the log-odds ``Z[:, 1] - Z[:, 0]``
+        of ``classes_[1]``, shape ``(m,)`` (softmax of two logits is the sigmoid of their difference).
+        """
+        Z = self._logits(X)
+        return Z[:, 1] - Z[:, 0] if Z.shape[1] == 2 else Z
+
+
+@_with_doc
+class LogisticRegression(_LinearClassifier):
+    r"""Binary logistic regression: :math:`P(y = \text{classes\_}[1] \mid x) = \sigma(w^\top x + b)`.
+
+    Parameters
+    ----------{parameters}
+    Attributes
+    ----------
+    classes_ : ndarray, ``(2,)``
+        The two labels; ``classes_[1]`` is the positive class.
+    w_ : ndarray, ``(d,)``
+        Weights.
+    b_ : float
+        Bias.
+    coef_ : ndarray, ``(1, d)``
+        ``w_`` as a row (scikit-learn's layout).
+    intercept_ : ndarray, ``(1,)``
+        ``[b_]``.{fitted}
+    Notes
+    -----
+    .. math::
+        z = Xw + b, \qquad a = \sigma(z), \qquad
+        J_\lambda(w, b) = -\frac{1}{m}\sum_{i=1}^{m}\left[y^{(i)}\log a^{(i)}
+                          + (1-y^{(i)})\log(1-a^{(i)})\right] + \frac{\lambda}{2}\lVert w\rVert^2
+
+    This is softmax regression with ``K = 2`` and the first class's logit fixed at 0, and with
+    ``l2 > 0`` scikit-learn's ``LogisticRegression(C=1 / (l2 * m))``. Gradient:
+    :math:`\frac{1}{m}X^\top(a - y) + \lambda w`. Chapters: *Modeling*, *Comparisons*.
+    """
+
+    _cost_grad = staticmethod(_logistic_cost_grad)
+
+    def _encode_targets(self, y, dtype):
+        y_index, K = super()._encode_targets(y, dtype)
+        if K != 2:
+            raise ValueError(f"Only binary classification is supported. {type(self).__name__} needs y with "
+                             f"exactly 2 classes; got {K}. Use SoftmaxRegression for K > 2 classes.")
+        return y_index.astype(dtype), None
+
+    def _store(self, w, b):
+        self.w_, self.b_ = w, float(b[0])
+        self.coef_, self.intercept_ = w[None, :], b
+
+    @property
+    def _W(self):
+        return self.w_
+
+    @property
+    def _b(self):
+        return np.float64(self.b_)
+
+    def decision_function(self, X):
+        """Logit ``z = X w + b`` of ``classes_[1]``, shape ``(m,)``."""
+        return self._logits(X)
+
+    def _class_logits(self, X):
+        z = self._logits(X)
+        Z = np.zeros((z.shape[0], 2), dtype=z.dtype)
+        Z[:, 1] = z
+        return Z
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        return tags
+
+
+@_with_doc
+class LinearRegression(RegressorMixin, _LinearModel):
+    r"""Linear regression by minimising the mean squared error (plus an optional L2 penalty).
+
+    Parameters
+    ----------{parameters}
+    Attributes
+    ----------
+    w_ : ndarray, ``(d,)``
+        Weights.
+    b_ : float
+        Bias.
+    coef_ : ndarray, ``(d,)``
+        ``w_`` (scikit-learn's layout).
+    intercept_ : float
+        ``b_``.{fitted}
+    Notes
+    -----
+    .. math::
+        \hat y = Xw + b, \qquad
+        J_\lambda(w, b) = \frac{1}{m}\sum_{i=1}^{m}\left(\hat y^{(i)} - y^{(i)}\right)^2
+                          + \frac{\lambda}{2}\lVert w\rVert^2
+
+    No factor 1/2 in the mean squared error, so the gradient is
+    :math:`\frac{2}{m}X^\top(\hat y - y) + \lambda w`. With ``l2 = 0`` the minimiser is the
+    least-squares solution (``numpy.linalg.lstsq`` on ``[X, 1]``). Chapter: *Comparisons*.
+    """
+
+    _cost_grad = staticmethod(_linear_cost_grad)
+
+    def _encode_targets(self, y, dtype):
+        y = as_float_array(y, "y", ndim=1)
+        return y.astype(dtype, copy=False), None
+
+    def _store(self, w, b):
+        self.w_, self.b_ = w, float(b[0])
+        self.coef_, self.intercept_ = w, self.b_
+
+    def predict(self, X):
+        """Predictions ``y_hat = X w + b``, shape ``(m,)``, in the dtype of ``X``."""
+        check_is_fitted(self)
+        X = self._check_X(X, reset=False)
+        return X @ self.w_.astype(X.dtype, copy=False) + X.dtype.type(self.b_)

@@ -1,0 +1,178 @@
+"""Fixtures for the browser tests: the built site served on 127.0.0.1 and a headless Chromium.
+
+The site is ``_build/html`` (built by ``python3 tools/course.py test`` before pytest runs), or the
+folder named by the environment variable ``COURSE_SITE_DIR``. Screenshots go to the folder named by
+``COURSE_SCREENSHOT_DIR``, by default ``screenshots/`` next to the site (``_build/screenshots``).
+
+Without Chromium (or the ``playwright`` package) the browser tests are skipped with a message saying
+how to enable them -- except on CI (``CI=true``), where they fail instead: CI never skips them.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SITE_DIR = Path(os.environ.get("COURSE_SITE_DIR", ROOT / "_build" / "html")).resolve()
+SCREENSHOT_DIR = Path(os.environ.get("COURSE_SCREENSHOT_DIR", SITE_DIR.parent / "screenshots")).resolve()
+CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+ON_CI = os.environ.get("CI", "").lower() == "true"
+
+#: Flags for a quiet, offline, container-friendly headless Chromium.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic", "--no-proxy-server"]
+
+#: Folders of the built site that hold assets, not pages.
+ASSET_FOLDERS = {"_static", "_sources", "_images", "mathjax", "_downloads", "_panels_static"}
+
+
+def unavailable(reason: str):
+    """Skip (locally) or fail (on CI) a test that cannot run."""
+    if ON_CI:
+        pytest.fail(f"{reason} (CI=true: the browser tests must run on CI)", pytrace=False)
+    pytest.skip(reason)
+
+
+def site_pages() -> list[str]:
+    """Every HTML page of the built site, as paths relative to the site root (posix)."""
+    if not (SITE_DIR / "index.html").is_file():
+        return []
+    pages = []
+    for path in sorted(SITE_DIR.rglob("*.html")):
+        rel = path.relative_to(SITE_DIR)
+        if rel.parts[0] not in ASSET_FOLDERS:
+            pages.append(rel.as_posix())
+    return pages
+
+
+def require_site() -> None:
+    if not (SITE_DIR / "index.html").is_file():
+        unavailable(f"no built site in {SITE_DIR}: run `python3 tools/course.py build` first "
+                    "(or point COURSE_SITE_DIR at a built _build/html)")
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - signature from the base class
+        pass
+
+
+class StaticServer:
+    """``http.server`` serving one folder on 127.0.0.1, on a free port, in a daemon thread."""
+
+    def __init__(self, directory: Path):
+        handler = functools.partial(_QuietHandler, directory=str(directory))
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def site_url():
+    """Base URL (ending in ``/``) of the built site served on 127.0.0.1."""
+    require_site()
+    server = StaticServer(SITE_DIR)
+    yield server.url
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def page_weights(screenshot_dir):
+    """Bytes each page loads (HTML and every asset), written to ``page-weights.json`` beside the screenshots."""
+    weights: dict[str, int] = {}
+    yield weights
+    if weights:
+        import json
+
+        (screenshot_dir / "page-weights.json").write_text(json.dumps(dict(sorted(weights.items())), indent=1))
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir() -> Path:
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOT_DIR
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A headless Chromium (the system's, via playwright); skipped or failed when absent."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("the browser tests need the `playwright` Python package: pip install -r requirements.txt")
+    if not Path(CHROMIUM).is_file():
+        unavailable(f"Chromium not found at {CHROMIUM}: install it with `apt-get install chromium` "
+                    "(or set CHROMIUM=/path/to/chromium) to run the browser tests")
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class PageLog:
+    """What one page did: requests to other hosts, failed requests, console errors."""
+
+    def __init__(self):
+        self.external: list[str] = []
+        self.failed: list[str] = []
+        self.console_errors: list[str] = []
+        self.bytes: dict[str, int] = {}  # URL -> size of each response from 127.0.0.1
+
+    def total_bytes(self) -> int:
+        return sum(self.bytes.values())
+
+    def problems(self) -> list[str]:
+        return ([f"request to another host: {u}" for u in self.external]
+                + [f"failed request: {u}" for u in self.failed]
+                + [f"console error: {m}" for m in self.console_errors])
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page whose requests to any host but 127.0.0.1 are recorded and aborted.
+
+    ``page.log`` is a :class:`PageLog`; a test asserts ``page.log.problems() == []``.
+    """
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+    pg = context.new_page()
+    log = PageLog()
+
+    def route(route_obj):
+        url = route_obj.request.url
+        if url.startswith(("http://127.0.0.1:", "data:", "blob:", "about:")):
+            route_obj.continue_()
+        else:
+            log.external.append(url)
+            route_obj.abort()
+
+    context.route("**/*", route)
+
+    def on_failed(request):
+        if request.url not in log.external:
+            log.failed.append(f"{request.url} ({request.failure})")
+
+    def on_response(response):
+        if response.status >= 400:
+            log.failed.append(f"{response.url} (HTTP {response.status})")
+        elif response.url.startswith("http://127.0.0.1:"):
+            log.bytes[response.url.split("?")[0]] = int(response.headers.get("content-length", 0))
+
+    pg.on("requestfailed", on_failed)
+    pg.on("response", on_response)
+    pg.on("console", lambda msg: log.console_errors.append(msg.text) if msg.type == "error" else None)
+    pg.on("pageerror", lambda exc: log.console_errors.append(f"uncaught: {exc}"))
+    pg.log = log
+    yield pg
+    context.close()

@@ -1,0 +1,227 @@
+"""The in-page softmax explorer (lecture_lib.explorer.explorer_html) driven in headless Chromium.
+
+The JavaScript's probabilities are compared with :func:`lecture_lib.softmax` applied to ``z / T``
+(the independent reference here is the tested library), for small and large logits (1e4) and several
+temperatures, after moving sliders with the keyboard and after typing values. A page generated from
+``explorer_html`` is always tested; explorers embedded in the built site are tested too when present.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from lecture_lib import softmax
+from lecture_lib.explorer import LOGIT_RANGE, explorer_html
+
+from .conftest import SITE_DIR, StaticServer, require_site, site_pages
+
+pytestmark = pytest.mark.browser
+
+#: JavaScript's Math.exp and numpy's exp may differ in the last bit; everything else is the same sequence
+#: of IEEE operations (divide, subtract the max, exp, pairwise sum, divide), so agreement is near 1 ulp.
+RTOL = 1e-14
+
+#: (logits, temperature) shown on the generated test page, one explorer each.
+PAGE_SETTINGS = [
+    ((2.0, 1.0, 0.1), 1.0),
+    ((1e4, -1e4, 0.0, 9999.5), 1.0),
+    ((-3.0, 0.5, 4.0, 2.0, -1.0), 0.25),
+]
+
+
+def reference(z, temperature):
+    return softmax(np.asarray(z, dtype=np.float64) / temperature)
+
+
+@pytest.fixture(scope="module")
+def explorer_url(tmp_path_factory):
+    """A standalone page with one explorer per PAGE_SETTINGS, served from 127.0.0.1."""
+    folder = tmp_path_factory.mktemp("explorer-page")
+    body = "\n".join(explorer_html(z, t).data for z, t in PAGE_SETTINGS)
+    (folder / "index.html").write_text(f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+                                       f"<title>Softmax explorer</title></head><body>{body}</body></html>",
+                                       encoding="utf-8")
+    server = StaticServer(folder)
+    yield server.url + "index.html"
+    server.close()
+
+
+@pytest.fixture
+def explorer_page(page, explorer_url):
+    page.goto(explorer_url, wait_until="load")
+    page.wait_for_function("() => document.querySelectorAll('div.softmax-explorer[data-ready=true]').length === %d"
+                           % len(PAGE_SETTINGS))
+    yield page
+    problems = page.log.problems()
+    assert not problems, "\n".join(problems)
+
+
+def state(page, index=0):
+    """The explorer's hook: current logits, temperature and full-precision probabilities, plus the shown text."""
+    return page.evaluate("""(i) => {
+      const root = document.querySelectorAll('div.softmax-explorer')[i];
+      return {logits: JSON.parse(root.dataset.logits), temperature: Number(root.dataset.temperature),
+              probabilities: JSON.parse(root.dataset.probabilities),
+              shown: Array.from(root.querySelectorAll('output.sx-prob'), o => o.textContent),
+              widths: Array.from(root.querySelectorAll('.sx-bar'), b => parseFloat(b.style.width)),
+              id: root.id};
+    }""", index)
+
+
+def assert_matches_library(s):
+    """The hook's probabilities equal lecture_lib.softmax(z / T); the shown numbers and bars agree with them."""
+    expected = reference(s["logits"], s["temperature"])
+    got = np.array(s["probabilities"])
+    assert np.all(np.isfinite(got)), s
+    np.testing.assert_allclose(got, expected, rtol=RTOL, atol=1e-300)
+    shown = np.array([float(text) for text in s["shown"]])
+    np.testing.assert_allclose(shown, expected, rtol=5e-3, atol=5e-5 + 1e-12)
+    np.testing.assert_allclose(s["widths"], 100 * expected, atol=0.005 + 1e-9)
+
+
+def set_input(page, selector, value):
+    """Set an input's value from script and fire ``input``, as a drag or a paste would."""
+    page.eval_on_selector(selector, """(el, v) => { el.value = v;
+        el.dispatchEvent(new Event('input', {bubbles: true})); }""", str(value))
+
+
+def test_initial_state_matches_library(explorer_page):
+    for i, (z, t) in enumerate(PAGE_SETTINGS):
+        s = state(explorer_page, i)
+        assert s["logits"] == list(z) and s["temperature"] == t
+        assert_matches_library(s)
+
+
+def test_compute_hook_matches_library(explorer_page):
+    """window.softmaxExplorer.compute against lecture_lib.softmax on many settings, up to K = 300."""
+    rng = np.random.default_rng(20260522)
+    cases = [([1e4, 1.0, 0.1], 1.0), ([-1e4, -1e4, -1e4 + 1], 1.0), ([1e4, -1e4], 0.01), ([0.0], 3.0),
+             ([710.0, 709.0, -745.0], 1.0), ([3.0, 4.0, 6.0], 1.0)]
+    for K in (2, 3, 7, 8, 9, 10, 16, 17, 129, 300):
+        for t in (0.1, 0.5, 1.0, 2.0, 10.0):
+            for scale in (1.0, 10.0, 1e4):
+                cases.append(((scale * rng.standard_normal(K)).tolist(), t))
+    got = explorer_page.evaluate("(cases) => cases.map(([z, t]) => window.softmaxExplorer.compute(z, t))", cases)
+    identical = total = 0
+    for (z, t), a in zip(cases, got):
+        expected = reference(z, t)
+        np.testing.assert_allclose(a, expected, rtol=RTOL, atol=1e-300, err_msg=f"z={z}, T={t}")
+        identical += int(np.sum(np.array(a) == expected))
+        total += expected.size
+    # Same operations in the same order give the same bits (all of them on the development machine);
+    # a plain left-to-right sum instead of numpy's pairwise one leaves only about 60% identical.
+    assert identical / total >= 0.95, f"only {identical} of {total} probabilities are bit-identical"
+
+
+def test_compute_hook_rejects_bad_temperature(explorer_page):
+    for bad in ("0", "-1", "NaN", "Infinity"):
+        message = explorer_page.evaluate(f"""() => {{ try {{ window.softmaxExplorer.compute([1, 2], {bad});
+            return null; }} catch (e) {{ return e.message; }} }}""")
+        assert message and "temperature" in message, bad
+
+
+def test_keyboard_moves_slider_and_updates_probabilities(explorer_page):
+    s0 = state(explorer_page)
+    slider = f"#{s0['id']}-z1"
+    explorer_page.focus(slider)
+    outline = explorer_page.eval_on_selector(slider, "el => getComputedStyle(el).outlineStyle")
+    for _ in range(5):
+        explorer_page.keyboard.press("ArrowRight")
+    s1 = state(explorer_page)
+    step = LOGIT_RANGE[2]
+    assert s1["logits"][0] == pytest.approx(s0["logits"][0] + 5 * step, abs=1e-12)
+    assert s1["logits"][1:] == s0["logits"][1:]
+    assert explorer_page.input_value(f"#{s0['id']}-z1-num") == explorer_page.input_value(slider)
+    assert s1["probabilities"][0] > s0["probabilities"][0]
+    assert_matches_library(s1)
+    assert outline != "none", "the focused slider shows no focus outline"
+    explorer_page.keyboard.press("Tab")  # the number box comes next in the tab order
+    assert explorer_page.evaluate("() => document.activeElement.id") == f"{s0['id']}-z1-num"
+
+
+def test_keyboard_moves_temperature(explorer_page):
+    s0 = state(explorer_page)
+    explorer_page.focus(f"#{s0['id']}-T")
+    explorer_page.keyboard.press("ArrowLeft")
+    explorer_page.keyboard.press("ArrowLeft")
+    s1 = state(explorer_page)
+    assert s1["temperature"] == pytest.approx(s0["temperature"] - 0.1, abs=1e-12)
+    assert max(s1["probabilities"]) > max(s0["probabilities"])  # lower temperature: sharper
+    assert_matches_library(s1)
+
+
+@pytest.mark.parametrize("temperature", [0.05, 0.5, 1.0, 3.0, 100.0])
+def test_typed_large_logits_and_temperatures(explorer_page, temperature):
+    uid = state(explorer_page)["id"]
+    set_input(explorer_page, f"#{uid}-T-num", temperature)
+    for k, value in enumerate([1e4, 9999.0, -1e4]):
+        explorer_page.fill(f"#{uid}-z{k + 1}-num", str(value))  # real typing: fires input events
+    s = state(explorer_page)
+    assert s["logits"] == [1e4, 9999.0, -1e4] and s["temperature"] == temperature
+    assert_matches_library(s)
+    status = explorer_page.text_content(f"#{uid}-status")
+    assert "class 1" in status and "NaN" not in status
+
+
+def test_slider_values_set_by_script(explorer_page):
+    uid = state(explorer_page, 2)["id"]
+    for k, value in enumerate(["-7.5", "3.3", "0", "10", "-10"]):
+        set_input(explorer_page, f"#{uid}-z{k + 1}", value)
+    set_input(explorer_page, f"#{uid}-T", "2.5")
+    s = state(explorer_page, 2)
+    assert s["logits"] == [-7.5, 3.3, 0.0, 10.0, -10.0] and s["temperature"] == 2.5
+    assert_matches_library(s)
+
+
+def test_invalid_temperature_is_flagged_and_ignored(explorer_page):
+    s0 = state(explorer_page)
+    box = f"#{s0['id']}-T-num"
+    for bad in ("0", "-2", ""):
+        explorer_page.fill(box, bad)
+        assert explorer_page.get_attribute(box, "aria-invalid") == "true", bad
+        assert state(explorer_page)["probabilities"] == s0["probabilities"]
+    explorer_page.fill(box, "2")
+    assert explorer_page.get_attribute(box, "aria-invalid") is None
+    assert_matches_library(state(explorer_page))
+
+
+def test_controls_are_labelled(explorer_page):
+    report = explorer_page.evaluate("""() => Array.from(document.querySelectorAll('div.softmax-explorer input'),
+        el => ({type: el.type, label: el.labels.length ? el.labels[0].textContent : el.getAttribute('aria-label')}))""")
+    assert report and all(r["label"] for r in report), report
+    ids = explorer_page.evaluate("() => Array.from(document.querySelectorAll('[id]'), el => el.id)")
+    assert len(ids) == len(set(ids)), "element ids are not unique across explorers"
+
+
+SITE_EXPLORER_PAGES = [rel for rel in site_pages()
+                       if "softmax-explorer" in (SITE_DIR / rel).read_text(encoding="utf-8", errors="replace")]
+
+
+@pytest.mark.parametrize("rel", SITE_EXPLORER_PAGES or ["(none)"])
+def test_explorers_in_built_site(rel, page, site_url):
+    """Every explorer on the published pages starts, matches the library, and follows the keyboard."""
+    require_site()
+    if rel == "(none)":
+        pytest.skip(f"no page of the built site in {SITE_DIR} embeds explorer_html()")
+    page.goto(site_url + rel, wait_until="load")
+    count = page.evaluate("() => document.querySelectorAll('div.softmax-explorer').length")
+    assert count > 0
+    page.wait_for_function(f"() => document.querySelectorAll('div.softmax-explorer[data-ready=true]').length "
+                           f"=== {count}")
+    for i in range(count):
+        s0 = state(page, i)
+        assert_matches_library(s0)
+        slider = f"#{s0['id']}-z1"
+        page.focus(slider)
+        page.keyboard.press("ArrowRight")
+        s1 = state(page, i)
+        assert s1["logits"] != s0["logits"] or s0["logits"][0] >= LOGIT_RANGE[1]
+        assert_matches_library(s1)
+        page.fill(f"#{s0['id']}-z1-num", "10000")
+        assert_matches_library(state(page, i))
+    problems = page.log.problems()
+    assert not problems, "\n".join(problems)
+    assert json.loads(page.evaluate("() => JSON.stringify(typeof window.softmaxExplorer.compute)")) == "function"

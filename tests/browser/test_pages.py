@@ -1,0 +1,149 @@
+"""Every page of the built site, opened in headless Chromium.
+
+For each page: no request to another host, no failed request, no console error; the math typeset
+by the vendored MathJax (no raw TeX left in the visible text, no MathJax error); every image loaded;
+every internal link leads to an existing page (and anchor); a full-page screenshot is saved. The
+built-in search page must find "softmax" offline.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from .conftest import SITE_DIR, require_site, site_pages
+
+pytestmark = pytest.mark.browser
+
+PAGES = site_pages()
+
+#: Budget for one page with everything it loads (MathJax alone is about 1.5 MB).
+MAX_PAGE_BYTES = 20_000_000
+
+#: TeX that would mean MathJax did not run (checked in the visible text outside code blocks).
+RAW_TEX = re.compile(r"\\\(|\\\)|\\\[|\\\]|\$\$|\\begin\{|\\frac\{")
+
+VISIBLE_TEXT_JS = """() => {
+  const clone = document.body.cloneNode(true);
+  clone.querySelectorAll('pre, code, script, style, textarea, mjx-container, .highlight, [hidden]')
+       .forEach(el => el.remove());
+  return clone.textContent;
+}"""
+
+LOAD_IMAGES_JS = """async () => {
+  const images = Array.from(document.images);
+  images.forEach(img => { img.loading = 'eager'; });
+  await Promise.all(images.map(img => img.complete ? null : new Promise(done => {
+    img.addEventListener('load', done); img.addEventListener('error', done);
+  })));
+  return images.filter(img => !(img.naturalWidth > 0)).map(img => img.currentSrc || img.src);
+}"""
+
+MATHJAX_DONE_JS = """() => (window.MathJax && MathJax.startup && MathJax.startup.promise)
+    ? MathJax.startup.promise.then(() => true) : false"""
+
+MATH_REPORT_JS = """() => {
+  const math = Array.from(document.querySelectorAll('span.math, div.math'));
+  return {
+    total: math.length,
+    untypeset: math.filter(el => !el.querySelector('mjx-container')).map(el => el.textContent.slice(0, 80)),
+    errors: Array.from(document.querySelectorAll('mjx-merror')).map(el => el.textContent.slice(0, 80)),
+  };
+}"""
+
+
+class LinkChecker:
+    """Fetch internal targets once per session and remember their status and element ids."""
+
+    ID_RE = re.compile(r"""\b(?:id|name)\s*=\s*["']([^"']+)["']""")
+
+    def __init__(self):
+        self.cache: dict[str, tuple[int, set[str] | None]] = {}
+        self.opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via a proxy
+
+    def target(self, url: str) -> tuple[int, set[str] | None]:
+        if url not in self.cache:
+            try:
+                with self.opener.open(url, timeout=10) as response:
+                    status, body = response.status, response.read()
+                    is_html = response.headers.get_content_type() == "text/html"
+            except urllib.error.HTTPError as exc:
+                status, body, is_html = exc.code, b"", False
+            ids = set(self.ID_RE.findall(body.decode("utf-8", "replace"))) if is_html else None
+            self.cache[url] = (status, ids)
+        return self.cache[url]
+
+    def problems(self, links: list[str], site_url: str) -> list[str]:
+        found = []
+        for link in sorted(set(links)):
+            if not link.startswith(site_url):
+                continue
+            base, _, fragment = link.partition("#")
+            status, ids = self.target(base)
+            if status != 200:
+                found.append(f"broken link {link} (HTTP {status})")
+            elif fragment and ids is not None and urllib.parse.unquote(fragment) not in ids:
+                found.append(f"missing anchor #{fragment} in {base}")
+        return found
+
+
+@pytest.fixture(scope="session")
+def link_checker():
+    return LinkChecker()
+
+
+def is_redirect(rel: str) -> bool:
+    """Jupyter Book's root index.html is a meta-refresh redirect to the first page."""
+    return 'http-equiv="Refresh"' in (SITE_DIR / rel).read_text(encoding="utf-8", errors="replace")[:2000]
+
+
+@pytest.mark.parametrize("rel", PAGES or ["(no built site)"])
+def test_page(rel, page, site_url, screenshot_dir, link_checker, page_weights):
+    require_site()
+    url = site_url + rel
+    if is_redirect(rel):
+        target = re.search(r'url=([^"]+)"', (SITE_DIR / rel).read_text())
+        assert target, f"{rel}: redirect without a target"
+        assert link_checker.problems([urllib.parse.urljoin(url, target.group(1))], site_url) == []
+        return
+    response = page.goto(url, wait_until="load")
+    assert response is not None and response.ok, f"{rel}: HTTP {response and response.status}"
+
+    if page.evaluate("() => !!window.MathJax"):
+        assert page.evaluate(MATHJAX_DONE_JS), f"{rel}: MathJax did not start"
+    math = page.evaluate(MATH_REPORT_JS)
+    assert math["untypeset"] == [], f"{rel}: math left untypeset: {math['untypeset']}"
+    assert math["errors"] == [], f"{rel}: MathJax errors: {math['errors']}"
+    raw_tex = sorted(set(RAW_TEX.findall(page.evaluate(VISIBLE_TEXT_JS))))
+    assert raw_tex == [], f"{rel}: raw TeX in the visible text: {raw_tex}"
+
+    broken_images = page.evaluate(LOAD_IMAGES_JS)
+    assert broken_images == [], f"{rel}: images that did not load: {broken_images}"
+
+    name = rel.removesuffix(".html").replace("/", "__") + ".png"
+    page.screenshot(path=str(screenshot_dir / name), full_page=True)
+
+    links = page.evaluate("() => Array.from(document.querySelectorAll('a[href]'), a => a.href)")
+    broken_links = link_checker.problems(links, site_url)
+    assert not broken_links, f"{rel}:\n" + "\n".join(broken_links)
+    page.wait_for_timeout(100)  # let late requests (fonts, lazy scripts) show up in the log
+    problems = page.log.problems()
+    assert not problems, f"{rel}:\n" + "\n".join(problems)
+    page_weights[rel] = page.log.total_bytes()
+    assert page_weights[rel] <= MAX_PAGE_BYTES, f"{rel} loads {page_weights[rel]:,} bytes"
+
+
+def test_search_finds_softmax_offline(page, site_url):
+    """Sphinx's built-in search (searchindex.js, no server) returns pages for "softmax"."""
+    require_site()
+    page.goto(site_url + "search.html?q=softmax", wait_until="load")
+    page.wait_for_function("() => document.querySelectorAll('#search-results li').length > 0", timeout=20000)
+    results = page.evaluate("() => Array.from(document.querySelectorAll('#search-results li a'), a => a.href)")
+    assert results, "the search page listed no result for 'softmax'"
+    assert all(r.startswith(site_url) for r in results), results
+    problems = page.log.problems()
+    assert not problems, "\n".join(problems)

@@ -1,0 +1,318 @@
+"""Bad input raises a ValueError/TypeError that names the argument and says what was expected."""
+
+import numpy as np
+import pytest
+from sklearn.exceptions import NotFittedError
+
+from lecture_lib import (
+    LinearRegression,
+    LogisticRegression,
+    SoftmaxRegression,
+    binary_cross_entropy,
+    cross_entropy,
+    cross_entropy_from_probs,
+    logsumexp,
+    mean_squared_error,
+    numerical_gradient,
+    one_hot,
+    sigmoid,
+    softmax,
+    softmax_regression_cost_and_gradient,
+)
+
+MODELS = [LinearRegression, LogisticRegression, SoftmaxRegression]
+rng = np.random.default_rng(0)
+X_GOOD = rng.standard_normal((12, 3))
+Y_GOOD = np.array([0, 1, 2] * 4)
+
+
+def targets(Model):
+    return Y_GOOD % 2 if Model is LogisticRegression else Y_GOOD
+
+
+# --------------------------------------------------------------------------- data given to fit/predict
+@pytest.mark.parametrize("Model", MODELS)
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_nan_or_inf_in_X(Model, bad):
+    X = X_GOOD.copy()
+    X[2, 1] = bad
+    with pytest.raises(ValueError, match=r"X contains NaN or infinity; all values must be finite"):
+        Model().fit(X, targets(Model))
+
+
+@pytest.mark.parametrize("Model", MODELS)
+def test_X_with_wrong_dimensions(Model):
+    with pytest.raises(ValueError, match=r"X must be a 2-D array; got 1-D"):
+        Model().fit(X_GOOD[:, 0], targets(Model))
+    with pytest.raises(ValueError, match=r"X must be a 2-D array; got 3-D"):
+        Model().fit(X_GOOD[:, :, None], targets(Model))
+
+
+@pytest.mark.parametrize("Model", MODELS)
+def test_mismatched_lengths_of_X_and_y(Model):
+    with pytest.raises(ValueError, match=r"X has 12 rows but y has 11 labels; the lengths must match"):
+        Model().fit(X_GOOD, targets(Model)[:11])
+
+
+@pytest.mark.parametrize("Model", MODELS)
+def test_y_with_wrong_dimensions(Model):
+    with pytest.raises(ValueError, match=r"y should be a 1d array"):
+        Model().fit(X_GOOD, np.ones((12, 2)))
+
+
+@pytest.mark.parametrize("Model", MODELS)
+def test_y_missing(Model):
+    with pytest.raises(ValueError, match=r"requires y to be passed"):
+        Model().fit(X_GOOD, None)
+
+
+@pytest.mark.parametrize("Model", [LogisticRegression, SoftmaxRegression])
+def test_fewer_than_two_classes(Model):
+    with pytest.raises(ValueError, match=r"y has 1 class \('a'\) but \w+ needs at least 2 classes"):
+        Model().fit(X_GOOD, ["a"] * 12)
+
+
+def test_binary_model_rejects_three_classes():
+    with pytest.raises(ValueError, match=r"Only binary classification is supported.*got 3.*SoftmaxRegression"):
+        LogisticRegression().fit(X_GOOD, Y_GOOD)
+
+
+@pytest.mark.parametrize("Model", [LogisticRegression, SoftmaxRegression])
+def test_continuous_targets_for_a_classifier(Model):
+    with pytest.raises(ValueError, match=r"Unknown label type: 'continuous'.*y must hold discrete class labels"):
+        Model().fit(X_GOOD, np.linspace(0, 1, 12))
+
+
+@pytest.mark.parametrize("Model", [LogisticRegression, SoftmaxRegression])
+def test_nan_in_y_for_a_classifier(Model):
+    y = targets(Model).astype(float)
+    y[0] = np.nan
+    with pytest.raises(ValueError, match=r"y contains NaN or infinity; class labels must be finite"):
+        Model().fit(X_GOOD, y)
+
+
+def test_nan_in_y_for_regression():
+    y = np.linspace(0, 1, 12)
+    y[3] = np.nan
+    with pytest.raises(ValueError, match=r"y contains NaN or infinity"):
+        LinearRegression().fit(X_GOOD, y)
+
+
+@pytest.mark.parametrize("Model", MODELS)
+def test_empty_input(Model):
+    with pytest.raises(ValueError, match=r"X is empty: 0 sample\(s\) \(shape=\(0, 3\)\) while a minimum of 1 is"):
+        Model().fit(np.empty((0, 3)), np.empty(0))
+    with pytest.raises(ValueError, match=r"X is empty: 0 feature\(s\) \(shape=\(12, 0\)\) while a minimum of 1"):
+        Model().fit(np.empty((12, 0)), targets(Model))
+
+
+@pytest.mark.parametrize("Model", MODELS)
+def test_non_numeric_X(Model):
+    with pytest.raises(TypeError, match=r"X must hold real numbers \(int or float\); got an array of dtype <U"):
+        Model().fit(np.full((12, 3), "a"), targets(Model))
+    with pytest.raises(TypeError, match=r"X must hold real numbers.*not 'dict'"):
+        Model().fit(np.array([[1.0, {"a": 1}]] * 12, dtype=object), targets(Model))
+    with pytest.raises(ValueError, match=r"Complex data not supported: X must hold real numbers"):
+        Model().fit(X_GOOD + 1j, targets(Model))
+
+
+@pytest.mark.parametrize("Model", MODELS)
+def test_sparse_X(Model):
+    from scipy import sparse
+
+    with pytest.raises(TypeError, match=r"X is a scipy sparse matrix; a dense array is expected"):
+        Model().fit(sparse.csr_matrix(X_GOOD), targets(Model))
+
+
+@pytest.mark.parametrize("Model", MODELS)
+def test_predict_before_fit(Model):
+    with pytest.raises(NotFittedError, match=r"not fitted yet"):
+        Model().predict(X_GOOD)
+
+
+@pytest.mark.parametrize("Model", MODELS)
+def test_different_feature_count_at_predict(Model):
+    model = Model().fit(X_GOOD, targets(Model))
+    with pytest.raises(ValueError, match=r"X has 2 features, but \w+ is expecting 3 features as input"):
+        model.predict(X_GOOD[:, :2])
+
+
+@pytest.mark.parametrize("Model", MODELS)
+def test_nan_in_X_at_predict(Model):
+    model = Model().fit(X_GOOD, targets(Model))
+    X = X_GOOD.copy()
+    X[0, 0] = np.nan
+    with pytest.raises(ValueError, match=r"X contains NaN or infinity"):
+        model.predict(X)
+
+
+# --------------------------------------------------------------------------- hyperparameters
+@pytest.mark.parametrize("Model", MODELS)
+@pytest.mark.parametrize("value", [0, -0.1, np.inf])
+def test_learning_rate_not_positive(Model, value):
+    with pytest.raises(ValueError, match=r"learning_rate must be a finite positive number \(learning_rate > 0\)"):
+        Model(learning_rate=value).fit(X_GOOD, targets(Model))
+
+
+@pytest.mark.parametrize("Model", MODELS)
+def test_learning_rate_not_a_number(Model):
+    with pytest.raises(TypeError, match=r"learning_rate must be a positive number; got '0.1'"):
+        Model(learning_rate="0.1").fit(X_GOOD, targets(Model))
+
+
+@pytest.mark.parametrize("Model", MODELS)
+def test_unknown_solver(Model):
+    with pytest.raises(ValueError, match=r"solver must be one of \('gd', 'sgd', 'lbfgs'\); got 'adam'"):
+        Model(solver="adam").fit(X_GOOD, targets(Model))
+
+
+@pytest.mark.parametrize("Model", MODELS)
+def test_bad_l2(Model):
+    with pytest.raises(ValueError, match=r"l2 must be a finite non-negative number \(l2 >= 0\); got -1"):
+        Model(l2=-1).fit(X_GOOD, targets(Model))
+    with pytest.raises(ValueError, match=r"l2 must be a finite non-negative number"):
+        Model(l2=np.nan).fit(X_GOOD, targets(Model))
+    with pytest.raises(TypeError, match=r"l2 must be a non-negative number; got None"):
+        Model(l2=None).fit(X_GOOD, targets(Model))
+
+
+@pytest.mark.parametrize("Model", MODELS)
+def test_bad_max_iter(Model):
+    with pytest.raises(ValueError, match=r"max_iter must be a finite positive integer \(max_iter > 0\); got 0"):
+        Model(max_iter=0).fit(X_GOOD, targets(Model))
+    with pytest.raises(TypeError, match=r"max_iter must be a positive integer; got 10.5"):
+        Model(max_iter=10.5).fit(X_GOOD, targets(Model))
+
+
+@pytest.mark.parametrize("Model", MODELS)
+def test_bad_batch_size(Model):
+    with pytest.raises(ValueError, match=r"batch_size must be a finite positive integer \(batch_size > 0\); got -4"):
+        Model(solver="sgd", batch_size=-4).fit(X_GOOD, targets(Model))
+    with pytest.raises(TypeError, match=r"batch_size must be a positive integer; got 'all'"):
+        Model(solver="sgd", batch_size="all").fit(X_GOOD, targets(Model))
+
+
+@pytest.mark.parametrize("Model", MODELS)
+def test_bad_tol_and_verbose(Model):
+    with pytest.raises(ValueError, match=r"tol must be a finite non-negative number \(tol >= 0\); got -1e-05"):
+        Model(tol=-1e-5).fit(X_GOOD, targets(Model))
+    with pytest.raises(ValueError, match=r"verbose must be an integer >= 0"):
+        Model(verbose=-1).fit(X_GOOD, targets(Model))
+
+
+def test_bad_random_state():
+    with pytest.raises(ValueError, match=r"cannot be used to seed"):
+        SoftmaxRegression(solver="sgd", random_state="seed").fit(X_GOOD, Y_GOOD)
+
+
+@pytest.mark.parametrize("Model", MODELS)
+def test_divergence_names_learning_rate(Model):
+    with pytest.raises(ValueError, match=r"diverged.*learning_rate=1000000.0 is too large.*smaller learning_rate"):
+        Model(solver="gd", learning_rate=1e6, tol=0, max_iter=100).fit(100 * X_GOOD, targets(Model))
+
+
+# --------------------------------------------------------------------------- the functions
+def test_softmax_with_strings():
+    with pytest.raises(TypeError, match=r"z must hold real numbers \(int or float\); got an array of dtype <U"):
+        softmax(np.array(["1.0", "2.0"]))
+
+
+def test_softmax_with_scalar_or_empty():
+    with pytest.raises(ValueError, match=r"z must be a 1-D or 2-D or .*got 0-D"):
+        softmax(3.0)
+    with pytest.raises(ValueError, match=r"z is empty"):
+        softmax(np.empty((2, 0)))
+
+
+def test_softmax_with_bad_axis():
+    with pytest.raises(ValueError, match=r"axis=2 is out of range for an array with 2 dimension"):
+        softmax(np.zeros((2, 3)), axis=2)
+    with pytest.raises(TypeError, match=r"axis must be an integer; got float"):
+        logsumexp(np.zeros((2, 3)), axis=1.0)
+
+
+def test_functions_reject_nan():
+    with pytest.raises(ValueError, match=r"z contains NaN or infinity"):
+        sigmoid([0.0, np.nan])
+
+
+def test_one_hot_with_negative_labels():
+    with pytest.raises(ValueError, match=r"y must hold class indices 0..K-1; found -1"):
+        one_hot([0, 2, -1])
+
+
+def test_one_hot_with_labels_beyond_n_classes():
+    with pytest.raises(ValueError, match=r"y must hold class indices 0..2 \(K=3\); found 3"):
+        one_hot([0, 3], n_classes=3)
+    with pytest.raises(ValueError, match=r"n_classes must be a finite positive integer"):
+        one_hot([0, 1], n_classes=0)
+
+
+def test_one_hot_with_non_integer_labels():
+    with pytest.raises(TypeError, match=r"y must hold integer class indices 0..K-1; got dtype float64"):
+        one_hot([0.5, 1.0])
+    with pytest.raises(TypeError, match=r"y must hold integer class indices"):
+        one_hot(["a", "b"])
+
+
+def test_cross_entropy_with_mismatched_shapes():
+    Z = np.zeros((4, 3))
+    with pytest.raises(ValueError, match=r"Y has 3 labels but there are 4 samples; the lengths must match"):
+        cross_entropy([0, 1, 2], Z)
+    with pytest.raises(ValueError, match=r"Y must have shape \(m, K\) = \(4, 3\); got \(4, 2\)"):
+        cross_entropy(np.eye(2)[[0, 1, 0, 1]], Z)
+    with pytest.raises(ValueError, match=r"Y must hold class indices 0..2 \(K=3\); found 5"):
+        cross_entropy([0, 1, 2, 5], Z)
+
+
+def test_cross_entropy_with_bad_reduction_or_one_hot():
+    with pytest.raises(ValueError, match=r"reduction must be one of \('mean', 'sum', 'none'\); got 'max'"):
+        cross_entropy([0, 1], np.zeros((2, 2)), reduction="max")
+    with pytest.raises(ValueError, match=r"Y rows must be one-hot \(or probabilities\)"):
+        cross_entropy(np.array([[1.0, 1.0], [0.0, 1.0]]), np.zeros((2, 2)))
+
+
+def test_cross_entropy_from_probs_given_logits():
+    with pytest.raises(ValueError, match=r"P must hold probabilities in \[0, 1\]; did you pass logits"):
+        cross_entropy_from_probs([0, 1], np.array([[2.0, -1.0], [0.5, 0.5]]))
+
+
+def test_binary_cross_entropy_with_bad_labels_or_lengths():
+    with pytest.raises(ValueError, match=r"y must hold labels 0 or 1"):
+        binary_cross_entropy([0, 2], [0.1, 0.2])
+    with pytest.raises(ValueError, match=r"y has 3 rows but z has 2; the lengths must match"):
+        binary_cross_entropy([0, 1, 1], [0.1, 0.2])
+
+
+def test_mean_squared_error_lengths():
+    with pytest.raises(ValueError, match=r"y has 2 rows but y_hat has 3"):
+        mean_squared_error([1.0, 2.0], [1.0, 2.0, 3.0])
+
+
+def test_gradient_function_shapes():
+    X = np.zeros((4, 3))
+    with pytest.raises(ValueError, match=r"W must have shape \(d, K\) with d = 3 features of X; got \(2, 2\)"):
+        softmax_regression_cost_and_gradient(X, [0, 1, 0, 1], np.zeros((2, 2)), np.zeros(2))
+    with pytest.raises(ValueError, match=r"b must have shape \(2,\); got \(3,\)"):
+        softmax_regression_cost_and_gradient(X, [0, 1, 0, 1], np.zeros((3, 2)), np.zeros(3))
+    with pytest.raises(ValueError, match=r"l2 must be a finite non-negative number"):
+        softmax_regression_cost_and_gradient(X, [0, 1, 0, 1], np.zeros((3, 2)), np.zeros(2), l2=-1.0)
+
+
+def test_numerical_gradient_arguments():
+    with pytest.raises(TypeError, match=r"f must be a callable returning a float; got list"):
+        numerical_gradient([1.0], np.zeros(2))
+    with pytest.raises(ValueError, match=r"eps must be a finite positive number \(eps > 0\); got 0"):
+        numerical_gradient(np.sum, np.zeros(2), eps=0)
+
+
+def test_finite_check_handles_overflowing_sums():
+    # the fast check sums the array; a sum that overflows must fall back to the exact test
+    big = np.full((2, 3), 1e308)  # finite entries whose sum is inf
+    np.testing.assert_allclose(softmax(big), 1 / 3)
+    big[1, 1] = -np.inf
+    with pytest.raises(ValueError, match=r"z contains NaN or infinity"):
+        softmax(big)
+    big[1, 1] = np.nan
+    with pytest.raises(ValueError, match=r"z contains NaN or infinity"):
+        softmax(big)

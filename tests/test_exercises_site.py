@@ -1,0 +1,78 @@
+"""The built site shows the student release of every exercise and nothing of the sources.
+
+Reads ``_build/html`` (built by ``tools/course.py test`` before pytest runs); skipped when there
+is no built site.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import runpy
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE = ROOT / "_build" / "html"
+SOURCE = ROOT / "exercises" / "source"
+CANARY = runpy.run_path(str(ROOT / "exercises" / "autograde_checks.py"))["CANARY"]
+MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION", "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS", CANARY)
+
+pytestmark = pytest.mark.skipif(not (SITE / "index.html").exists(),
+                                reason=f"no built site in {SITE}: run `python3 tools/course.py build` first")
+
+
+def site_files():
+    return [p for p in SITE.rglob("*") if p.is_file() and p.suffix in {".html", ".ipynb", ".md", ".txt", ".js", ".py"}]
+
+
+def solution_lines() -> list[str]:
+    lines = []
+    for path in sorted(SOURCE.glob("*/*.ipynb")):
+        for cell in json.loads(path.read_text())["cells"]:
+            inside = False
+            for line in "".join(cell["source"]).splitlines():
+                if "### BEGIN SOLUTION" in line:
+                    inside = True
+                elif "### END SOLUTION" in line:
+                    inside = False
+                elif inside and len(line.strip()) >= 12:
+                    lines.append(line.strip())
+    return lines
+
+
+def test_no_solution_or_hidden_test_reaches_the_site():
+    files = site_files()
+    assert files
+    lines = solution_lines()
+    for path in files:
+        text = path.read_text(errors="replace")
+        for marker in MARKERS:
+            assert marker not in text, f"{marker!r} is in {path.relative_to(SITE)}"
+        if path.suffix == ".ipynb" and ("exercises" in path.parts or "_downloads" in path.parts):
+            # the exercise notebooks students download: no solution line either (the chapters may
+            # legitimately show a line such as `Z = X @ W + b`, so they are not searched for them)
+            leaked = [line for line in lines if json.dumps(line)[1:-1] in text]
+            assert not leaked, f"solution lines in {path.relative_to(SITE)}: {leaked[:3]}"
+
+
+def test_every_exercise_has_a_page_and_a_download():
+    for source in sorted(SOURCE.glob("*/*.ipynb")):
+        page = SITE / "book" / "exercises" / source.parent.name / f"{source.stem}.html"
+        assert page.exists(), f"no page for {source.parent.name}: is it listed in _toc.yml?"
+        text = re.sub(r"<[^>]+>", "", page.read_text())  # visible text: highlighting splits code into spans
+        assert "raise NotImplementedError()" in text  # the release, not the solution
+        downloads = list((SITE / "_downloads").glob(f"*/{source.name}"))
+        assert downloads, f"no download of {source.name}"
+        for download in downloads:
+            assert all(marker not in download.read_text() for marker in MARKERS)
+
+
+def test_exercise_pages_have_no_dead_launch_button():
+    """The release notebooks are generated, not in the repository: a Binder link to them would 404."""
+    chapter = (SITE / "book" / "01_modeling.html").read_text()
+    assert "mybinder.org" in chapter  # the chapters keep theirs, so the check below can fail
+    for source in sorted(SOURCE.glob("*/*.ipynb")):
+        page = SITE / "book" / "exercises" / source.parent.name / f"{source.stem}.html"
+        assert "mybinder.org" not in page.read_text(), f"{page.name} links to Binder"

@@ -1,0 +1,207 @@
+"""Static checks of the built site (no browser needed): self-contained, MathJax vendored, buttons present.
+
+The site is ``_build/html`` (built by ``python3 tools/course.py test`` before pytest) or the folder named
+by ``COURSE_SITE_DIR`` (built from the book in ``COURSE_BOOK_DIR``, default this checkout). Without a
+built site these tests are skipped -- except on CI (``CI=true``), where they fail. The browser tests in
+``tests/browser/`` check what the pages actually request.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE_DIR = Path(os.environ.get("COURSE_SITE_DIR", ROOT / "_build" / "html")).resolve()
+#: The book the site was built from (differs from ROOT only when testing a site built from a copy).
+BOOK_DIR = Path(os.environ.get("COURSE_BOOK_DIR", ROOT)).resolve()
+ASSET_FOLDERS = {"_static", "_sources", "_images", "mathjax", "_downloads", "_panels_static"}
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+
+#: Hosts the site must never name in a page (the widget and thebe loaders of the toolchain use them).
+CDN_WORDS = ("unpkg.com", "jsdelivr", "cdnjs", "googleapis", "cloudflare", "mathjax.org/")
+REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//", re.IGNORECASE)
+
+#: (tag, attribute) pairs through which a browser loads something.
+LOADING_ATTRIBUTES = {("script", "src"), ("img", "src"), ("img", "srcset"), ("source", "src"), ("source", "srcset"),
+                      ("iframe", "src"), ("video", "src"), ("video", "poster"), ("audio", "src"), ("embed", "src"),
+                      ("object", "data"), ("track", "src"), ("input", "src")}
+#: <link rel=...> values that load their href.
+LOADING_RELS = {"stylesheet", "preload", "modulepreload", "prefetch", "icon", "shortcut", "manifest",
+                "apple-touch-icon", "dns-prefetch", "preconnect"}
+
+
+def pages() -> list[Path]:
+    if not (SITE_DIR / "index.html").is_file():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"no built site in {SITE_DIR} (CI=true)", pytrace=False)
+        pytest.skip(f"no built site in {SITE_DIR}: run `python3 tools/course.py build` or set COURSE_SITE_DIR")
+    return [p for p in sorted(SITE_DIR.rglob("*.html")) if p.relative_to(SITE_DIR).parts[0] not in ASSET_FOLDERS]
+
+
+class Loads(HTMLParser):
+    """Every URL that a page makes the browser load, and every link it shows."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.loads: list[str] = []
+        self.links: list[tuple[str, dict]] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = {k: v or "" for k, v in attrs}
+        for name, value in attrs.items():
+            if (tag, name) in LOADING_ATTRIBUTES:
+                self.loads += [part.strip().split(" ")[0] for part in value.split(",")] if "srcset" in name else [value]
+        if tag == "link" and LOADING_RELS & set(attrs.get("rel", "").lower().split()):
+            self.loads.append(attrs.get("href", ""))
+        if tag == "a" and attrs.get("href"):
+            self.links.append((attrs["href"], attrs))
+        if "style" in attrs:
+            self.loads += re.findall(r"url\(\s*['\"]?([^'\")]+)", attrs["style"])
+
+
+def notebook_chapters() -> list[str]:
+    """Page names (e.g. ``book/01_modeling``) of chapters written as MyST notebooks (jupytext header)."""
+    return sorted(f"book/{p.stem}" for p in (BOOK_DIR / "book").glob("*.md")
+                  if p.read_text(encoding="utf-8").startswith("---\njupytext:"))
+
+
+def test_pages_load_nothing_from_other_hosts():
+    problems = []
+    for page in pages():
+        text = page.read_text(encoding="utf-8")
+        rel = page.relative_to(SITE_DIR)
+        problems += [f"{rel}: loads {url}" for url in Loads(text).loads if REMOTE.match(url)]
+        problems += [f"{rel}: names {word}" for word in CDN_WORDS if word in text]
+    assert not problems, "\n".join(problems)
+
+
+def test_stylesheets_load_nothing_from_other_hosts():
+    problems = []
+    for css in sorted(SITE_DIR.rglob("*.css")):
+        text = re.sub(r"/\*.*?\*/", "", css.read_text(encoding="utf-8", errors="replace"), flags=re.DOTALL)
+        urls = re.findall(r"url\(\s*['\"]?([^'\")]+)", text) + re.findall(r"@import\s+['\"]([^'\"]+)", text)
+        problems += [f"{css.relative_to(SITE_DIR)}: {u}" for u in urls if REMOTE.match(u.strip())]
+    assert not problems, "\n".join(problems)
+
+
+def test_mathjax_is_served_by_the_site():
+    mathjax = SITE_DIR / "mathjax"
+    pages()  # skip/fail when the site is missing
+    assert (mathjax / "tex-mml-chtml.js").stat().st_size > 500_000
+    assert list((mathjax / "output" / "chtml" / "fonts" / "woff-v2").glob("MathJax_Main-Regular.woff"))
+    assert (mathjax / "input" / "tex" / "extensions" / "cancel.js").is_file()  # autoloaded TeX packages
+    assert "Apache License" in (mathjax / "NOTICE.txt").read_text()
+    loaders = set()
+    for page in pages():
+        for url in Loads(page.read_text(encoding="utf-8")).loads:
+            if "tex-mml-chtml.js" in url:
+                loaders.add(url)
+                target = (page.parent / url.split("?")[0]).resolve()
+                assert target == (mathjax / "tex-mml-chtml.js").resolve(), f"{page}: {url}"
+    assert loaders, "no page loads MathJax"
+
+
+def test_repository_and_issue_buttons():
+    repo = CONFIG["repository"]["url"].rstrip("/")
+    for page in pages():
+        if page.name in ("search.html", "genindex.html") or page.name == "index.html" and page.parent == SITE_DIR:
+            continue
+        hrefs = [href for href, _ in Loads(page.read_text(encoding="utf-8")).links]
+        assert repo in hrefs, f"{page}: no repository button"
+        assert any(h.startswith(f"{repo}/issues/new") for h in hrefs), f"{page}: no issue button"
+
+
+def test_launch_and_download_buttons_on_notebook_pages():
+    chapters = notebook_chapters()
+    if not chapters:
+        pytest.skip("no chapter is a MyST notebook yet")
+    pages()
+    repo = CONFIG["repository"]["url"].rstrip("/")
+    org_repo = repo.split("github.com/")[1]
+    branch = CONFIG["repository"]["branch"]
+    binder = CONFIG["launch_buttons"]["binderhub_url"].rstrip("/")
+    # No Colab button: Colab opens only .ipynb files from GitHub and our chapters are MyST Markdown.
+    assert "colab_url" not in CONFIG["launch_buttons"]
+    assert CONFIG["launch_buttons"]["notebook_interface"] == "jupyterlab"
+    for name in chapters:
+        page = SITE_DIR / f"{name}.html"
+        hrefs = [href for href, _ in Loads(page.read_text(encoding="utf-8")).links]
+        assert f"{binder}/v2/gh/{org_repo}/{branch}?urlpath=lab/tree/{name}.md" in hrefs, f"{name}: Binder button"
+        for suffix in (".ipynb", ".md"):
+            download = f"../_sources/{name}{suffix}"
+            assert download in hrefs, f"{name}: no {suffix} download button"
+            assert (page.parent / download).resolve().is_file(), f"{name}: {download} missing from the site"
+
+
+def test_binder_environment():
+    """Binder installs the root requirements.txt (through .binder/): exact pins, ending with lecture_lib."""
+    binder = ROOT / ".binder"
+    assert (binder / "requirements.txt").read_text().split() == ["-r", "../requirements.txt"]
+    assert (binder / "runtime.txt").read_text().strip() == "python-3.11"
+    assert os.access(binder / "postBuild", os.X_OK)
+    lines = [line.strip() for line in (ROOT / "requirements.txt").read_text().splitlines()
+             if line.strip() and not line.startswith("#")]
+    assert lines[-1] == "-e ."
+    assert all(re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[A-Za-z0-9_.+!\-]+", line) for line in lines[:-1])
+    names = {line.split("==")[0].lower() for line in lines[:-1]}
+    assert {"jupyterlab", "jupytext", "ipywidgets", "sphinx-mathjax-offline"} <= names
+
+
+def load_prebuild_vendor():
+    spec = importlib.util.spec_from_file_location("prebuild_vendor", ROOT / "tools" / "prebuild_vendor.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_prebuild_vendor_copies_mathjax_once(tmp_path):
+    vendor = load_prebuild_vendor()
+    dest = vendor.vendor(tmp_path)
+    source, _ = vendor.mathjax_source()
+    main = dest / "tex-mml-chtml.js"
+    assert main.read_bytes() == (source / "tex-mml-chtml.js").read_bytes()
+    assert sorted(p.name for p in dest.iterdir()) == sorted(["NOTICE.txt", "a11y", "input", "output", "sre",
+                                                              "tex-mml-chtml.js", "ui"])
+    stamp = main.stat().st_mtime_ns
+    assert vendor.vendor(tmp_path) == dest and main.stat().st_mtime_ns == stamp  # second run: nothing copied
+    (dest / "NOTICE.txt").write_text("stale")
+    vendor.vendor(tmp_path)
+    assert "Apache License" in (dest / "NOTICE.txt").read_text()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".mathjax")]  # no staging folder left
+
+
+def test_config_keeps_the_site_self_contained():
+    config = CONFIG["sphinx"]["config"]
+    assert config["html_extra_path"] == ["_build/vendor"]
+    assert config["mathjax_path"] == "../mathjax/tex-mml-chtml.js"
+    assert config["nb_ipywidgets_js"] == {}
+    assert CONFIG["sphinx"]["local_extensions"]["prebuild_vendor"] == "tools/"
+    assert "_build/" in (ROOT / ".gitignore").read_text().split()
+
+
+def test_thebe_loader_dropped_only_when_thebe_is_off():
+    from types import SimpleNamespace
+
+    vendor = load_prebuild_vendor()
+
+    class Script(str):
+        def __new__(cls, filename, body=""):
+            obj = super().__new__(cls, filename)
+            obj.filename, obj.attributes = filename, {"body": body} if body else {}
+            return obj
+
+    scripts = [Script("_static/doctools.js"), Script("", 'const THEBE_JS_URL = "https://unpkg.com/thebe"'),
+               Script("_static/sphinx-thebe.js"), Script("", "var togglebuttonSelector = '.toggle'")]
+    for thebe, kept in ((False, ["_static/doctools.js", ""]), (True, [s.filename for s in scripts])):
+        app = SimpleNamespace(config=SimpleNamespace(html_theme_options={"launch_buttons": {"thebe": thebe}}))
+        context = {"script_files": list(scripts)}
+        vendor.drop_unused_thebe(app, "page", "page.html", context, None)
+        assert [s.filename for s in context["script_files"]] == kept
