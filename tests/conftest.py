@@ -5,7 +5,13 @@ notebook) are data for the tests, not notebooks to execute, so nbval must not co
 """
 
 import pytest
+from hypothesis import settings
 from threadpoolctl import threadpool_limits
+
+# Property tests draw the same examples on every run (a failure in CI reproduces locally), and
+# have no per-example deadline (a busy 2-core machine would make timing flaky).
+settings.register_profile("course", derandomize=True, deadline=None, max_examples=200)
+settings.load_profile("course")
 
 collect_ignore_glob = ["fixtures/*", "fixtures/**/*"]
 
