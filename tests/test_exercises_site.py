@@ -11,7 +11,10 @@ import re
 import runpy
 from pathlib import Path
 
+import nbformat
 import pytest
+
+from test_exercises import solution_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "_build" / "html"
@@ -27,25 +30,15 @@ def site_files():
     return [p for p in SITE.rglob("*") if p.is_file() and p.suffix in {".html", ".ipynb", ".md", ".txt", ".js", ".py"}]
 
 
-def solution_lines() -> list[str]:
-    lines = []
-    for path in sorted(SOURCE.glob("*/*.ipynb")):
-        for cell in json.loads(path.read_text())["cells"]:
-            inside = False
-            for line in "".join(cell["source"]).splitlines():
-                if "### BEGIN SOLUTION" in line:
-                    inside = True
-                elif "### END SOLUTION" in line:
-                    inside = False
-                elif inside and len(line.strip()) >= 12:
-                    lines.append(line.strip())
-    return lines
+def all_solution_lines() -> list[str]:
+    """The distinctive solution lines of every exercise source (one extractor: test_exercises')."""
+    return [line for path in sorted(SOURCE.glob("*/*.ipynb")) for line in solution_lines(nbformat.read(path, 4))]
 
 
 def test_no_solution_or_hidden_test_reaches_the_site():
     files = site_files()
     assert files
-    lines = solution_lines()
+    lines = all_solution_lines()
     for path in files:
         text = path.read_text(errors="replace")
         for marker in MARKERS:
