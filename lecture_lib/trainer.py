@@ -149,6 +149,7 @@ _CSS = """
 #{id} .st-status, #{id} .st-help {{ margin: 0.4rem 0 0; font-size: 0.9em; overflow-wrap: anywhere; }}
 #{id} .st-status[data-kind=error] {{ color: #D55E00; font-weight: 600; }}
 #{id} .st-marker {{ flex: none; }}
+#{id}[data-nojs] .st-layout {{ display: none; }}
 """
 
 # The trainer's code, installed once per page as window.softmaxTrainer. costGrad follows
@@ -396,7 +397,12 @@ if (!window.softmaxTrainer) {
           var p = toPixel([v, v], w, h);
           ctx.beginPath(); ctx.moveTo(p[0], 0); ctx.lineTo(p[0], h); ctx.moveTo(0, p[1]); ctx.lineTo(w, p[1]); ctx.stroke();
         }
-        ctx.globalAlpha = 1; ctx.fillStyle = ink; ctx.font = "12px sans-serif";
+        ctx.globalAlpha = 1; ctx.fillStyle = ink; ctx.font = "11px sans-serif";
+        for (v = Math.ceil(LO) + 1; v < HI; v++) {
+          p = toPixel([v, v], w, h);
+          ctx.fillText(String(v), p[0] + 2, h - 4); ctx.fillText(String(v), 3, p[1] - 3);
+        }
+        ctx.font = "12px sans-serif";
         ctx.fillText("x\u2081 \u2192", w - 34, h - 6); ctx.fillText("x\u2082 \u2191", 4, 14);
         ctx.lineWidth = 1.3; ctx.strokeStyle = ink;
         var radius = Math.max(4.5, Math.min(7, w / 55));
