@@ -362,7 +362,7 @@ if (!window.softmaxTrainer) {
         return {ctx: ctx, w: w, h: h};
       }
       function rgb(hex) { return [1, 3, 5].map(function (i) { return parseInt(hex.slice(i, i + 2), 16); }); }
-      var tints = PALETTE.map(rgb), grid = document.createElement("canvas"), G = 90;
+      var tints = PALETTE.map(rgb), grid = document.createElement("canvas"), G = 160;
       grid.width = G; grid.height = G;
       function toPixel(p, w, h) { return [(p[0] - LO) / (HI - LO) * w, (HI - p[1]) / (HI - LO) * h]; }
       function toData(px, py, w, h) { return [LO + px / w * (HI - LO), HI - py / h * (HI - LO)]; }

@@ -18,7 +18,7 @@ orders of a sum of :math:`m` terms differ by at most :math:`2\gamma_m \sum |\tex
 
 (:math:`\sum_i |\tilde x_{ij}|\,|P_{ik} - Y_{ik}| / m \le 2 \max|\tilde x|`, with :math:`\tilde x = (x, 1)`;
 :math:`\Theta` the largest parameter along the run). The update :math:`\theta - \alpha g` then rounds
-both sides differently by at most :math:`2u(\Theta + \alpha G)` per entry (:math:`G` the largest gradient
+both sides differently by at most :math:`2u(\Theta + \alpha G)` per entry (:math:`G \le S` the largest gradient
 entry). Errors do not grow from step to step: the gradient-descent map has Jacobian
 :math:`I - \alpha H` with :math:`0 \preceq H \preceq L I` and
 :math:`L \le \tfrac12 \lambda_{\max}(\tilde X^\top \tilde X / m) + \lambda`, so for :math:`\alpha \le 2/L`
@@ -28,11 +28,17 @@ entry). Errors do not grow from step to step: the gradient-descent map has Jacob
 
 a relative tolerance of order :math:`N m u`, which grows linearly with :math:`N`. For the objective,
 :math:`J = \frac1m \sum_i (\log s_i - (z_{i y_i} - c_i))` adds non-negative terms, so its rounding is at
-most :math:`2(m + 5) u J`, plus :math:`G \lVert \Delta\theta \rVert_1`; for the final gradient,
-:math:`L \lVert \Delta\theta_N \rVert_2 + 3\delta_g`. These are worst-case bounds: the measured
-differences are about one ulp of the parameters even after 1000 steps. They are still tight enough
-to catch a wrong formula: a penalised bias, a sum instead of a mean over the samples or a penalty
-gradient of :math:`2\lambda W` move the parameters by more than 100 times the tolerance (checked below).
+most :math:`2(m + 5) u J`, plus :math:`\lVert\nabla J\rVert_2 \lVert \Delta\theta \rVert_2 \le 3S
+\lVert \Delta\theta \rVert_2`; for the final gradient, :math:`L \lVert \Delta\theta_N \rVert_2 + 3\delta_g`.
+
+These are worst-case bounds, so they hold on any CPU. Measured (x86-64, Chromium's V8 against numpy
+with OpenBLAS): :math:`\lVert \Delta\theta_N \rVert_2` stays below 2 ulps of :math:`\max|\theta|` up to
+:math:`N = 1000` and the losses agree to 6 ulps, while the bound is 10^3 to 10^5 times larger (about
+:math:`10^{-11}` at :math:`N = 1000`). Per-entry ulp counts are not used: an entry close to zero (the
+entries of :math:`\nabla_b J` sum to zero over the classes; near the optimum every gradient entry is
+small) is mostly a rounding residue, so its ulp distance says nothing (10^18 ulps were seen for 4e-17). The bound is still tight enough to catch a wrong formula: a
+penalised bias, a sum instead of a mean over the samples, or a penalty gradient of :math:`2\lambda W`
+move the parameters by more than 10^9 times the tolerance on these cases; the test asks for 10^4.
 """
 
 from __future__ import annotations
@@ -274,7 +280,7 @@ def assert_wrong_formulas_are_caught(X, y, lr, l2, N, reference, tol_theta):
     variants = ["sum"] + (["penalised bias", "2 lambda W"] if l2 else [])
     for variant in variants:
         distance = np.linalg.norm(run(variant) - reference)
-        assert not distance <= 100 * tol_theta, f"{variant}: {distance} is within 100 x the tolerance {tol_theta}"
+        assert not distance <= 1e4 * tol_theta, f"{variant}: {distance} is within 1e4 x the tolerance {tol_theta}"
 
 
 @pytest.mark.parametrize("name, lr, l2, N", [("default", 0.5, 0.01, 1), ("default", 0.5, 0.01, 60),
