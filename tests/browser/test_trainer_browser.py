@@ -560,6 +560,41 @@ def test_page_makes_no_request_to_another_host(trainer_page):
     assert json.loads(trainer_page.evaluate("() => JSON.stringify(typeof window.softmaxTrainer.train)")) == "function"
 
 
+def test_jupyterlab_outputs(trainer_page):
+    """The trainer as JupyterLab 4 shows an HTML output (``renderHTML`` of @jupyterlab/rendermime, 4.6).
+
+    JupyterLab sets the output's ``innerHTML`` (inserted scripts do not run), then, for a trusted output,
+    replaces every ``<script>`` by a fresh copy, which runs; an untrusted output (a notebook opened with
+    outputs someone else made) is sanitised first, which removes the scripts. Both paths are replayed here:
+    the trusted one trains, the untrusted one shows the sentence saying why nothing happens.
+    """
+    markup = trainer_html().data
+    untrusted = re.sub(r"<script>.*?</script>", "", trainer_html().data, flags=re.S)
+    assert "<script>" not in untrusted
+    trainer_page.evaluate("""([trusted, untrusted]) => {
+      for (const html of [trusted, untrusted]) {
+        const host = document.createElement('div');
+        document.body.appendChild(host);
+        host.innerHTML = html;
+        for (const old of Array.from(host.getElementsByTagName('script'))) {
+          const fresh = document.createElement('script');
+          for (const a of Array.from(old.attributes)) { fresh.setAttribute(a.name, a.value); }
+          fresh.textContent = old.textContent;
+          old.parentNode.replaceChild(fresh, old);
+        }
+      }
+    }""", [markup, untrusted])
+    trainer_page.wait_for_function("() => document.querySelectorAll('div.softmax-trainer[data-ready=true]').length === 3")
+    s = state(trainer_page, 2)
+    trainer_page.click(f"#{s['id']}-step")
+    s = state(trainer_page, 2)
+    assert s["step"] == 1 and "has not run" not in s["text"]
+    assert_state_matches_library(s)
+    uid = trainer_page.evaluate("() => document.querySelectorAll('div.softmax-trainer')[3].id")
+    assert trainer_page.is_visible(f"#{uid}-nojs") and "Trust Notebook" in trainer_page.text_content(f"#{uid}-nojs")
+    assert not trainer_page.is_visible(f"#{uid}-step")  # no dead controls under the sentence
+
+
 SITE_TRAINER_PAGES = [rel for rel in site_pages()
                       if "softmax-trainer" in (SITE_DIR / rel).read_text(encoding="utf-8", errors="replace")]
 
