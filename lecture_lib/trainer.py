@@ -295,7 +295,8 @@ if (!window.softmaxTrainer) {
         if (S.mode === "diverged") { S.mode = "paused"; }
       }
       function say(text, kind) { status.textContent = text; status.dataset.kind = kind || "info"; }
-      function publish() {
+      /* The state as data-* attributes; while running, the (long) loss history only when paused. */
+      function publish(running) {
         root.dataset.points = JSON.stringify(S.points);
         root.dataset.labels = JSON.stringify(S.labels);
         root.dataset.lr = String(S.lr); root.dataset.l2 = String(S.l2);
@@ -303,7 +304,7 @@ if (!window.softmaxTrainer) {
         root.dataset.loss = String(S.g.J);
         root.dataset.gradNorm = String(gradNorm(S.g));
         root.dataset.w = JSON.stringify(S.W); root.dataset.b = JSON.stringify(S.b);
-        root.dataset.losses = JSON.stringify(S.losses);
+        if (!running) { root.dataset.losses = JSON.stringify(S.losses); }
         root.dataset.state = S.mode;
         root.dataset.cursor = JSON.stringify(S.cursor);
         readout.textContent = "Step " + S.step + ": loss J = " + fmt(S.g.J, 6) + ", gradient norm = " +
@@ -323,7 +324,9 @@ if (!window.softmaxTrainer) {
           S.mode = "diverged"; setRunning(false);
           say("Gradient descent diverged: step " + (S.step + 1) + " would raise the loss from " + fmt(S.J0, 4) +
               " at the start to " + (g ? fmt(g.J, 3) : "beyond any number") + ". The learning rate \u03b1 = " +
-              S.lr + " is too large for these points; try " + (S.lr / 10) + ", then press Reset.", "error");
+              S.lr + " is too large for these points" + (S.lr * S.l2 > 2 ? " (with \u03b1\u03bb = " +
+              fmt(S.lr * S.l2, 3) + " > 2 the penalty alone makes every step overshoot)" : "") + "; try " +
+              (S.lr / 10) + ", then press Reset.", "error");
           publish();
           return false;
         }
@@ -347,7 +350,7 @@ if (!window.softmaxTrainer) {
         } else if (S.step >= 100000) {
           setRunning(false); say("Paused after 100000 steps.");
         }
-        draw(); publish();
+        draw(); publish(S.mode === "running");
         if (S.mode === "running") { frame = window.requestAnimationFrame(tick); }
       }
 
@@ -420,7 +423,9 @@ if (!window.softmaxTrainer) {
       }
       function drawCurve() {
         var f = fit(curve), ctx = f.ctx, w = f.w, h = f.h, ink = getComputedStyle(root).color, L = S.losses;
-        var top = Math.max.apply(null, L.filter(isFinite)) || 1, n = Math.max(L.length - 1, 10);
+        var top = 0, n = Math.max(L.length - 1, 10), stride = Math.max(1, Math.floor(L.length / Math.max(w, 1)));
+        for (var t = 0; t < L.length; t++) { if (L[t] > top) { top = L[t]; } }
+        top = top || 1;
         var left = 34, pad = 8, bottom = h - 16;
         ctx.clearRect(0, 0, w, h);
         ctx.strokeStyle = ink; ctx.fillStyle = ink; ctx.lineWidth = 1; ctx.font = "11px sans-serif";
@@ -428,10 +433,10 @@ if (!window.softmaxTrainer) {
         ctx.fillText(fmt(top, 2), 2, pad + 8); ctx.fillText("0", left - 10, bottom);
         ctx.fillText("loss J per step (" + (L.length - 1) + ")", left + 6, h - 3);
         ctx.strokeStyle = PALETTE[0]; ctx.lineWidth = 2; ctx.beginPath();
-        L.forEach(function (v, t) {
-          var x = left + t / n * (w - pad - left), yy = bottom - v / top * (bottom - pad);
+        for (t = 0; t < L.length; t += (t + stride < L.length ? stride : Math.max(1, L.length - 1 - t))) {
+          var x = left + t / n * (w - pad - left), yy = bottom - L[t] / top * (bottom - pad);
           if (t === 0) { ctx.moveTo(x, yy); } else { ctx.lineTo(x, yy); }
-        });
+        }
         ctx.stroke();
       }
       function draw() { drawRegions(); drawCurve(); }
@@ -585,6 +590,13 @@ if (!window.softmaxTrainer) {
       resetTraining(); draw(); publish();
       if (window.ResizeObserver) { new ResizeObserver(function () { draw(); }).observe(plot); }
       else { window.addEventListener("resize", draw); }
+      /* The canvases draw in the text colour: redraw when the site's theme or the system's scheme changes. */
+      new MutationObserver(function () { draw(); }).observe(document.documentElement,
+        {attributes: true, attributeFilter: ["data-theme", "data-mode", "class"]});
+      if (window.matchMedia) {
+        var scheme = window.matchMedia("(prefers-color-scheme: dark)");
+        if (scheme.addEventListener) { scheme.addEventListener("change", function () { draw(); }); }
+      }
       root.dataset.ready = "true";
     }
     return {costGrad: costGrad, train: train, gradNorm: gradNorm, init: init};
