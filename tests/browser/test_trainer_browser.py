@@ -349,9 +349,12 @@ def test_step_button_matches_library(trainer_page):
     s = state(trainer_page)
     assert s["step"] == 7 and len(s["losses"]) == 8
     assert_state_matches_library(s)
-    model = SoftmaxRegression(solver="gd", learning_rate=s["lr"], l2=s["l2"], max_iter=7, tol=0).fit(
-        np.array(s["points"]), s["labels"])
-    assert np.linalg.norm(np.ravel(s["W"]) - model.W_.ravel()) < 1e-12
+    X, y = np.array(s["points"]), np.array(s["labels"])
+    model = SoftmaxRegression(solver="gd", learning_rate=s["lr"], l2=s["l2"], max_iter=7, tol=0).fit(X, y)
+    thetas, losses, _, _ = by_hand(X, y, s["lr"], s["l2"], 7)
+    tol_theta = tolerances(X, s["lr"], s["l2"], thetas, losses, 7)[0]
+    assert np.linalg.norm(np.concatenate([np.ravel(s["W"]), s["b"]]) - np.concatenate([model.W_.ravel(), model.b_])) \
+        <= tol_theta
 
 
 def test_run_then_pause(trainer_page):
@@ -398,6 +401,11 @@ def test_click_adds_a_point_of_the_selected_class(trainer_page):
     trainer_page.check(f"#{uid}-class3")
     trainer_page.mouse.click(*pixel(trainer_page, uid, (-2.5, 2.5)))
     assert state(trainer_page)["labels"][-2:] == [1, 2]
+    trainer_page.keyboard.down("Shift")  # Shift+click on a point removes it
+    trainer_page.mouse.click(*pixel(trainer_page, uid, (2.5, 2.5)))
+    trainer_page.keyboard.up("Shift")
+    s = state(trainer_page)
+    assert len(s["points"]) == len(s0["points"]) + 1 and s["labels"][-1] == 2 and "Removed the class 2 point" in s["status"]
 
 
 def test_drag_moves_a_point(trainer_page):
@@ -509,10 +517,10 @@ def test_invalid_fields_show_a_message_and_are_ignored(trainer_page):
 
 
 def test_phone_width_and_dark_mode(browser, trainer_url, screenshot_dir):
-    """At 360 px nothing overflows and the plot still takes clicks; in dark mode the ink is light."""
+    """At 360 px nothing overflows and the plot takes taps; in dark mode the ink is light."""
     for scheme in ("light", "dark"):
         context = browser.new_context(viewport={"width": 360, "height": 800}, color_scheme=scheme,
-                                      service_workers="block")
+                                      service_workers="block", has_touch=True)
         external = []
         context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
             ("http://127.0.0.1:", "data:")) else (external.append(route.request.url), route.abort()))
@@ -533,7 +541,7 @@ def test_phone_width_and_dark_mode(browser, trainer_url, screenshot_dir):
         bg = [int(v) for v in re.findall(r"\d+", report["bg"])[:3]]
         assert contrast(ink, bg) >= 7, report  # the canvases draw axes and outlines in this ink
         s = state(page)
-        page.mouse.click(*pixel(page, s["id"], (2.6, -2.6)))
+        page.touchscreen.tap(*pixel(page, s["id"], (2.6, -2.6)))  # a finger adds a point too
         assert len(state(page)["points"]) == len(s["points"]) + 1
         page.screenshot(path=str(screenshot_dir / f"trainer-360-{scheme}.png"), full_page=True)
         assert external == []
