@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 from html.parser import HTMLParser
@@ -101,13 +102,15 @@ def test_markup_carries_the_default_data_and_settings():
     X, y = default_data()
     assert json.loads(root["data-points"]) == X.tolist()
     assert json.loads(root["data-labels"]) == y.tolist()
-    assert json.loads(root["data-lr"]) == 0.5 and json.loads(root["data-l2"]) == 0.01
+    defaults = inspect.signature(trainer_html).parameters
+    lr, l2 = defaults["learning_rate"].default, defaults["l2"].default
+    assert json.loads(root["data-lr"]) == lr and json.loads(root["data-l2"]) == l2
     assert root["data-step"] == "0" and root["data-state"] == "paused"
     # At W = 0, b = 0 every class has probability 1/3, so J = log 3 (up to the rounding of a mean of
     # m equal terms: a few ulps) and the readout shows it before any script runs.
     J = json.loads(root["data-loss"])
     assert ulp_distance(J, np.log(3.0)) <= 4
-    J_lib, dW, db = softmax_regression_cost_and_gradient(X, y, np.zeros((2, K)), np.zeros(K), 0.01)
+    J_lib, dW, db = softmax_regression_cost_and_gradient(X, y, np.zeros((2, K)), np.zeros(K), l2)
     assert J == J_lib
     norm = np.sqrt(np.sum(dW ** 2) + np.sum(db ** 2))
     assert json.loads(root["data-grad-norm"]) == pytest.approx(norm, rel=1e-15)
