@@ -365,8 +365,7 @@ if (!window.softmaxTrainer) {
         return {ctx: ctx, w: w, h: h};
       }
       function rgb(hex) { return [1, 3, 5].map(function (i) { return parseInt(hex.slice(i, i + 2), 16); }); }
-      var tints = PALETTE.map(rgb), grid = document.createElement("canvas"), G = 160;
-      grid.width = G; grid.height = G;
+      var tints = PALETTE.map(rgb), grid = document.createElement("canvas"), G = 0;
       function toPixel(p, w, h) { return [(p[0] - LO) / (HI - LO) * w, (HI - p[1]) / (HI - LO) * h]; }
       function toData(px, py, w, h) { return [LO + px / w * (HI - LO), HI - py / h * (HI - LO)]; }
       function marker(ctx, k, x, y, r) {
@@ -379,6 +378,8 @@ if (!window.softmaxTrainer) {
       }
       function drawRegions() {
         var f = fit(plot), ctx = f.ctx, w = f.w, h = f.h, ink = getComputedStyle(root).color;
+        var cells = Math.min(240, Math.max(60, Math.round(w)));  /* about one cell per CSS pixel */
+        if (cells !== G) { G = cells; grid.width = G; grid.height = G; }
         var g = grid.getContext("2d"), img = g.createImageData(G, G), W = S.W, b = S.b;
         for (var r = 0; r < G; r++) {
           for (var c = 0; c < G; c++) {
