@@ -434,13 +434,14 @@ class _LinearModel(BaseEstimator):
                 converged = True
                 break
             J_prev = J
-        if history[-1] > J_start:
-            raise ValueError(
+        if history[-1] > J_start:  # worse than the start (a blow-up above 1e4 J_start raised already)
+            warnings.warn(
                 f"{type(self).__name__}(solver='sgd') ended with objective {history[-1]:.6g} after {epoch} "
-                f"epoch(s), above its value {J_start:.6g} at the start: learning_rate={self.learning_rate!r} "
-                f"is too large for this data. Use a smaller learning_rate (e.g. {self.learning_rate / 10:g}) "
-                f"or scale the features (e.g. sklearn.preprocessing.StandardScaler).")
-        if tol > 0 and not converged:
+                f"epoch(s), above its value {J_start:.6g} at the start: the model is worse than where it "
+                f"started. learning_rate={self.learning_rate!r} is too large for this data: use a smaller "
+                f"learning_rate (e.g. {self.learning_rate / 10:g}) or scale the features (e.g. "
+                f"sklearn.preprocessing.StandardScaler).", ConvergenceWarning, stacklevel=3)
+        elif tol > 0 and not converged:
             decrease = history[-2] - history[-1] if len(history) > 1 else float("nan")
             self._not_converged(f"the last epoch decreased the objective by {decrease:.3g}")
         return theta, updates
@@ -534,17 +535,22 @@ class _LinearClassifier(ClassifierMixin, _LinearModel):
     def _weights(self, sample_weight, y, classes):
         """``sample_weight`` times the class weights, as scikit-learn's ``LogisticRegression`` combines them."""
         s = check_sample_weight(sample_weight, y.shape[0])
+        self._check_two_weighted_classes(s, y)
         if self.class_weight is not None:
             per_class = compute_class_weight(self.class_weight, classes=classes, y=y, sample_weight=s)
             s = (np.ones(y.shape[0]) if s is None else s) * per_class[np.searchsorted(classes, y)]
             s = check_sample_weight(s, y.shape[0], name="sample_weight * class_weight")
+            self._check_two_weighted_classes(s, y)
+        return s
+
+    def _check_two_weighted_classes(self, s, y):
+        """Zero weights remove samples: at least two classes must keep a sample of positive weight."""
         if s is not None:
             present = np.unique(y[s > 0])
             if len(present) < 2:
                 raise ValueError(f"Only 1 class ({present.tolist()[0]!r}) has samples of positive weight, but "
                                  f"{type(self).__name__} needs at least 2 classes to learn from; check "
                                  f"sample_weight and class_weight.")
-        return s
 
     def _encode_partial(self, y, classes, first, dtype):
         """Targets of a ``partial_fit`` chunk against ``classes`` (required on the first call)."""
