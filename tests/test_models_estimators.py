@@ -269,6 +269,17 @@ def test_strided_view_is_made_contiguous_once_and_fits_the_same():
 
     strided = Layout(l2=0.1, **EXACT).fit(view, y)
     assert layouts and all(layouts)  # the cores never see the strided view
+    # a view BLAS reads in place (unit stride along the rows, a leading dimension) is not copied
+    rows_view, seen = np.vstack([X, X])[::2], []
+
+    class Shares(SoftmaxRegression):
+        @staticmethod
+        def _cost_grad(X_, *args, **kwargs):
+            seen.append(np.shares_memory(X_, rows_view))
+            return _softmax_cost_grad(X_, *args, **kwargs)
+
+    Shares(max_iter=3, tol=0).fit(rows_view, np.r_[y, y][::2])
+    assert seen and all(seen)
     contiguous = SoftmaxRegression(l2=0.1, **EXACT).fit(X, y)
     np.testing.assert_allclose(strided.coef_, contiguous.coef_, rtol=0, atol=1e-9)
     fortran = SoftmaxRegression(l2=0.1, **EXACT).fit(np.asfortranarray(X), y)
