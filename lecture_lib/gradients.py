@@ -8,7 +8,9 @@ Every objective carries an optional L2 penalty on the weights (never on the bias
 
 .. math:: J_{\lambda}(W, b) = J(W, b) + \frac{\lambda}{2}\lVert W\rVert_F^2
 
-which is scikit-learn's ``LogisticRegression(C=1 / (lambda * m))``.
+which is scikit-learn's ``LogisticRegression(C=1 / (lambda * m))``. Every cost also takes an
+optional ``sample_weight`` :math:`s` and then is the weighted mean
+:math:`\sum_i s_i L_i / \sum_i s_i` of the per-sample losses (``C = 1 / (lambda * sum(s))``).
 
 The ``*_cost_and_gradient`` functions validate their inputs; the models call the private
 cores directly after validating once in ``fit``, so the hot path neither checks nor copies ``X``.

@@ -3,27 +3,34 @@ r"""Three linear models with the scikit-learn API: linear, logistic and softmax 
 All three fit a linear score of the features and differ only in the link and the cost:
 
 =====================  ==========================  ===========================================
-model                  scores                      cost :math:`J` (mean over the ``m`` samples)
+model                  scores                      per-sample loss :math:`L_i`
 =====================  ==========================  ===========================================
-``LinearRegression``   :math:`\hat y = Xw + b`     mean squared error
+``LinearRegression``   :math:`\hat y = Xw + b`     squared error
 ``LogisticRegression`` :math:`z = Xw + b`          binary cross-entropy of :math:`\sigma(z)`
 ``SoftmaxRegression``  :math:`Z = XW + b`          cross-entropy of :math:`\operatorname{softmax}(Z)`
 =====================  ==========================  ===========================================
 
-Each minimises the cost plus an L2 penalty on the weights (never on the bias),
+Each minimises the (weighted) mean loss plus an L2 penalty on the weights (never on the bias),
 
-.. math:: J_\lambda = J + \frac{\lambda}{2}\lVert W\rVert_F^2 ,
+.. math:: J_\lambda = \frac{\sum_{i=1}^m s_i L_i}{\sum_{i=1}^m s_i} + \frac{\lambda}{2}\lVert W\rVert_F^2 ,
 
-which for the two classifiers is exactly scikit-learn's ``LogisticRegression(C=1 / (l2 * m))``.
-The formulas live once, in the private cores of :mod:`lecture_lib.gradients`; this module only
-validates the input (once per ``fit``/``predict``) and runs one of three solvers on them:
+with ``sample_weight`` :math:`s_i \ge 0` (all 1 by default: the plain mean over the ``m``
+samples). Integer weights are repeated rows and zero weights removed rows. For the two
+classifiers this is exactly scikit-learn's ``LogisticRegression(C=1 / (l2 * sum(s)))`` with the
+same ``sample_weight`` (``C = 1 / (l2 * m)`` without weights); ``class_weight`` multiplies
+:math:`s_i` by the weight of the class of sample ``i``, as scikit-learn does. The formulas live
+once, in the private cores of :mod:`lecture_lib.gradients` (which take the weights rescaled to
+mean 1); this module only validates the input (once per ``fit``/``predict``) and runs one of
+three solvers on them:
 
 ``"lbfgs"`` (default)
     ``scipy.optimize.minimize(method="L-BFGS-B", jac=True)``. Stops when the largest entry of
     the gradient is at most ``tol`` (scipy's ``gtol``) or the objective stops decreasing
     (relative change below ``64 * eps``, as in scikit-learn). ``tol=0`` switches both tests
     off, so it runs ``max_iter`` iterations unless the line search can make no progress at
-    all (machine precision). One entry of ``loss_history_`` per iteration.
+    all (machine precision). One entry of ``loss_history_`` per iteration. If the objective
+    or its gradient overflows at the start (features or targets near the float64 range) it
+    raises a ``ValueError`` that says to scale them: more iterations would not help.
 ``"gd"``
     Batch gradient descent :math:`\theta \leftarrow \theta - \alpha \nabla J_\lambda(\theta)`,
     the update rule of the lecture slides. Each iteration evaluates the objective and the
@@ -31,23 +38,38 @@ validates the input (once per ``fit``/``predict``) and runs one of three solvers
     the largest gradient entry is at most ``tol``, and otherwise takes the step.
     ``tol=0`` runs exactly ``max_iter`` iterations.
 ``"sgd"``
-    Mini-batch stochastic gradient descent with a constant learning rate: each epoch visits
-    the samples in a fresh random order (``random_state``) in batches of ``batch_size``. After
-    every epoch the full objective is recorded in ``loss_history_``; fitting stops when it
-    decreased by less than ``tol`` during the epoch. ``tol=0`` runs exactly ``max_iter``
-    epochs. With a constant step the iterates end in a small neighbourhood of the optimum
-    whose size shrinks with ``learning_rate``.
+    Mini-batch stochastic gradient descent with a constant learning rate: each epoch draws a
+    fresh permutation of the samples from ``check_random_state(random_state)`` and steps
+    through it in batches of ``batch_size`` consecutive entries. After every epoch the full
+    objective is recorded in ``loss_history_``; fitting stops when the epoch *decreased* it by
+    less than ``tol`` (an epoch that increased it never stops the fit). ``tol=0`` runs exactly
+    ``max_iter`` epochs. With a constant step the iterates end in a small neighbourhood of the
+    optimum whose size shrinks with ``learning_rate``. If the last objective is above the
+    objective at the start, a :class:`~sklearn.exceptions.ConvergenceWarning` says so and
+    suggests a smaller ``learning_rate`` or scaled features.
+
+``partial_fit`` (``solver="sgd"`` only) makes one such pass over the chunk it is given, in the
+order given, so data too large for memory can be streamed chunk by chunk (e.g. slices of a
+``np.memmap``). Calling it once per epoch on ``X[order]`` with ``order`` the permutations that
+``fit`` would draw takes exactly the steps of ``fit(solver="sgd")``. ``warm_start=True`` makes
+``fit`` start from the current weights.
 
 The parameters start at zero (the objectives are convex, so the start does not change the
 optimum). If ``gd`` or ``sgd`` diverge (the objective or the weights stop being finite, or the
 objective grows above ``1e4 * max(1, J_0)`` with ``J_0`` its value at the start) ``fit`` raises
 a ``ValueError`` that suggests a smaller ``learning_rate``; it never returns NaN weights.
-Reaching ``max_iter`` with ``tol > 0`` emits a :class:`sklearn.exceptions.ConvergenceWarning`;
-pass ``tol=0`` to ask for a fixed number of iterations without a warning.
+A fit that raises leaves the model as it was (fitted attributes are written only on success;
+a failed first fit leaves it unfitted). Reaching ``max_iter`` with ``tol > 0`` emits a
+:class:`sklearn.exceptions.ConvergenceWarning`; pass ``tol=0`` to ask for a fixed number of
+iterations without a warning.
 
-``X`` may be float32 or float64 and is never copied by ``fit``: a float32 ``X`` stays float32
-and the (small) weights are cast to float32 for the products. Chapters: *Modeling* (the
-models), *Gradient derivation* (the solvers), *Handwritten digits* and *Comparisons* (use).
+``X`` may be float32 or float64 and is not copied by ``fit`` when BLAS can read it in place
+(C or Fortran order, or a view with one unit stride such as ``X[::2]``); a view strided along
+both axes (``X[:, ::2]``) is copied once, because numpy's matmul would copy it at every
+product. A float32 ``X`` stays float32 and the (small) weights are cast to float32 for the
+products. During L-BFGS the BLAS library that scipy ships for itself runs on one thread (see
+``_lbfgs_blas``); a BLAS shared with numpy is never limited. Chapters: *Modeling* (the models),
+*Gradient derivation* (the solvers), *Handwritten digits* and *Comparisons* (use).
 """
 
 from __future__ import annotations
@@ -667,7 +689,9 @@ class SoftmaxRegression(_LinearClassifier):
     every column of ``W`` (and a constant to every ``b_k``) leaves ``P`` unchanged, so there is
     no unique minimiser, and on separable data the weights grow without bound. Gradient
     (chapter *Gradient derivation*): :math:`\frac{1}{m}X^\top(P - Y) + \lambda W` and
-    :math:`\frac{1}{m}\sum_i (p^{(i)} - y^{(i)})`. Chapters: *Modeling*, *Loss and cost*,
+    :math:`\frac{1}{m}\sum_i (p^{(i)} - y^{(i)})`. With ``sample_weight`` :math:`s` the mean
+    becomes :math:`\sum_i s_i(\cdot) / \sum_i s_i` in the cost and both gradients, and the
+    scikit-learn equivalent is ``C = 1 / (l2 * sum(s))``. Chapters: *Modeling*, *Loss and cost*,
     *Handwritten digits*.
 
     Examples
@@ -736,8 +760,10 @@ class LogisticRegression(_LinearClassifier):
                           + (1-y^{(i)})\log(1-a^{(i)})\right] + \frac{\lambda}{2}\lVert w\rVert^2
 
     This is softmax regression with ``K = 2`` and the first class's logit fixed at 0, and with
-    ``l2 > 0`` scikit-learn's ``LogisticRegression(C=1 / (l2 * m))``. Gradient:
-    :math:`\frac{1}{m}X^\top(a - y) + \lambda w`. Chapters: *Modeling*, *Comparisons*.
+    ``l2 > 0`` scikit-learn's ``LogisticRegression(C=1 / (l2 * m))`` (``C = 1 / (l2 * sum(s))``
+    with ``sample_weight`` :math:`s`). Gradient: :math:`\frac{1}{m}X^\top(a - y) + \lambda w`,
+    with weights :math:`X^\top(s \odot (a - y)) / \sum_i s_i + \lambda w`. Chapters: *Modeling*,
+    *Comparisons*.
     """
 
     _cost_grad = staticmethod(_logistic_cost_grad)
@@ -801,7 +827,10 @@ class LinearRegression(RegressorMixin, _LinearModel):
 
     No factor 1/2 in the mean squared error, so the gradient is
     :math:`\frac{2}{m}X^\top(\hat y - y) + \lambda w`. With ``l2 = 0`` the minimiser is the
-    least-squares solution (``numpy.linalg.lstsq`` on ``[X, 1]``). Chapter: *Comparisons*.
+    least-squares solution (``numpy.linalg.lstsq`` on ``[X, 1]``). With ``sample_weight``
+    :math:`s` the mean becomes :math:`\sum_i s_i(\hat y^{(i)} - y^{(i)})^2 / \sum_i s_i`: weighted
+    least squares (scikit-learn's ``LinearRegression`` with the same ``sample_weight``), or with
+    ``l2 > 0`` scikit-learn's ``Ridge(alpha=l2 * sum(s) / 2)``. Chapter: *Comparisons*.
     """
 
     _cost_grad = staticmethod(_linear_cost_grad)
