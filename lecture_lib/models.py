@@ -305,8 +305,11 @@ class _LinearModel(BaseEstimator):
             raise ValueError(f"X has {m} rows but y has {y.shape[0]} labels; the lengths must match.")
         return y
 
-    def _weights(self, sample_weight, y, classes):
-        """Checked per-sample weights ``s (m,)`` (float64) or None; classifiers multiply in class weights."""
+    def _weights(self, sample_weight, y, classes, chunk=False):
+        """Checked per-sample weights ``s (m,)`` (float64) or None; classifiers multiply in class weights.
+
+        ``chunk``: a ``partial_fit`` chunk, which may hold a single class.
+        """
         return check_sample_weight(sample_weight, y.shape[0])
 
     # ------------------------------------------------------------------ fit
@@ -340,8 +343,6 @@ class _LinearModel(BaseEstimator):
 
     def _start(self, shape, classes, d):
         """Flat start vector ``[W.ravel(), b]`` (float64): zero, or the current weights with ``warm_start``."""
-        n_w = int(np.prod(shape))
-        theta = np.zeros(n_w + (1 if len(shape) == 1 else shape[1]))
         if self.warm_start and hasattr(self, "coef_"):
             old_classes = getattr(self, "classes_", None)
             if self.n_features_in_ != d or (classes is not None and not np.array_equal(old_classes, classes)):
@@ -350,6 +351,14 @@ class _LinearModel(BaseEstimator):
                 raise ValueError(f"warm_start=True continues the previous fit, which had {what}; this data has "
                                  f"{d} features and classes {None if classes is None else classes.tolist()}. "
                                  f"Use warm_start=False to start from zero.")
+            return self._theta(shape, current=True)
+        return self._theta(shape, current=False)
+
+    def _theta(self, shape, current):
+        """Flat float64 vector ``[W.ravel(), b]``: zeros, or the fitted weights if ``current``."""
+        n_w = int(np.prod(shape))
+        theta = np.zeros(n_w + (1 if len(shape) == 1 else shape[1]))
+        if current:
             theta[:n_w] = np.ravel(self._W)
             theta[n_w:] = self._b
         return theta
@@ -520,15 +529,11 @@ class _LinearModel(BaseEstimator):
         X = self._check_X_fit(X)
         y = self._check_y(y, X.shape[0])
         t, classes, K = self._encode_partial(y, classes, first, X.dtype)
-        s = self._weights(sample_weight, y, classes)
+        s = self._weights(sample_weight, y, classes, chunk=True)
         sw = None if s is None else s.astype(X.dtype, copy=False)  # as given: scikit-learn's SGD convention
         d = X.shape[1]
         shape = (d,) if K is None else (d, K)
-        n_w = int(np.prod(shape))
-        theta = np.zeros(n_w + (1 if K is None else K))
-        if not first:  # continue from the current weights
-            theta[:n_w] = np.ravel(self._W)
-            theta[n_w:] = self._b
+        theta = self._theta(shape, current=not first)  # later calls continue from the current weights
         with np.errstate(over="ignore", invalid="ignore"):
             updates, J_mean = self._sgd_pass(X, t, sw, theta, shape, float(self.l2), None, 1)
         if not np.all(np.isfinite(theta)):
@@ -564,15 +569,17 @@ class _LinearClassifier(ClassifierMixin, _LinearModel):
             raise ValueError(f"class_weight must be None, 'balanced' or a dict {{label: weight}}; "
                              f"got {self.class_weight!r}.")
 
-    def _weights(self, sample_weight, y, classes):
+    def _weights(self, sample_weight, y, classes, chunk=False):
         """``sample_weight`` times the class weights, as scikit-learn's ``LogisticRegression`` combines them."""
         s = check_sample_weight(sample_weight, y.shape[0])
-        self._check_two_weighted_classes(s, y)
+        if not chunk:
+            self._check_two_weighted_classes(s, y)
         if self.class_weight is not None:
             per_class = compute_class_weight(self.class_weight, classes=classes, y=y, sample_weight=s)
             s = (np.ones(y.shape[0]) if s is None else s) * per_class[np.searchsorted(classes, y)]
             s = check_sample_weight(s, y.shape[0], name="sample_weight * class_weight")
-            self._check_two_weighted_classes(s, y)
+            if not chunk:
+                self._check_two_weighted_classes(s, y)
         return s
 
     def _check_two_weighted_classes(self, s, y):

@@ -558,3 +558,14 @@ def test_partial_fit_streams_a_memmap(tmp_path):
         memory.partial_fit(X[start:start + 100], y[start:start + 100], classes=[0, 1])
     np.testing.assert_allclose(streamed.coef_, memory.coef_, rtol=1e-12)
     assert streamed.score(X, y) > 0.8
+
+
+def test_partial_fit_chunk_may_hold_one_class_and_weights():
+    # a stream's chunk can hold a single class; the weights multiply the per-sample steps as given
+    X, y = make_data("binary", m=60, seed=23)
+    model = LogisticRegression(solver="sgd", batch_size=60, learning_rate=0.1, class_weight={1: 2.0})
+    ones = y == 1
+    model.partial_fit(X[ones], y[ones], classes=[0, 1], sample_weight=np.full(ones.sum(), 0.5))
+    reference = LogisticRegression(solver="sgd", batch_size=60, learning_rate=0.1)
+    reference.partial_fit(X[ones], y[ones], classes=[0, 1])  # 0.5 * 2.0 = weight 1 on every row
+    np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-12)
