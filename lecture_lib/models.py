@@ -249,6 +249,15 @@ class _LinearModel(BaseEstimator):
 
     _cost_grad = None
 
+    @property
+    def _W(self):
+        """Fitted weights in the core's layout: ``w_ (d,)`` (``SoftmaxRegression``: ``W_ (d, K)``)."""
+        return self.w_
+
+    @property
+    def _b(self):
+        return np.float64(self.b_)
+
     def __init__(self, *, l2=0.0, solver="lbfgs", learning_rate=0.1, max_iter=1000, tol=1e-4,
                  batch_size=32, random_state=None, warm_start=False, verbose=0):
         self.l2 = l2
@@ -785,14 +794,6 @@ class LogisticRegression(_LinearClassifier):
         self.w_, self.b_ = w, float(b[0])
         self.coef_, self.intercept_ = w[None, :], b
 
-    @property
-    def _W(self):
-        return self.w_
-
-    @property
-    def _b(self):
-        return np.float64(self.b_)
-
     def decision_function(self, X):
         """Logit ``z = X w + b`` of ``classes_[1]``, shape ``(m,)``."""
         return self._logits(X)
@@ -856,14 +857,6 @@ class LinearRegression(RegressorMixin, _LinearModel):
         (scikit-learn's SGD convention). Only for ``solver="sgd"``. Returns ``self``.
         """
         return self._partial_fit(X, y, None, sample_weight)
-
-    @property
-    def _W(self):
-        return self.w_
-
-    @property
-    def _b(self):
-        return np.float64(self.b_)
 
     def _store(self, w, b):
         self.w_, self.b_ = w, float(b[0])

@@ -38,23 +38,11 @@ from lecture_lib import (
 )
 from lecture_lib import models
 from lecture_lib.gradients import _softmax_cost_grad
+from test_models import make_data
 
 MODELS = [LinearRegression, LogisticRegression, SoftmaxRegression]
 KIND = {LinearRegression: "linear", LogisticRegression: "binary", SoftmaxRegression: "multiclass"}
 EXACT = dict(tol=1e-10, max_iter=5000)  # L-BFGS to the optimum
-
-
-def make_data(kind, m=120, d=4, K=3, seed=0):
-    """Standard normal features, labels (or targets) from a noisy linear rule."""
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((m, d))
-    if kind == "linear":
-        y = X @ rng.standard_normal(d) + 0.5 + 0.3 * rng.standard_normal(m)
-    elif kind == "binary":
-        y = (X @ rng.standard_normal(d) + 0.8 * rng.standard_normal(m) > 0).astype(int)
-    else:
-        y = np.argmax(X @ rng.standard_normal((d, K)) + 0.8 * rng.standard_normal((m, K)), axis=1)
-    return X, y
 
 
 def weights(m, seed=1):
@@ -375,7 +363,7 @@ def test_weights_reach_the_model_through_cross_validate_calibration_and_routing(
     (np.ones((120, 1)), "1-D"),
 ])
 def test_bad_sample_weight_is_named(bad, match):
-    X, y = make_data("multiclass", seed=16)
+    X, y = make_data("multiclass", m=120, seed=16)
     with pytest.raises(ValueError, match=match) as info:
         SoftmaxRegression().fit(X, y, sample_weight=bad)
     assert "sample_weight" in str(info.value)
