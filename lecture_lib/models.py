@@ -147,7 +147,9 @@ def _scipy_blas_one_thread():
     A thread limit is process-wide, so fits that overlap in several threads share it: the first
     to enter sets it and saves the original counts, the last to leave restores them. (Nesting
     threadpoolctl's own context managers would let the second fit save "1 thread" and restore
-    it after the first had already restored the original: the limit would leak.)
+    it after the first had already restored the original: the limit would leak.) OpenBLAS
+    0.3.x ignores a thread count set from any thread but the main one, so a fit running in a
+    worker thread gets no limit there; a BLAS whose count is process-wide (MKL, BLIS) gets it.
     """
     with _blas_lock:
         if _blas_state["fits"] == 0:

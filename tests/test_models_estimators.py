@@ -557,3 +557,21 @@ def test_partial_fit_chunk_may_hold_one_class_and_weights():
     reference = LogisticRegression(solver="sgd", batch_size=60, learning_rate=0.1)
     reference.partial_fit(X[ones], y[ones], classes=[0, 1])  # 0.5 * 2.0 = weight 1 on every row
     np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-12)
+
+
+@pytest.mark.parametrize("Model", MODELS)
+def test_every_solver_minimises_the_weighted_objective(Model):
+    # gd lands on the weighted L-BFGS optimum; sgd rescales the weights to mean 1 over the data,
+    # so a constant weight changes nothing, and it ends nearer the weighted optimum than the
+    # unweighted one. Catches a solver that drops, mis-slices or forgets to rescale the weights.
+    X, y = make_data(KIND[Model], seed=24)
+    s = np.where(X[:, 0] > 0, 4.0, 0.5)  # weights that move the optimum
+    ref = Model(l2=0.1, tol=1e-12, max_iter=5000).fit(X, y, sample_weight=s)
+    gd = Model(l2=0.1, solver="gd", learning_rate=0.2, tol=1e-9, max_iter=20000).fit(X, y, sample_weight=s)
+    np.testing.assert_allclose(gd.coef_, ref.coef_, rtol=0, atol=1e-7)
+    kw = dict(l2=0.1, solver="sgd", learning_rate=0.02, batch_size=16, tol=0, max_iter=100, random_state=0)
+    np.testing.assert_allclose(Model(**kw).fit(X, y, sample_weight=np.full(len(y), 7.0)).coef_,
+                               Model(**kw).fit(X, y).coef_, rtol=1e-12, atol=1e-14)
+    sgd = Model(**kw).fit(X, y, sample_weight=s)
+    unweighted = Model(l2=0.1, tol=1e-12, max_iter=5000).fit(X, y)
+    assert np.linalg.norm(sgd.coef_ - ref.coef_) < np.linalg.norm(sgd.coef_ - unweighted.coef_)
