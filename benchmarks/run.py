@@ -15,6 +15,11 @@ Benchmarks (``--only`` names):
 ``sgd``       mini-batch SGD throughput (samples per second) for several batch sizes.
 ``threads``   the default BLAS threads vs one thread for every BLAS library vs one thread for
               scipy's only (threadpoolctl), on a small and a large problem.
+``strided``   an L-BFGS fit on a strided view ``X[:, ::2]`` (every other column) vs on the same data stored
+              contiguously: ``fit`` copies such a view once; the gradient on the uncopied view
+              shows what that copy saves (numpy's matmul copies a strided operand at every product).
+``stream``    ``partial_fit`` streaming one epoch from a ``np.memmap`` file larger than the fit's
+              working memory, chunk by chunk, in a subprocess: its peak RSS vs the file size.
 
 Every comparison runs both sides in this one process, interleaved, several times; the table
 reports medians and their ratios. The JSON also describes the machine.
@@ -24,6 +29,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
+import os
+import subprocess
+import tempfile
 import statistics
 import sys
 import time
@@ -39,7 +48,7 @@ import lecture_lib
 from lecture_lib import softmax_regression_cost
 from lecture_lib.gradients import _softmax_cost_grad
 
-BENCHMARKS = ("lbfgs", "gradient", "memory", "sgd", "threads")
+BENCHMARKS = ("lbfgs", "gradient", "memory", "sgd", "threads", "strided", "stream")
 
 #: L2 strength of every fit (``C = 1 / (L2 m)`` for scikit-learn).
 L2 = 1e-3
@@ -47,8 +56,10 @@ L2 = 1e-3
 TOL, MAX_ITER = 1e-4, 1000  # 1e-4: the default of both
 #: Sizes: the MNIST-sized synthetic problem, the test set, repetitions.
 PRESETS = {
-    "full": {"m": 60000, "m_test": 10000, "repeats": 5, "fit_repeats": 3, "digits_repeats": 5, "sgd_m": 20000},
-    "quick": {"m": 10000, "m_test": 2000, "repeats": 3, "fit_repeats": 2, "digits_repeats": 3, "sgd_m": 5000},
+    "full": {"m": 60000, "m_test": 10000, "repeats": 5, "fit_repeats": 3, "digits_repeats": 5, "sgd_m": 20000,
+             "stream_m": 180000},
+    "quick": {"m": 10000, "m_test": 2000, "repeats": 3, "fit_repeats": 2, "digits_repeats": 3, "sgd_m": 5000,
+              "stream_m": 30000},
 }
 K = 10
 D = 784
@@ -335,6 +346,109 @@ def bench_threads(cfg: dict, data: dict) -> dict:
     return out
 
 
+# --------------------------------------------------------------------------- 6. strided X
+#: L-BFGS iterations of the strided-vs-contiguous fits (tol=0: the same work on both sides).
+STRIDED_ITERATIONS = 10
+
+
+def bench_strided(cfg: dict, data: dict) -> dict:
+    SoftmaxRegression = _models()
+    if SoftmaxRegression is None:
+        return _skipped("lecture_lib.SoftmaxRegression is not available yet")
+    X, y = data["train"]
+    m = max(100, X.shape[0] // 4)
+    wide = np.empty((m, 2 * X.shape[1]))
+    wide[:, ::2] = X[:m]
+    view, y_half = wide[:, ::2], y[:m]  # every other column: strided along both axes, BLAS cannot read it
+    contiguous = np.ascontiguousarray(view)
+    model = SoftmaxRegression(l2=L2, solver="lbfgs", tol=0.0, max_iter=STRIDED_ITERATIONS)
+    W, b = np.zeros((X.shape[1], K)), np.zeros(K)
+    fits = time_interleaved({"strided view": lambda: model.fit(view, y_half),
+                             "contiguous": lambda: model.fit(contiguous, y_half)}, repeats=cfg["fit_repeats"])
+    grads = time_interleaved({"uncopied view": lambda: _softmax_cost_grad(view, y_half, W, b, L2),
+                              "contiguous": lambda: _softmax_cost_grad(contiguous, y_half, W, b, L2),
+                              "one copy": lambda: np.ascontiguousarray(view)}, repeats=cfg["repeats"])
+    return {"m": view.shape[0], "d": view.shape[1], "K": K, "lbfgs_iterations": STRIDED_ITERATIONS,
+            "fit": {name: summarize(t) for name, t in fits.items()},
+            "fit_ratio_strided_vs_contiguous": ratio(fits, "strided view", "contiguous"),
+            "gradient": {name: summarize(t) for name, t in grads.items()},
+            "gradient_ratio_uncopied_view_vs_contiguous": ratio(grads, "uncopied view", "contiguous"),
+            "copy_vs_one_gradient": ratio(grads, "one copy", "contiguous"),
+            "decision": "fit copies X once to C order only when BLAS cannot read it in place (strided along "
+                        "both axes); C/F-ordered X and views with one unit stride are never copied"}
+
+
+# --------------------------------------------------------------------------- 7. streaming from a memmap
+#: Rows per partial_fit chunk and the mini-batch size of the stream.
+STREAM_CHUNK, STREAM_BATCH = 5000, 256
+
+
+def _rss_bytes() -> int:
+    """Resident set now: mapped file pages that were read count too."""
+    import psutil
+
+    return psutil.Process().memory_info().rss
+
+
+def stream_worker(path: str, rows: int, d: int, chunk: int) -> dict:
+    """In a fresh process: one epoch of ``partial_fit`` over the memmap, one chunk mapped at a time.
+
+    ``peak_rss_bytes`` is the largest resident set sampled after each chunk's ``partial_fit``,
+    while the chunk is still mapped (its pages resident); ``baseline_rss_bytes`` the resident set
+    with the libraries loaded and no data.
+    """
+    SoftmaxRegression = _models()
+    labels = np.load(path + ".labels.npy")
+    classes = np.unique(labels)
+    model = SoftmaxRegression(l2=L2, solver="sgd", batch_size=STREAM_BATCH, learning_rate=0.1)
+    itemsize = np.dtype(np.float32).itemsize
+    baseline = _rss_bytes()  # the interpreter with numpy, scipy and scikit-learn loaded, no data
+    warm = np.zeros((STREAM_BATCH, d), dtype=np.float32)  # lazy imports and caches, outside the stream
+    model.partial_fit(warm, labels[:STREAM_BATCH], classes=classes)
+    model = SoftmaxRegression(l2=L2, solver="sgd", batch_size=STREAM_BATCH, learning_rate=0.1)
+    start_time, during = time.perf_counter(), 0
+    for start in range(0, rows, chunk):
+        stop = min(start + chunk, rows)
+        X = np.memmap(path, dtype=np.float32, mode="r", offset=start * d * itemsize, shape=(stop - start, d))
+        model.partial_fit(X, labels[start:stop], classes=classes)
+        during = max(during, _rss_bytes())  # the chunk's pages are still resident here
+        del X  # unmaps the chunk: its pages leave the resident set
+    seconds = time.perf_counter() - start_time
+    last = np.memmap(path, dtype=np.float32, mode="r", offset=(rows - min(chunk, rows)) * d * itemsize,
+                     shape=(min(chunk, rows), d))
+    # (getrusage's ru_maxrss is no use here: Linux carries the parent's high-water mark over fork + exec)
+    return {"peak_rss_bytes": during, "baseline_rss_bytes": baseline, "seconds": seconds,
+            "updates": model.t_, "accuracy_last_chunk": float(model.score(last, labels[-len(last):]))}
+
+
+def bench_stream(cfg: dict, data: dict) -> dict:
+    if _models() is None:
+        return _skipped("lecture_lib.SoftmaxRegression is not available yet")
+    X, y = data["train"]
+    rows, d = cfg["stream_m"], X.shape[1]
+    chunk = min(STREAM_CHUNK, max(1, rows // 4))  # at least four chunks, even for a tiny run
+    with tempfile.TemporaryDirectory(prefix="lecture_lib_stream_") as folder:
+        path = os.path.join(folder, "X.f32")
+        stored = np.memmap(path, dtype=np.float32, mode="w+", shape=(rows, d))
+        for start in range(0, rows, X.shape[0]):  # the training set, repeated, written chunk by chunk
+            stop = min(start + X.shape[0], rows)
+            stored[start:stop] = X[: stop - start]
+        stored.flush()
+        del stored
+        np.save(path + ".labels.npy", np.resize(y, rows))
+        proc = subprocess.run([sys.executable, __file__, "--stream-worker", path, "--stream-rows", str(rows),
+                               "--stream-d", str(d), "--stream-chunk", str(chunk)],
+                              capture_output=True, text=True, check=True, env={**os.environ})
+        worker = json.loads(proc.stdout.strip().splitlines()[-1])
+        file_bytes = os.path.getsize(path)
+    chunk_bytes = chunk * d * np.dtype(np.float32).itemsize
+    return {"rows": rows, "d": d, "K": K, "chunk_rows": chunk, "batch_size": STREAM_BATCH, "file_bytes": file_bytes,
+            "chunk_bytes": chunk_bytes, **worker,
+            "peak_rss_vs_file": worker["peak_rss_bytes"] / file_bytes,
+            "peak_rss_above_baseline_vs_file": (worker["peak_rss_bytes"] - worker["baseline_rss_bytes"]) / file_bytes,
+            "samples_per_s": rows / worker["seconds"]}
+
+
 # --------------------------------------------------------------------------- table
 def summary_rows(results: dict) -> list[dict]:
     """One row per headline number: what was measured, the value, the target and whether it is met."""
@@ -376,6 +490,23 @@ def summary_rows(results: dict) -> list[dict]:
             if isinstance(r, dict):
                 rows.append({"benchmark": "BLAS threads", "case": case, "metric": "speed-up, all BLAS 1 thread",
                              "value": r["speedup_of_all_1_thread"], "target": "", "met": None})
+    if "strided" in b and "skipped" not in b["strided"]:
+        r = b["strided"]
+        case = f"{r['m']}x{r['d']} view X[:, ::2]"
+        rows.append({"benchmark": "strided X", "case": case, "metric": "fit time, view (copied once) / contiguous",
+                     "value": r["fit_ratio_strided_vs_contiguous"], "target": "", "met": None})
+        rows.append({"benchmark": "strided X", "case": case, "metric": "gradient time, uncopied view / contiguous",
+                     "value": r["gradient_ratio_uncopied_view_vs_contiguous"], "target": "", "met": None})
+    if "stream" in b and "skipped" not in b["stream"]:
+        r = b["stream"]
+        case = f"memmap {r['rows']}x{r['d']} float32, chunks of {r['chunk_rows']}"
+        rows.append({"benchmark": "memmap partial_fit", "case": case, "metric": "peak RSS above baseline / file",
+                     "value": r["peak_rss_above_baseline_vs_file"], "target": "< 1",
+                     "met": r["peak_rss_above_baseline_vs_file"] < 1})
+        rows.append({"benchmark": "memmap partial_fit", "case": case, "metric": "peak RSS / file",
+                     "value": r["peak_rss_vs_file"], "target": "", "met": None})
+        rows.append({"benchmark": "memmap partial_fit", "case": case, "metric": "chunk / file",
+                     "value": r["chunk_bytes"] / r["file_bytes"], "target": "", "met": None})
     return rows
 
 
@@ -390,13 +521,21 @@ def main(argv=None) -> dict:
     parser.add_argument("--out", type=Path, help="JSON file to write (default for a full run: results/latest.json)")
     parser.add_argument("--m", type=int, help="samples of the synthetic problem (default 60000, quick 10000)")
     parser.add_argument("--repeats", type=int, help="timed repetitions of each measurement")
+    parser.add_argument("--stream-worker", help=argparse.SUPPRESS)  # the subprocess of the stream benchmark
+    parser.add_argument("--stream-rows", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--stream-d", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--stream-chunk", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.stream_worker:
+        print(json.dumps(stream_worker(args.stream_worker, args.stream_rows, args.stream_d, args.stream_chunk)))
+        return {}
 
     cfg = dict(PRESETS["quick" if args.quick else "full"])
     if args.m is not None:
         cfg["m"] = args.m
         cfg["m_test"] = max(100, args.m // 6)
         cfg["sgd_m"] = min(cfg["sgd_m"], args.m)
+        cfg["stream_m"] = min(cfg["stream_m"], 3 * args.m)
     if args.repeats is not None:
         cfg["repeats"] = cfg["fit_repeats"] = cfg["digits_repeats"] = args.repeats
     only = args.only or list(BENCHMARKS)
@@ -409,7 +548,7 @@ def main(argv=None) -> dict:
                                                      "full_run": full_run, "command": " ".join(sys.argv)},
                "benchmarks": {}}
     functions = {"lbfgs": bench_lbfgs, "gradient": bench_gradient, "memory": bench_memory, "sgd": bench_sgd,
-                 "threads": bench_threads}
+                 "threads": bench_threads, "strided": bench_strided, "stream": bench_stream}
     for name in only:
         start = time.perf_counter()
         print(f"[{name}] ...", flush=True)

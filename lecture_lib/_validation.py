@@ -166,3 +166,23 @@ def check_positive(value, name: str, *, integer: bool = False, allow_zero: bool 
     if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
         bound = ">= 0" if allow_zero else "> 0"
         raise ValueError(f"{name} must be a finite {what} ({name} {bound}); got {value!r}.")
+
+
+def check_sample_weight(sample_weight, m: int, name: str = "sample_weight") -> np.ndarray | None:
+    """Check per-sample weights for ``m`` samples: None, a number (the same for every sample) or ``(m,)``.
+
+    Returns None for None, otherwise a new float64 array of shape ``(m,)`` (the input is never
+    modified). The weights must be finite and non-negative with a positive sum.
+    """
+    if sample_weight is None:
+        return None
+    if isinstance(sample_weight, numbers.Real) and not isinstance(sample_weight, bool):
+        sample_weight = np.full(m, float(sample_weight))
+    arr = as_float_array(sample_weight, name, ndim=1, allow_empty=True).astype(np.float64)
+    if arr.shape != (m,):
+        raise ValueError(f"{name} must have shape ({m},), one weight per sample; got shape {arr.shape}.")
+    if arr.size and arr.min() < 0:
+        raise ValueError(f"{name} must be non-negative; found {arr.min()!r}.")
+    if not arr.sum() > 0:
+        raise ValueError(f"{name} are all zero: at least one sample weight must be positive.")
+    return arr

@@ -8,7 +8,9 @@ Every objective carries an optional L2 penalty on the weights (never on the bias
 
 .. math:: J_{\lambda}(W, b) = J(W, b) + \frac{\lambda}{2}\lVert W\rVert_F^2
 
-which is scikit-learn's ``LogisticRegression(C=1 / (lambda * m))``.
+which is scikit-learn's ``LogisticRegression(C=1 / (lambda * m))``. Every cost also takes an
+optional ``sample_weight`` :math:`s` and then is the weighted mean
+:math:`\sum_i s_i L_i / \sum_i s_i` of the per-sample losses (``C = 1 / (lambda * sum(s))``).
 
 The ``*_cost_and_gradient`` functions validate their inputs; the models call the private
 cores directly after validating once in ``fit``, so the hot path neither checks nor copies ``X``.
@@ -25,6 +27,7 @@ from ._validation import (
     check_positive,
     check_same_length,
     check_shape,
+    check_sample_weight,
     check_targets,
 )
 from .functions import _sigmoid
@@ -43,12 +46,15 @@ def _row_max(Z):
     return c
 
 
-def _softmax_cost_grad(X, Y, W, b, l2=0.0, gradient=True):
+def _softmax_cost_grad(X, Y, W, b, l2=0.0, gradient=True, sample_weight=None):
     """Unchecked core: ``(J, dW, db)`` (or ``J`` alone if not ``gradient``) with one (m, K) temporary.
 
     ``Y`` is class indices ``(m,)`` (fast path) or a one-hot / probability matrix ``(m, K)``.
     Row and column sums are matrix-vector products with a vector of ones: the same numbers as
     ``sum(axis=...)``, several times faster for the short rows of a logit matrix.
+    ``sample_weight`` (``(m,)`` in the dtype of ``X``, or None) multiplies each sample's loss
+    in the mean: :math:`J = \\frac{1}{m}\\sum_i s_i L_i`. Callers normalise it (see
+    :func:`_normalised_weights`); None is the unweighted code path, unchanged.
     """
     m, K = X.shape[0], W.shape[1]
     Z = X @ W
@@ -58,12 +64,18 @@ def _softmax_cost_grad(X, Y, W, b, l2=0.0, gradient=True):
         true_class = np.arange(0, m * K, K)
         true_class += Y
         picked = Z.ravel()[true_class].sum()
+        if sample_weight is not None:
+            picked = np.dot(sample_weight, Z.ravel()[true_class])
     else:
         picked = np.vdot(Y, Z)
+        if sample_weight is not None:
+            picked = np.vdot(Y * sample_weight[:, None], Z)
     with np.errstate(under="ignore"):
         np.exp(Z, out=Z)  # Z now holds e^(z - c)
     s = Z @ np.ones(K, dtype=Z.dtype)  # sum over the classes, each in [1, K]
     J = float(np.log(s).sum() - picked) / m
+    if sample_weight is not None:  # weighted mean of the same per-sample losses log(s_i) - z_i
+        J = float(np.dot(sample_weight, np.log(s)) - picked) / m
     if l2:
         J += 0.5 * l2 * float(np.vdot(W, W))
     if not gradient:
@@ -75,19 +87,26 @@ def _softmax_cost_grad(X, Y, W, b, l2=0.0, gradient=True):
         G.ravel()[true_class] -= 1.0 / m
     else:
         G -= Y / m
+    if sample_weight is not None:
+        G *= sample_weight[:, None]  # s_i (p_i - y_i) / m
     dW = X.T @ G  # G = dJ/dZ = (P - Y) / m
     if l2:
         dW += l2 * W
     return J, dW, np.ones(m, dtype=G.dtype) @ G  # db: sum over the samples
 
 
-def _logistic_cost_grad(X, y, w, b, l2=0.0, gradient=True):
-    """Unchecked core for binary logistic regression: ``(J, dw, db)``; ``y`` holds 0/1 floats."""
+def _logistic_cost_grad(X, y, w, b, l2=0.0, gradient=True, sample_weight=None):
+    """Unchecked core for binary logistic regression: ``(J, dw, db)``; ``y`` holds 0/1 floats.
+
+    ``sample_weight`` as in :func:`_softmax_cost_grad`.
+    """
     m = X.shape[0]
     z = X @ w
     z += b
     with np.errstate(under="ignore"):
         J = float(np.logaddexp(0, z).sum() - np.dot(y, z)) / m
+        if sample_weight is not None:  # weighted mean of the same per-sample losses
+            J = float(np.dot(sample_weight, np.logaddexp(0, z)) - np.dot(sample_weight * y, z)) / m
     if l2:
         J += 0.5 * l2 * float(np.dot(w, w))
     if not gradient:
@@ -95,24 +114,33 @@ def _logistic_cost_grad(X, y, w, b, l2=0.0, gradient=True):
     g = _sigmoid(z)
     g -= y
     g /= m  # dJ/dz = (a - y) / m
+    if sample_weight is not None:
+        g *= sample_weight
     dw = X.T @ g
     if l2:
         dw += l2 * w
     return J, dw, g.sum()
 
 
-def _linear_cost_grad(X, y, w, b, l2=0.0, gradient=True):
-    """Unchecked core for linear regression with the mean squared error: ``(J, dw, db)``."""
+def _linear_cost_grad(X, y, w, b, l2=0.0, gradient=True, sample_weight=None):
+    """Unchecked core for linear regression with the mean squared error: ``(J, dw, db)``.
+
+    ``sample_weight`` as in :func:`_softmax_cost_grad`.
+    """
     m = X.shape[0]
     r = X @ w
     r += b
     r -= y  # residuals y_hat - y
     J = float(np.dot(r, r)) / m
+    if sample_weight is not None:
+        J = float(np.dot(sample_weight * r, r)) / m
     if l2:
         J += 0.5 * l2 * float(np.dot(w, w))
     if not gradient:
         return J
     r *= 2.0 / m  # dJ/dy_hat
+    if sample_weight is not None:
+        r *= sample_weight
     dw = X.T @ r
     if l2:
         dw += l2 * w
@@ -120,6 +148,19 @@ def _linear_cost_grad(X, y, w, b, l2=0.0, gradient=True):
 
 
 # --------------------------------------------------------------------------- validation
+def _normalised_weights(sample_weight, m, dtype):
+    r"""Checked weights ``s (m,)`` rescaled to mean 1, :math:`\tilde s_i = m s_i / \sum_j s_j`, in ``dtype``.
+
+    The cores take the mean :math:`\frac{1}{m}\sum_i \tilde s_i L_i`, which with these weights is the
+    weighted mean :math:`\sum_i s_i L_i / \sum_i s_i`; integer weights then equal repeated rows.
+    None stays None (the unweighted code path).
+    """
+    s = check_sample_weight(sample_weight, m)
+    if s is None:
+        return None
+    return (s * (m / s.sum())).astype(dtype, copy=False)
+
+
 def _check_l2(l2):
     check_positive(l2, "l2", allow_zero=True)
     return float(l2)
@@ -149,7 +190,7 @@ def _check_vector_model(X, y, w, b, binary):
 
 
 # --------------------------------------------------------------------------- public API
-def softmax_regression_cost_and_gradient(X, Y, W, b, l2: float = 0.0):
+def softmax_regression_cost_and_gradient(X, Y, W, b, l2: float = 0.0, sample_weight=None):
     r"""Mean cross-entropy of softmax regression and its gradient.
 
     Parameters
@@ -160,6 +201,9 @@ def softmax_regression_cost_and_gradient(X, Y, W, b, l2: float = 0.0):
     b : array_like, ``(K,)``
     l2 : float, default 0
         Strength :math:`\lambda` of the L2 penalty on ``W``.
+    sample_weight : array_like, ``(m,)``, optional
+        Non-negative weights :math:`s_i`; the cost becomes the weighted mean
+        :math:`\sum_i s_i L_i / \sum_i s_i` (integer weights = repeated rows).
 
     Returns
     -------
@@ -179,27 +223,29 @@ def softmax_regression_cost_and_gradient(X, Y, W, b, l2: float = 0.0):
     Chapter: *Gradient derivation*.
     """
     X, Y, W, b = _check_multiclass(X, Y, W, b)
-    return _softmax_cost_grad(X, Y, W, b, _check_l2(l2))
+    s = _normalised_weights(sample_weight, X.shape[0], X.dtype)
+    return _softmax_cost_grad(X, Y, W, b, _check_l2(l2), sample_weight=s)
 
 
-def softmax_regression_cost(X, Y, W, b, l2: float = 0.0) -> float:
+def softmax_regression_cost(X, Y, W, b, l2: float = 0.0, sample_weight=None) -> float:
     r"""Cost :math:`J` of softmax regression (mean cross-entropy plus the L2 penalty).
 
     Shapes and equation as in :func:`softmax_regression_cost_and_gradient`. Chapter: *Loss and cost*.
     """
     X, Y, W, b = _check_multiclass(X, Y, W, b)
-    return _softmax_cost_grad(X, Y, W, b, _check_l2(l2), gradient=False)
+    s = _normalised_weights(sample_weight, X.shape[0], X.dtype)
+    return _softmax_cost_grad(X, Y, W, b, _check_l2(l2), gradient=False, sample_weight=s)
 
 
-def softmax_regression_gradient(X, Y, W, b, l2: float = 0.0):
+def softmax_regression_gradient(X, Y, W, b, l2: float = 0.0, sample_weight=None):
     r"""Gradient ``(dW (d, K), db (K,))`` of the softmax regression cost.
 
     See :func:`softmax_regression_cost_and_gradient` for the equations. Chapter: *Gradient derivation*.
     """
-    return softmax_regression_cost_and_gradient(X, Y, W, b, l2)[1:]
+    return softmax_regression_cost_and_gradient(X, Y, W, b, l2, sample_weight)[1:]
 
 
-def logistic_regression_cost_and_gradient(X, y, w, b, l2: float = 0.0):
+def logistic_regression_cost_and_gradient(X, y, w, b, l2: float = 0.0, sample_weight=None):
     r"""Mean binary cross-entropy of logistic regression and its gradient.
 
     Parameters
@@ -209,6 +255,8 @@ def logistic_regression_cost_and_gradient(X, y, w, b, l2: float = 0.0):
     w : array_like, ``(d,)``
     b : float
     l2 : float, default 0
+    sample_weight : array_like, ``(m,)``, optional
+        Non-negative weights; the cost becomes the weighted mean :math:`\sum_i s_i L_i / \sum_i s_i`.
 
     Returns
     -------
@@ -229,10 +277,11 @@ def logistic_regression_cost_and_gradient(X, y, w, b, l2: float = 0.0):
     Chapter: *Comparisons*.
     """
     X, y, w, b = _check_vector_model(X, y, w, b, binary=True)
-    return _logistic_cost_grad(X, y, w, b, _check_l2(l2))
+    s = _normalised_weights(sample_weight, X.shape[0], X.dtype)
+    return _logistic_cost_grad(X, y, w, b, _check_l2(l2), sample_weight=s)
 
 
-def linear_regression_cost_and_gradient(X, y, w, b, l2: float = 0.0):
+def linear_regression_cost_and_gradient(X, y, w, b, l2: float = 0.0, sample_weight=None):
     r"""Mean squared error of linear regression and its gradient.
 
     Parameters
@@ -242,6 +291,8 @@ def linear_regression_cost_and_gradient(X, y, w, b, l2: float = 0.0):
     w : array_like, ``(d,)``
     b : float
     l2 : float, default 0
+    sample_weight : array_like, ``(m,)``, optional
+        Non-negative weights; the cost becomes the weighted mean :math:`\sum_i s_i L_i / \sum_i s_i`.
 
     Returns
     -------
@@ -262,7 +313,8 @@ def linear_regression_cost_and_gradient(X, y, w, b, l2: float = 0.0):
     Chapter: *Comparisons*.
     """
     X, y, w, b = _check_vector_model(X, y, w, b, binary=False)
-    return _linear_cost_grad(X, y, w, b, _check_l2(l2))
+    s = _normalised_weights(sample_weight, X.shape[0], X.dtype)
+    return _linear_cost_grad(X, y, w, b, _check_l2(l2), sample_weight=s)
 
 
 def numerical_gradient(f: Callable[[np.ndarray], float], x, eps: float = 1e-6) -> np.ndarray:

@@ -3,27 +3,34 @@ r"""Three linear models with the scikit-learn API: linear, logistic and softmax 
 All three fit a linear score of the features and differ only in the link and the cost:
 
 =====================  ==========================  ===========================================
-model                  scores                      cost :math:`J` (mean over the ``m`` samples)
+model                  scores                      per-sample loss :math:`L_i`
 =====================  ==========================  ===========================================
-``LinearRegression``   :math:`\hat y = Xw + b`     mean squared error
+``LinearRegression``   :math:`\hat y = Xw + b`     squared error
 ``LogisticRegression`` :math:`z = Xw + b`          binary cross-entropy of :math:`\sigma(z)`
 ``SoftmaxRegression``  :math:`Z = XW + b`          cross-entropy of :math:`\operatorname{softmax}(Z)`
 =====================  ==========================  ===========================================
 
-Each minimises the cost plus an L2 penalty on the weights (never on the bias),
+Each minimises the (weighted) mean loss plus an L2 penalty on the weights (never on the bias),
 
-.. math:: J_\lambda = J + \frac{\lambda}{2}\lVert W\rVert_F^2 ,
+.. math:: J_\lambda = \frac{\sum_{i=1}^m s_i L_i}{\sum_{i=1}^m s_i} + \frac{\lambda}{2}\lVert W\rVert_F^2 ,
 
-which for the two classifiers is exactly scikit-learn's ``LogisticRegression(C=1 / (l2 * m))``.
-The formulas live once, in the private cores of :mod:`lecture_lib.gradients`; this module only
-validates the input (once per ``fit``/``predict``) and runs one of three solvers on them:
+with ``sample_weight`` :math:`s_i \ge 0` (all 1 by default: the plain mean over the ``m``
+samples). Integer weights are repeated rows and zero weights removed rows. For the two
+classifiers this is exactly scikit-learn's ``LogisticRegression(C=1 / (l2 * sum(s)))`` with the
+same ``sample_weight`` (``C = 1 / (l2 * m)`` without weights); ``class_weight`` multiplies
+:math:`s_i` by the weight of the class of sample ``i``, as scikit-learn does. The formulas live
+once, in the private cores of :mod:`lecture_lib.gradients` (which take the weights rescaled to
+mean 1); this module only validates the input (once per ``fit``/``predict``) and runs one of
+three solvers on them:
 
 ``"lbfgs"`` (default)
     ``scipy.optimize.minimize(method="L-BFGS-B", jac=True)``. Stops when the largest entry of
     the gradient is at most ``tol`` (scipy's ``gtol``) or the objective stops decreasing
     (relative change below ``64 * eps``, as in scikit-learn). ``tol=0`` switches both tests
     off, so it runs ``max_iter`` iterations unless the line search can make no progress at
-    all (machine precision). One entry of ``loss_history_`` per iteration.
+    all (machine precision). One entry of ``loss_history_`` per iteration. If the objective
+    or its gradient overflows at the start (features or targets near the float64 range) it
+    raises a ``ValueError`` that says to scale them: more iterations would not help.
 ``"gd"``
     Batch gradient descent :math:`\theta \leftarrow \theta - \alpha \nabla J_\lambda(\theta)`,
     the update rule of the lecture slides. Each iteration evaluates the objective and the
@@ -31,30 +38,47 @@ validates the input (once per ``fit``/``predict``) and runs one of three solvers
     the largest gradient entry is at most ``tol``, and otherwise takes the step.
     ``tol=0`` runs exactly ``max_iter`` iterations.
 ``"sgd"``
-    Mini-batch stochastic gradient descent with a constant learning rate: each epoch visits
-    the samples in a fresh random order (``random_state``) in batches of ``batch_size``. After
-    every epoch the full objective is recorded in ``loss_history_``; fitting stops when it
-    decreased by less than ``tol`` during the epoch. ``tol=0`` runs exactly ``max_iter``
-    epochs. With a constant step the iterates end in a small neighbourhood of the optimum
-    whose size shrinks with ``learning_rate``.
+    Mini-batch stochastic gradient descent with a constant learning rate: each epoch draws a
+    fresh permutation of the samples from ``check_random_state(random_state)`` and steps
+    through it in batches of ``batch_size`` consecutive entries. After every epoch the full
+    objective is recorded in ``loss_history_``; fitting stops when the epoch *decreased* it by
+    less than ``tol`` (an epoch that increased it never stops the fit). ``tol=0`` runs exactly
+    ``max_iter`` epochs. With a constant step the iterates end in a small neighbourhood of the
+    optimum whose size shrinks with ``learning_rate``. If the last objective is above the
+    objective at the start, a :class:`~sklearn.exceptions.ConvergenceWarning` says so and
+    suggests a smaller ``learning_rate`` or scaled features.
+
+``partial_fit`` (``solver="sgd"`` only) makes one such pass over the chunk it is given, in the
+order given, so data too large for memory can be streamed chunk by chunk (e.g. slices of a
+``np.memmap``). Calling it once per epoch on ``X[order]`` with ``order`` the permutations that
+``fit`` would draw takes exactly the steps of ``fit(solver="sgd")``. ``warm_start=True`` makes
+``fit`` start from the current weights.
 
 The parameters start at zero (the objectives are convex, so the start does not change the
 optimum). If ``gd`` or ``sgd`` diverge (the objective or the weights stop being finite, or the
 objective grows above ``1e4 * max(1, J_0)`` with ``J_0`` its value at the start) ``fit`` raises
 a ``ValueError`` that suggests a smaller ``learning_rate``; it never returns NaN weights.
-Reaching ``max_iter`` with ``tol > 0`` emits a :class:`sklearn.exceptions.ConvergenceWarning`;
-pass ``tol=0`` to ask for a fixed number of iterations without a warning.
+A fit that raises leaves the model as it was (fitted attributes are written only on success;
+a failed first fit leaves it unfitted). Reaching ``max_iter`` with ``tol > 0`` emits a
+:class:`sklearn.exceptions.ConvergenceWarning`; pass ``tol=0`` to ask for a fixed number of
+iterations without a warning.
 
-``X`` may be float32 or float64 and is never copied by ``fit``: a float32 ``X`` stays float32
-and the (small) weights are cast to float32 for the products. Chapters: *Modeling* (the
-models), *Gradient derivation* (the solvers), *Handwritten digits* and *Comparisons* (use).
+``X`` may be float32 or float64 and is not copied by ``fit`` when BLAS can read it in place
+(C or Fortran order, or a view with one unit stride such as ``X[::2]``); a view strided along
+both axes (``X[:, ::2]``) is copied once, because numpy's matmul would copy it at every
+product. A float32 ``X`` stays float32 and the (small) weights are cast to float32 for the
+products. During L-BFGS the BLAS library that scipy ships for itself runs on one thread (see
+``_lbfgs_blas``); a BLAS shared with numpy is never limited. Chapters: *Modeling* (the models),
+*Gradient derivation* (the solvers), *Handwritten digits* and *Comparisons* (use).
 """
 
 from __future__ import annotations
 
 import functools
 import numbers
+import threading
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -62,42 +86,90 @@ from scipy.optimize import minimize
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 from threadpoolctl import ThreadpoolController
 
-from ._validation import as_float_array, check_positive
+from ._validation import as_float_array, check_positive, check_sample_weight
 from .functions import _log_softmax, _softmax
-from .gradients import _linear_cost_grad, _logistic_cost_grad, _softmax_cost_grad
+from .gradients import _linear_cost_grad, _logistic_cost_grad, _normalised_weights, _softmax_cost_grad
 
 __all__ = ["LinearRegression", "LogisticRegression", "SoftmaxRegression"]
 
 _SOLVERS = ("gd", "sgd", "lbfgs")
 
 
+# --------------------------------------------------------------------------- scipy's BLAS threads
+def _package_dirs(package):
+    """Folders of an installed wheel: the package itself and ``<package>.libs`` (its bundled libraries)."""
+    module = __import__(package)
+    folder = Path(module.__file__).resolve().parent
+    return (folder, folder.with_name(f"{package}.libs"))
+
+
+def _inside(filepath, folders):
+    path = Path(filepath).resolve()
+    return any(path.is_relative_to(folder) for folder in folders)
+
+
 @functools.cache
 def _lbfgs_blas():
-    """threadpoolctl controller of the BLAS libraries loaded besides numpy's (scipy's OpenBLAS).
+    """threadpoolctl controller of the BLAS libraries that scipy alone uses (its wheel's OpenBLAS).
 
     scipy's L-BFGS-B calls its own BLAS for vector operations of length ``dK + K``, far too short
     to gain from threads, while numpy's BLAS computes the gradient. Each library keeps a pool of
     threads that spin between calls, and the two pools fight for the cores: on 2 cores, one
     thread for scipy's library made an L-BFGS fit of the digits ~12 times faster and 10
     iterations on 60000 x 784 ~1.25 times faster (appendix "How fast is lecture_lib?").
-    Listing the libraries takes ~10 ms, so it is done once; a limit then costs microseconds.
+
+    Only a library loaded from scipy's own folders (``scipy/``, ``scipy.libs/``) and not from
+    numpy's is selected. Where numpy and scipy share one BLAS (conda-forge, Debian, MKL builds:
+    the library lives in a common ``lib/``) nothing is selected, so the limit can never throttle
+    numpy's gradient products. Listing the libraries takes ~10 ms, so it is done once.
     """
-    numpy_dir = Path(np.__file__).resolve().parent
-    own = (numpy_dir, numpy_dir.with_name("numpy.libs"))  # where numpy's wheels keep their BLAS
+    numpy_dirs, scipy_dirs = _package_dirs("numpy"), _package_dirs("scipy")
     controller = ThreadpoolController()
-    others = [lib.filepath for lib in controller.lib_controllers if lib.user_api == "blas"
-              and not any(Path(lib.filepath).resolve().is_relative_to(folder) for folder in own)]
-    return controller.select(filepath=others)
+    scipy_only = [lib.filepath for lib in controller.lib_controllers if lib.user_api == "blas"
+                  and _inside(lib.filepath, scipy_dirs) and not _inside(lib.filepath, numpy_dirs)]
+    return controller.select(filepath=scipy_only)
 
 
+_blas_lock = threading.Lock()
+_blas_state = {"fits": 0, "limiter": None}
+
+
+@contextmanager
+def _scipy_blas_one_thread():
+    """One thread for :func:`_lbfgs_blas` while at least one L-BFGS fit runs, in any thread.
+
+    A thread limit is process-wide, so fits that overlap in several threads share it: the first
+    to enter sets it and saves the original counts, the last to leave restores them. (Nesting
+    threadpoolctl's own context managers would let the second fit save "1 thread" and restore
+    it after the first had already restored the original: the limit would leak.) OpenBLAS
+    0.3.x ignores a thread count set from any thread but the main one, so a fit running in a
+    worker thread gets no limit there; a BLAS whose count is process-wide (MKL, BLIS) gets it.
+    """
+    with _blas_lock:
+        if _blas_state["fits"] == 0:
+            _blas_state["limiter"] = _lbfgs_blas().limit(limits=1)
+        _blas_state["fits"] += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _blas_state["fits"] -= 1
+            if _blas_state["fits"] == 0:
+                _blas_state["limiter"].restore_original_limits()
+                _blas_state["limiter"] = None
+
+
+# --------------------------------------------------------------------------- docstrings
 _PARAMETERS_DOC = r"""
     l2 : float, default 0.0
         L2 strength :math:`\lambda \ge 0` on the weights (the bias is not penalised). The
-        objective is the mean cost plus :math:`\frac{\lambda}{2}\lVert W\rVert^2`.
+        objective is the (weighted) mean cost plus :math:`\frac{\lambda}{2}\lVert W\rVert^2`.
     solver : {"lbfgs", "gd", "sgd"}, default "lbfgs"
         L-BFGS (fast and exact), batch gradient descent (the lecture's update rule) or
         mini-batch stochastic gradient descent. Stopping rules are in the module docstring.
@@ -108,42 +180,88 @@ _PARAMETERS_DOC = r"""
     tol : float, default 1e-4
         Tolerance of the stopping rule (``>= 0``); ``0`` runs ``max_iter`` iterations.
     batch_size : int, default 32
-        Mini-batch size of ``sgd`` (clipped to ``m``; ignored by the other solvers).
+        Mini-batch size of ``sgd`` and ``partial_fit`` (ignored by the other solvers).
     random_state : int, RandomState instance or None, default None
-        Seed of the sample order of ``sgd``. The other solvers are deterministic.
+        Seed of the sample order of ``sgd``. The other solvers, and ``partial_fit``, are
+        deterministic.{class_weight}
+    warm_start : bool, default False
+        If True and the model is fitted, ``fit`` starts from the current weights instead of
+        zero (same features, and for a classifier the same classes, are required).
     verbose : int, default 0
         If positive, print the objective every ``verbose`` iterations (epochs for ``sgd``).
 """
+
+_CLASS_WEIGHT_DOC = r"""
+    class_weight : dict, "balanced" or None, default None
+        Weight of each class, multiplied into ``sample_weight``: a dict ``{label: weight}``
+        (missing labels weigh 1) or ``"balanced"``, scikit-learn's
+        ``compute_class_weight("balanced", ...)``: :math:`\sum_i s_i / (K \sum_{i: y_i = k} s_i)`
+        for class ``k``. ``partial_fit`` accepts only a dict (the class counts of a stream
+        are not known in advance), as scikit-learn's ``SGDClassifier``."""
 
 _FITTED_DOC = r"""
     n_features_in_ : int
         Number of features ``d`` seen in ``fit``.
     n_iter_ : int
-        Iterations (``gd``, ``lbfgs``) or epochs (``sgd``) run; equals ``len(loss_history_)``.
+        Iterations (``gd``, ``lbfgs``) or epochs (``sgd``) run by the last ``fit``, 1 after
+        ``partial_fit`` (one pass over the chunk); equals ``len(loss_history_)``.
     loss_history_ : list of float
         The objective :math:`J_\lambda` per iteration (``gd``: at the parameters before the
-        step; ``lbfgs``: after the iteration) or after each epoch (``sgd``).
+        step; ``lbfgs``: after the iteration) or after each epoch (``sgd``). After
+        ``partial_fit``: the mean of the mini-batch objectives of the pass (each taken before
+        its step; no extra pass over the chunk).
+    t_ : int
+        ``sgd`` and ``partial_fit`` only: number of mini-batch updates since the weights were
+        last started (from zero, or by ``fit`` with ``warm_start``); ``partial_fit`` adds to it.
 """
 
 
 def _with_doc(cls):
-    cls.__doc__ = cls.__doc__.replace("{parameters}", _PARAMETERS_DOC).replace("{fitted}", _FITTED_DOC)
+    class_weight = _CLASS_WEIGHT_DOC if issubclass(cls, ClassifierMixin) else ""
+    parameters = _PARAMETERS_DOC.replace("{class_weight}", class_weight)
+    cls.__doc__ = cls.__doc__.replace("{parameters}", parameters).replace("{fitted}", _FITTED_DOC)
     return cls
+
+
+def _blas_readable(X):
+    """Whether BLAS can take the 2-D array ``X`` without a copy: one unit stride, the other a leading dimension."""
+    if X.flags.c_contiguous or X.flags.f_contiguous:
+        return True
+    (m, d), (s0, s1), item = X.shape, X.strides, X.itemsize
+    return (s1 == item and s0 >= d * item) or (s0 == item and s1 >= m * item)
+
+
+def _uses_sgd(model):
+    """``partial_fit`` exists only for ``solver="sgd"`` (scikit-learn's ``available_if``)."""
+    return model.solver == "sgd"
 
 
 class _LinearModel(BaseEstimator):
     """Shared machinery: hyperparameters, validation, the three solvers and the fitted state.
 
     A subclass sets ``_cost_grad`` (an unchecked core from :mod:`lecture_lib.gradients` with
-    signature ``(X, t, W, b, l2, gradient=True) -> (J, dW, db)``) and implements
-    ``_encode_targets(y, dtype) -> (t, K)``, where ``t`` is what the core takes as targets and
-    ``K`` the number of weight columns (``None`` for a weight vector), and ``_store(W, b)``.
+    signature ``(X, t, W, b, l2, gradient=True, sample_weight=None) -> (J, dW, db)``) and
+    implements ``_encode_targets(y, dtype) -> (t, classes, K)``, where ``t`` is what the core
+    takes as targets, ``classes`` the labels (None for regression) and ``K`` the number of
+    weight columns (``None`` for a weight vector), ``_weights(s, y, classes)`` and ``_store(W, b)``.
+
+    Nothing is written to ``self`` before a fit has succeeded: a failed fit leaves the previous
+    model (or an unfitted one) intact.
     """
 
     _cost_grad = None
 
+    @property
+    def _W(self):
+        """Fitted weights in the core's layout: ``w_ (d,)`` (``SoftmaxRegression``: ``W_ (d, K)``)."""
+        return self.w_
+
+    @property
+    def _b(self):
+        return np.float64(self.b_)
+
     def __init__(self, *, l2=0.0, solver="lbfgs", learning_rate=0.1, max_iter=1000, tol=1e-4,
-                 batch_size=32, random_state=None, verbose=0):
+                 batch_size=32, random_state=None, warm_start=False, verbose=0):
         self.l2 = l2
         self.solver = solver
         self.learning_rate = learning_rate
@@ -151,6 +269,7 @@ class _LinearModel(BaseEstimator):
         self.tol = tol
         self.batch_size = batch_size
         self.random_state = random_state
+        self.warm_start = warm_start
         self.verbose = verbose
 
     # ------------------------------------------------------------------ validation
@@ -162,6 +281,8 @@ class _LinearModel(BaseEstimator):
         check_positive(self.max_iter, "max_iter", integer=True)
         check_positive(self.tol, "tol", allow_zero=True)
         check_positive(self.batch_size, "batch_size", integer=True)
+        if not isinstance(self.warm_start, (bool, np.bool_)):
+            raise TypeError(f"warm_start must be True or False; got {self.warm_start!r}.")
         if not isinstance(self.verbose, numbers.Integral) or self.verbose < 0:
             raise ValueError(f"verbose must be an integer >= 0 (0 = silent); got {self.verbose!r}.")
 
@@ -171,6 +292,22 @@ class _LinearModel(BaseEstimator):
         validate_data(self, X, reset=reset, skip_check_array=True)  # n_features_in_ (and names)
         return X_arr
 
+    @staticmethod
+    def _check_X_fit(X):
+        """Validate ``X (m, d)`` for fitting, without touching ``self``.
+
+        ``X`` is used as it is, never copied, whenever BLAS can read it in place: C or Fortran
+        order, and also views with one unit stride such as ``X[::2]`` or ``X[:, :k]`` (BLAS
+        takes a leading dimension). Only a view whose elements are strided along both axes
+        (e.g. ``X[:, ::2]``) is copied, once, to C order: numpy's matmul would otherwise copy it
+        into a contiguous buffer for each of the two products of every gradient, which made a
+        fit 4-5 times slower (benchmark ``strided``).
+        """
+        X = as_float_array(X, "X", ndim=2)
+        if not _blas_readable(X):
+            X = np.ascontiguousarray(X)
+        return X
+
     def _check_y(self, y, m):
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
@@ -179,33 +316,84 @@ class _LinearModel(BaseEstimator):
             raise ValueError(f"X has {m} rows but y has {y.shape[0]} labels; the lengths must match.")
         return y
 
+    def _weights(self, sample_weight, y, classes, chunk=False):
+        """Checked per-sample weights ``s (m,)`` (float64) or None; classifiers multiply in class weights.
+
+        ``chunk``: a ``partial_fit`` chunk, which may hold a single class.
+        """
+        return check_sample_weight(sample_weight, y.shape[0])
+
     # ------------------------------------------------------------------ fit
-    def fit(self, X, y):
-        """Fit the model on ``X (m, d)`` and targets ``y (m,)``; returns ``self``."""
+    def fit(self, X, y, sample_weight=None):
+        r"""Fit the model on ``X (m, d)`` and targets ``y (m,)``; returns ``self``.
+
+        ``sample_weight (m,)``, optional, non-negative: the objective becomes the weighted mean
+        :math:`\sum_i s_i L_i / \sum_i s_i + \frac{\lambda}{2}\lVert W\rVert^2` (integer weights
+        are repeated rows, zero weights removed rows).
+        """
         self._check_hyperparameters()
-        X = self._check_X(X, reset=True)
+        X_in = X
+        X = self._check_X_fit(X)
         y = self._check_y(y, X.shape[0])
-        t, K = self._encode_targets(y, X.dtype)
+        t, classes, K = self._encode_targets(y, X.dtype)
+        s = self._weights(sample_weight, y, classes)
+        sw = None if s is None else _normalised_weights(s, X.shape[0], X.dtype)
         d = X.shape[1]
-        self._w_shape = (d,) if K is None else (d, K)
-        self._n_w = d if K is None else d * K
-        theta = np.zeros(self._n_w + (1 if K is None else K))  # [W.ravel(), b], float64
+        shape = (d,) if K is None else (d, K)
+        theta = self._start(shape, classes, d)
         solve = {"gd": self._fit_gd, "sgd": self._fit_sgd, "lbfgs": self._fit_lbfgs}[self.solver]
         history = []
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is detected and reported below
-            theta = solve(X, t, theta, float(self.l2), history)
+            theta, updates = solve(X, t, sw, theta, shape, float(self.l2), history)
         if not np.all(np.isfinite(theta)):
             self._diverged(len(history), float("nan"))
-        self.loss_history_ = history
-        self.n_iter_ = len(history)
-        W, b = self._unpack(theta)
-        self._store(W.copy(), b.copy())
+        if self.solver == "sgd" and self.warm_start and hasattr(self, "t_"):
+            updates += self.t_
+        self._set_fitted(X_in, theta, shape, classes, history, updates if self.solver == "sgd" else None)
         return self
 
-    def _unpack(self, theta, dtype=np.float64):
-        """Views ``W`` (shape ``_w_shape``) and ``b`` of the flat vector, cast to ``dtype`` if needed."""
-        W = theta[: self._n_w].reshape(self._w_shape)
-        b = theta[self._n_w:]
+    def _start(self, shape, classes, d):
+        """Flat start vector ``[W.ravel(), b]`` (float64): zero, or the current weights with ``warm_start``."""
+        if self.warm_start and hasattr(self, "coef_"):
+            old_classes = getattr(self, "classes_", None)
+            if self.n_features_in_ != d or (classes is not None and not np.array_equal(old_classes, classes)):
+                what = (f"{self.n_features_in_} features" if self.n_features_in_ != d
+                        else f"classes {old_classes.tolist()}")
+                raise ValueError(f"warm_start=True continues the previous fit, which had {what}; this data has "
+                                 f"{d} features and classes {None if classes is None else classes.tolist()}. "
+                                 f"Use warm_start=False to start from zero.")
+            return self._theta(shape, current=True)
+        return self._theta(shape, current=False)
+
+    def _theta(self, shape, current):
+        """Flat float64 vector ``[W.ravel(), b]``: zeros, or the fitted weights if ``current``."""
+        n_w = int(np.prod(shape))
+        theta = np.zeros(n_w + (1 if len(shape) == 1 else shape[1]))
+        if current:
+            theta[:n_w] = np.ravel(self._W)
+            theta[n_w:] = self._b
+        return theta
+
+    def _set_fitted(self, X_in, theta, shape, classes, history, updates):
+        """Write the fitted state, all at once, after a successful fit."""
+        validate_data(self, X_in, reset=True, skip_check_array=True)  # n_features_in_ (and names)
+        if classes is not None:
+            self.classes_ = classes
+        self.loss_history_ = history
+        self.n_iter_ = len(history)
+        if updates is not None:
+            self.t_ = int(updates)
+        elif hasattr(self, "t_"):
+            del self.t_
+        W, b = self._unpack(theta, shape)
+        self._store(W.copy(), b.copy())
+
+    @staticmethod
+    def _unpack(theta, shape, dtype=np.float64):
+        """Views ``W`` (shape ``shape``) and ``b`` of the flat vector, cast to ``dtype`` if needed."""
+        n_w = int(np.prod(shape))
+        W = theta[:n_w].reshape(shape)
+        b = theta[n_w:]
         if dtype != theta.dtype:  # float32 X: cast the small weights, never the data
             W, b = W.astype(dtype), b.astype(dtype)
         return W, b
@@ -235,62 +423,91 @@ class _LinearModel(BaseEstimator):
             f"(max_iter={self.max_iter}; {detail}). Increase max_iter, scale X, or pass tol=0 to run a "
             f"fixed number of iterations.", ConvergenceWarning, stacklevel=4)
 
-    def _fit_gd(self, X, t, theta, l2, history):
-        W, b = self._unpack(theta)  # float64 views, updated in place
+    def _fit_gd(self, X, t, sw, theta, shape, l2, history):
+        W, b = self._unpack(theta, shape)  # float64 views, updated in place
         alpha, tol, cast = self.learning_rate, self.tol, X.dtype != theta.dtype
         for it in range(1, self.max_iter + 1):
-            Wc, bc = self._unpack(theta, X.dtype) if cast else (W, b)
-            J, dW, db = self._cost_grad(X, t, Wc, bc, l2)
+            Wc, bc = self._unpack(theta, shape, X.dtype) if cast else (W, b)
+            J, dW, db = self._cost_grad(X, t, Wc, bc, l2, sample_weight=sw)
             history.append(J)
             self._check_divergence(it, J, history[0])
             self._progress(it, J)
             if tol > 0:
                 g_max = max(np.abs(dW).max(), np.abs(db).max())
                 if g_max <= tol:
-                    return theta
+                    return theta, it - 1
             W -= alpha * dW
             b -= alpha * db
         if tol > 0:
             self._not_converged(f"largest gradient entry {g_max:.3g}")
-        return theta
+        return theta, self.max_iter
 
-    def _fit_sgd(self, X, t, theta, l2, history):
-        W, b = self._unpack(theta)
-        alpha, tol, cast = self.learning_rate, self.tol, X.dtype != theta.dtype
+    def _sgd_pass(self, X, t, sw, theta, shape, l2, order, epoch):
+        """One pass of mini-batch steps over ``X``; returns ``(updates, mean of the batch objectives)``.
+
+        The batches are ``batch_size`` consecutive entries of ``order`` (``fit``: a fresh
+        permutation per epoch), or consecutive rows of ``X`` itself when ``order`` is None
+        (``partial_fit``: slices, so a memory-mapped chunk is read batch by batch, never gathered).
+        Both take the same steps on the same rows, which makes ``partial_fit(X[order], y[order])``
+        once per epoch the same computation as ``fit`` (the law tested in ``tests/test_models_*``).
+        """
+        W, b = self._unpack(theta, shape)
+        alpha, batch, cast = self.learning_rate, self.batch_size, X.dtype != theta.dtype
         m = X.shape[0]
-        batch = min(self.batch_size, m)
+        J_sum, updates = 0.0, 0
+        for start in range(0, m, batch):
+            rows = slice(start, start + batch) if order is None else order[start:start + batch]
+            Wc, bc = self._unpack(theta, shape, X.dtype) if cast else (W, b)
+            J_batch, dW, db = self._cost_grad(X[rows], t[rows], Wc, bc, l2,
+                                              sample_weight=None if sw is None else sw[rows])
+            if not np.isfinite(J_batch):  # one batch may cost more than the mean: only NaN/inf here
+                self._diverged(epoch, J_batch)
+            W -= alpha * dW
+            b -= alpha * db
+            J_sum += J_batch * min(batch, m - start)
+            updates += 1
+        return updates, J_sum / m
+
+    def _fit_sgd(self, X, t, sw, theta, shape, l2, history):
+        tol = self.tol
+        m = X.shape[0]
         rng = check_random_state(self.random_state)
-        J_start = J_prev = self._cost_grad(X, t, *self._unpack(theta, X.dtype), l2, gradient=False)
+        objective = functools.partial(self._cost_grad, X, t, l2=l2, gradient=False, sample_weight=sw)
+        J_start = J_prev = objective(*self._unpack(theta, shape, X.dtype))
+        updates = 0
+        converged = False
         for epoch in range(1, self.max_iter + 1):
-            order = rng.permutation(m)
-            for start in range(0, m, batch):
-                rows = order[start:start + batch]  # gathers batch rows of X, never all of X
-                Wc, bc = self._unpack(theta, X.dtype) if cast else (W, b)
-                J_batch, dW, db = self._cost_grad(X[rows], t[rows], Wc, bc, l2)
-                if not np.isfinite(J_batch):  # one batch may cost more than the mean: only NaN/inf here
-                    self._diverged(epoch, J_batch)
-                W -= alpha * dW
-                b -= alpha * db
-            J = self._cost_grad(X, t, *self._unpack(theta, X.dtype), l2, gradient=False)
+            updates += self._sgd_pass(X, t, sw, theta, shape, l2, rng.permutation(m), epoch)[0]
+            J = objective(*self._unpack(theta, shape, X.dtype))
             history.append(J)
             self._check_divergence(epoch, J, J_start)
             self._progress(epoch, J)
-            if tol > 0 and J_prev - J < tol:
-                return theta
+            if tol > 0 and 0 <= J_prev - J < tol:  # a real decrease, and a small one: converged
+                converged = True
+                break
             J_prev = J
-        if tol > 0:
+        if history[-1] > J_start:  # worse than the start (a blow-up above 1e4 J_start raised already)
+            warnings.warn(
+                f"{type(self).__name__}(solver='sgd') ended with objective {history[-1]:.6g} after {epoch} "
+                f"epoch(s), above its value {J_start:.6g} at the start: the model is worse than where it "
+                f"started. learning_rate={self.learning_rate!r} is too large for this data: use a smaller "
+                f"learning_rate (e.g. {self.learning_rate / 10:g}) or scale the features (e.g. "
+                f"sklearn.preprocessing.StandardScaler).", ConvergenceWarning, stacklevel=3)
+        elif tol > 0 and not converged:
             decrease = history[-2] - history[-1] if len(history) > 1 else float("nan")
             self._not_converged(f"the last epoch decreased the objective by {decrease:.3g}")
-        return theta
+        return theta, updates
 
-    def _fit_lbfgs(self, X, t, theta, l2, history):
-        n_w, dtype = self._n_w, X.dtype
+    def _fit_lbfgs(self, X, t, sw, theta, shape, l2, history):
+        n_w, dtype = int(np.prod(shape)), X.dtype
+        finite = []  # whether each evaluation gave a finite objective and gradient
 
         def objective(theta):
-            J, dW, db = self._cost_grad(X, t, *self._unpack(theta, dtype), l2)
+            J, dW, db = self._cost_grad(X, t, *self._unpack(theta, shape, dtype), l2, sample_weight=sw)
             grad = np.empty_like(theta)
             grad[:n_w] = dW.ravel()
             grad[n_w:] = db
+            finite.append(bool(np.isfinite(J) and np.all(np.isfinite(grad))))
             return J, grad
 
         def callback(intermediate_result):
@@ -298,21 +515,132 @@ class _LinearModel(BaseEstimator):
             self._progress(len(history), history[-1])
 
         tol = float(self.tol)
-        with _lbfgs_blas().limit(limits=1):  # scipy's BLAS on one thread; numpy's keeps its threads
+        with _scipy_blas_one_thread():  # scipy's BLAS on one thread; numpy's keeps its threads
             result = minimize(objective, theta, method="L-BFGS-B", jac=True, callback=callback,
                               options={"maxiter": self.max_iter, "maxfun": max(15000, 2 * self.max_iter),
                                        "maxls": 50, "gtol": tol, "ftol": 64 * np.finfo(float).eps if tol else 0.0})
+        if not finite[0] or (result.nit == 0 and not result.success and not all(finite)):
+            raise ValueError(
+                f"{type(self).__name__}(solver='lbfgs') cannot start: the objective or its gradient "
+                f"overflows float64 at the start (the largest |X| entry is {np.abs(X).max():.3g}), so L-BFGS "
+                f"cannot take a step and more iterations would not help. Scale the features (e.g. "
+                f"sklearn.preprocessing.StandardScaler) and, for regression, the targets (e.g. y / y.std()).")
         if tol > 0 and not result.success:
             self._not_converged(f"scipy: {result.message}")
-        return result.x
+        return result.x, result.nit
+
+    # ------------------------------------------------------------------ partial_fit
+    def _partial_fit(self, X, y, classes, sample_weight):
+        """One pass of mini-batch steps over the chunk ``X (m, d)``, in the order given."""
+        self._check_hyperparameters()
+        first = not hasattr(self, "coef_")
+        if not first:
+            validate_data(self, X, reset=False, skip_check_array=True)  # same features as before
+        X_in = X
+        X = self._check_X_fit(X)
+        y = self._check_y(y, X.shape[0])
+        t, classes, K = self._encode_partial(y, classes, first, X.dtype)
+        s = self._weights(sample_weight, y, classes, chunk=True)
+        sw = None if s is None else s.astype(X.dtype, copy=False)  # as given: scikit-learn's SGD convention
+        d = X.shape[1]
+        shape = (d,) if K is None else (d, K)
+        theta = self._theta(shape, current=not first)  # later calls continue from the current weights
+        with np.errstate(over="ignore", invalid="ignore"):
+            updates, J_mean = self._sgd_pass(X, t, sw, theta, shape, float(self.l2), None, 1)
+        if not np.all(np.isfinite(theta)):
+            self._diverged(1, float("nan"))
+        self._progress(1, J_mean)
+        self._set_fitted(X_in, theta, shape, classes, [J_mean], updates + (0 if first else getattr(self, "t_", 0)))
+        return self
+
+    def _encode_partial(self, y, classes, first, dtype):
+        """Targets of a ``partial_fit`` chunk (regression: as in ``fit``)."""
+        t, _, K = self._encode_targets(y, dtype)
+        return t, None, K
 
 
 class _LinearClassifier(ClassifierMixin, _LinearModel):
     """Classifier part shared by the binary and the softmax model: labels and probabilities.
 
     Both are softmax models: the binary one scores the two classes with logits ``[0, z]``,
-    so ``softmax([0, z]) = [sigma(-z), sigma(z)]``. Subclasses implement ``_class_logits``.
+    so ``softmax([0, z]) = [sigma(-z), sigma(z)]``. Subclasses implement ``_class_logits`` and
+    ``_targets_from_index(y_index, K, dtype) -> (t, K or None)``.
     """
+
+    def __init__(self, *, l2=0.0, solver="lbfgs", learning_rate=0.1, max_iter=1000, tol=1e-4,
+                 batch_size=32, random_state=None, class_weight=None, warm_start=False, verbose=0):
+        super().__init__(l2=l2, solver=solver, learning_rate=learning_rate, max_iter=max_iter, tol=tol,
+                         batch_size=batch_size, random_state=random_state, warm_start=warm_start,
+                         verbose=verbose)
+        self.class_weight = class_weight
+
+    def _check_hyperparameters(self):
+        super()._check_hyperparameters()
+        if not (self.class_weight is None or self.class_weight == "balanced" or isinstance(self.class_weight, dict)):
+            raise ValueError(f"class_weight must be None, 'balanced' or a dict {{label: weight}}; "
+                             f"got {self.class_weight!r}.")
+
+    def _weights(self, sample_weight, y, classes, chunk=False):
+        """``sample_weight`` times the class weights, as scikit-learn's ``LogisticRegression`` combines them."""
+        s = check_sample_weight(sample_weight, y.shape[0])
+        if not chunk:
+            self._check_two_weighted_classes(s, y)
+        if self.class_weight is not None:
+            per_class = compute_class_weight(self.class_weight, classes=classes, y=y, sample_weight=s)
+            s = (np.ones(y.shape[0]) if s is None else s) * per_class[np.searchsorted(classes, y)]
+            s = check_sample_weight(s, y.shape[0], name="sample_weight * class_weight")
+            if not chunk:
+                self._check_two_weighted_classes(s, y)
+        return s
+
+    def _check_two_weighted_classes(self, s, y):
+        """Zero weights remove samples: at least two classes must keep a sample of positive weight."""
+        if s is not None:
+            present = np.unique(y[s > 0])
+            if len(present) < 2:
+                raise ValueError(f"Only 1 class ({present.tolist()[0]!r}) has samples of positive weight, but "
+                                 f"{type(self).__name__} needs at least 2 classes to learn from; check "
+                                 f"sample_weight and class_weight.")
+
+    def _encode_partial(self, y, classes, first, dtype):
+        """Targets of a ``partial_fit`` chunk against ``classes`` (required on the first call)."""
+        if first:
+            if classes is None:
+                raise ValueError("classes must be passed on the first call to partial_fit: all the labels the "
+                                 "stream can hold, e.g. classes=np.unique(y_all).")
+            classes = np.unique(column_or_1d(classes))
+            if len(classes) < 2:
+                raise ValueError(f"classes has {len(classes)} label(s) but {type(self).__name__} needs at least 2.")
+        else:
+            if classes is not None and not np.array_equal(np.unique(column_or_1d(classes)), self.classes_):
+                raise ValueError(f"`classes={np.asarray(classes).tolist()!r}` is not the same as on the first call "
+                                 f"to partial_fit, was: {self.classes_.tolist()!r}.")
+            classes = self.classes_
+        if self.class_weight == "balanced":
+            raise ValueError("class_weight='balanced' is not supported for partial_fit: the class counts of a "
+                             "stream are not known in advance. Compute them once, e.g. with "
+                             "sklearn.utils.class_weight.compute_class_weight('balanced', classes=..., y=y_all), "
+                             "and pass them as a dict.")
+        unknown = np.setdiff1d(y, classes)
+        if unknown.size:
+            raise ValueError(f"y holds label(s) {unknown.tolist()!r} not in classes {classes.tolist()!r}; every "
+                             f"label of the stream must be in the classes given on the first call.")
+        t, K = self._targets_from_index(np.searchsorted(classes, y), len(classes), dtype)
+        return t, classes, K
+
+    @available_if(_uses_sgd)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        r"""One pass of mini-batch SGD over the chunk ``X (m, d)``, ``y (m,)``, in the given row order.
+
+        Streams data too large for memory: call it once per chunk (e.g. slices of a
+        ``np.memmap``), and once more per epoch. The first call starts from zero weights (or
+        continues a ``fit``) and needs ``classes``, every label the stream holds; later calls
+        must give the same classes or None. Rows are not shuffled (shuffle the data once, e.g.
+        on disk); ``random_state`` is not used. ``sample_weight`` multiplies each sample's loss
+        as given (scikit-learn's ``SGDClassifier`` convention; ``fit`` rescales the weights to
+        mean 1, so weights of mean 1 make the two agree). Only for ``solver="sgd"``. Returns ``self``.
+        """
+        return self._partial_fit(X, y, classes, sample_weight)
 
     def _encode_targets(self, y, dtype):
         if np.issubdtype(y.dtype, np.number) and not np.all(np.isfinite(y)):
@@ -321,12 +649,13 @@ class _LinearClassifier(ClassifierMixin, _LinearModel):
         if kind not in ("binary", "multiclass"):
             raise ValueError(f"Unknown label type: {kind!r}. y must hold discrete class labels (integers or "
                              f"strings) for {type(self).__name__}; use LinearRegression for continuous targets.")
-        self.classes_, y_index = np.unique(y, return_inverse=True)
-        K = len(self.classes_)
+        classes, y_index = np.unique(y, return_inverse=True)
+        K = len(classes)
         if K < 2:
-            raise ValueError(f"y has 1 class ({self.classes_.tolist()[0]!r}) but {type(self).__name__} needs at least "
+            raise ValueError(f"y has 1 class ({classes.tolist()[0]!r}) but {type(self).__name__} needs at least "
                              f"2 classes to learn from.")
-        return y_index, K
+        t, K = self._targets_from_index(y_index, K, dtype)
+        return t, classes, K
 
     def _logits(self, X):
         """Validated ``X`` times the weights plus the bias, in the dtype of ``X``."""
@@ -378,7 +707,9 @@ class SoftmaxRegression(_LinearClassifier):
     every column of ``W`` (and a constant to every ``b_k``) leaves ``P`` unchanged, so there is
     no unique minimiser, and on separable data the weights grow without bound. Gradient
     (chapter *Gradient derivation*): :math:`\frac{1}{m}X^\top(P - Y) + \lambda W` and
-    :math:`\frac{1}{m}\sum_i (p^{(i)} - y^{(i)})`. Chapters: *Modeling*, *Loss and cost*,
+    :math:`\frac{1}{m}\sum_i (p^{(i)} - y^{(i)})`. With ``sample_weight`` :math:`s` the mean
+    becomes :math:`\sum_i s_i(\cdot) / \sum_i s_i` in the cost and both gradients, and the
+    scikit-learn equivalent is ``C = 1 / (l2 * sum(s))``. Chapters: *Modeling*, *Loss and cost*,
     *Handwritten digits*.
 
     Examples
@@ -391,6 +722,10 @@ class SoftmaxRegression(_LinearClassifier):
     """
 
     _cost_grad = staticmethod(_softmax_cost_grad)
+
+    @staticmethod
+    def _targets_from_index(y_index, K, dtype):
+        return y_index, K
 
     def _store(self, W, b):
         self.W_, self.b_ = W, b
@@ -443,14 +778,15 @@ class LogisticRegression(_LinearClassifier):
                           + (1-y^{(i)})\log(1-a^{(i)})\right] + \frac{\lambda}{2}\lVert w\rVert^2
 
     This is softmax regression with ``K = 2`` and the first class's logit fixed at 0, and with
-    ``l2 > 0`` scikit-learn's ``LogisticRegression(C=1 / (l2 * m))``. Gradient:
-    :math:`\frac{1}{m}X^\top(a - y) + \lambda w`. Chapters: *Modeling*, *Comparisons*.
+    ``l2 > 0`` scikit-learn's ``LogisticRegression(C=1 / (l2 * m))`` (``C = 1 / (l2 * sum(s))``
+    with ``sample_weight`` :math:`s`). Gradient: :math:`\frac{1}{m}X^\top(a - y) + \lambda w`,
+    with weights :math:`X^\top(s \odot (a - y)) / \sum_i s_i + \lambda w`. Chapters: *Modeling*,
+    *Comparisons*.
     """
 
     _cost_grad = staticmethod(_logistic_cost_grad)
 
-    def _encode_targets(self, y, dtype):
-        y_index, K = super()._encode_targets(y, dtype)
+    def _targets_from_index(self, y_index, K, dtype):
         if K != 2:
             raise ValueError(f"Only binary classification is supported. {type(self).__name__} needs y with "
                              f"exactly 2 classes; got {K}. Use SoftmaxRegression for K > 2 classes.")
@@ -459,14 +795,6 @@ class LogisticRegression(_LinearClassifier):
     def _store(self, w, b):
         self.w_, self.b_ = w, float(b[0])
         self.coef_, self.intercept_ = w[None, :], b
-
-    @property
-    def _W(self):
-        return self.w_
-
-    @property
-    def _b(self):
-        return np.float64(self.b_)
 
     def decision_function(self, X):
         """Logit ``z = X w + b`` of ``classes_[1]``, shape ``(m,)``."""
@@ -509,14 +837,28 @@ class LinearRegression(RegressorMixin, _LinearModel):
 
     No factor 1/2 in the mean squared error, so the gradient is
     :math:`\frac{2}{m}X^\top(\hat y - y) + \lambda w`. With ``l2 = 0`` the minimiser is the
-    least-squares solution (``numpy.linalg.lstsq`` on ``[X, 1]``). Chapter: *Comparisons*.
+    least-squares solution (``numpy.linalg.lstsq`` on ``[X, 1]``). With ``sample_weight``
+    :math:`s` the mean becomes :math:`\sum_i s_i(\hat y^{(i)} - y^{(i)})^2 / \sum_i s_i`: weighted
+    least squares (scikit-learn's ``LinearRegression`` with the same ``sample_weight``), or with
+    ``l2 > 0`` scikit-learn's ``Ridge(alpha=l2 * sum(s) / 2)``. Chapter: *Comparisons*.
     """
 
     _cost_grad = staticmethod(_linear_cost_grad)
 
     def _encode_targets(self, y, dtype):
         y = as_float_array(y, "y", ndim=1)
-        return y.astype(dtype, copy=False), None
+        return y.astype(dtype, copy=False), None, None
+
+    @available_if(_uses_sgd)
+    def partial_fit(self, X, y, sample_weight=None):
+        r"""One pass of mini-batch SGD over the chunk ``X (m, d)``, ``y (m,)``, in the given row order.
+
+        Streams data too large for memory: call it once per chunk (e.g. slices of a
+        ``np.memmap``), and once more per epoch. Rows are not shuffled (shuffle the data once);
+        ``random_state`` is not used. ``sample_weight`` multiplies each sample's loss as given
+        (scikit-learn's SGD convention). Only for ``solver="sgd"``. Returns ``self``.
+        """
+        return self._partial_fit(X, y, None, sample_weight)
 
     def _store(self, w, b):
         self.w_, self.b_ = w, float(b[0])

@@ -36,7 +36,7 @@ def tiny_results(tmp_path_factory):
 
 def test_every_benchmark_runs_and_reports(tiny_results):
     results, stdout = tiny_results
-    assert set(results["benchmarks"]) == {"lbfgs", "gradient", "memory", "sgd", "threads"}
+    assert set(results["benchmarks"]) == {"lbfgs", "gradient", "memory", "sgd", "threads", "strided", "stream"}
     assert not results["config"]["full_run"]  # a tiny run must never pass for the committed results
     assert results["config"]["m"] == 300
     for name, result in results["benchmarks"].items():
@@ -63,7 +63,13 @@ def test_results_have_what_the_appendix_reads(tiny_results):
     assert all(r["samples_per_s"] > 0 for r in b["sgd"]["batches"].values())
     assert any(case.startswith("lbfgs fit, digits") for case in b["threads"])
     assert {row["benchmark"] for row in results["summary"]} >= {"lbfgs vs sklearn", "gradient vs matmul",
-                                                               "peak memory", "sgd throughput", "BLAS threads"}
+                                                               "peak memory", "sgd throughput", "BLAS threads",
+                                                               "strided X", "memmap partial_fit"}
+    strided = b["strided"]
+    assert strided["fit_ratio_strided_vs_contiguous"] > 0 and strided["gradient_ratio_uncopied_view_vs_contiguous"] > 0
+    stream = b["stream"]
+    assert stream["file_bytes"] == stream["rows"] * stream["d"] * 4 and stream["chunk_bytes"] < stream["file_bytes"]
+    assert stream["peak_rss_bytes"] > 0 and stream["updates"] >= stream["rows"] // stream["batch_size"]
 
 
 def test_only_and_no_default_output(tmp_path):
