@@ -14,27 +14,46 @@ from ._validation import as_float_array, check_axis, check_class_indices, check_
 
 # Unchecked cores: ``z`` is already a float ndarray and ``axis`` a valid axis. The public
 # functions below validate once and call these; the models call them on their own logits.
-def _logsumexp(z: np.ndarray, axis: int) -> np.ndarray:
-    """LSE along ``axis`` with the reduced axis kept (length one)."""
-    c = z.max(axis=axis, keepdims=True)
-    shifted = z - c
+def _shift_and_log_sum(z: np.ndarray, axis: int):
+    r"""The pieces of a stable log-sum-exp: ``(c, shifted, log_s)``, reduced axis kept (length one).
+
+    ``c`` is the largest entry, ``shifted = z - c`` (a new array, every entry <= 0) and
+    ``log_s`` is :math:`\log \sum_k e^{z_k - c}`. The largest term is exactly :math:`e^0 = 1`,
+    so it is left out of the sum and added back through ``log1p``: :math:`\log(1 + r)` keeps
+    full relative precision when the other terms :math:`r` are tiny (a confident prediction).
+    """
+    top = z.argmax(axis=axis, keepdims=True)
+    c = np.take_along_axis(z, top, axis=axis)
+    with np.errstate(over="ignore"):  # z - c beyond the float range is -inf, whose exp is the right 0
+        shifted = z - c
     with np.errstate(under="ignore"):  # e^(very negative) -> 0 is the intended result
-        np.exp(shifted, out=shifted)
-    out = np.log(shifted.sum(axis=axis, keepdims=True))
-    out += c
-    return out
+        terms = np.exp(shifted)
+    np.put_along_axis(terms, top, 0.0, axis=axis)
+    return c, shifted, np.log1p(terms.sum(axis=axis, keepdims=True))
+
+
+def _logsumexp(z: np.ndarray, axis: int) -> np.ndarray:
+    """LSE along ``axis`` with the reduced axis kept (length one): ``c + log_s``."""
+    c, _, log_s = _shift_and_log_sum(z, axis)
+    c += log_s
+    return c
 
 
 def _softmax(z: np.ndarray, axis: int) -> np.ndarray:
-    p = z - z.max(axis=axis, keepdims=True)
-    with np.errstate(under="ignore"):  # e^(very negative) -> 0 is the intended result
+    with np.errstate(over="ignore", under="ignore"):  # z - c = -inf and e^(very negative) = 0 are right
+        p = z - z.max(axis=axis, keepdims=True)
         np.exp(p, out=p)
     p /= p.sum(axis=axis, keepdims=True)
     return p
 
 
 def _log_softmax(z: np.ndarray, axis: int) -> np.ndarray:
-    return z - _logsumexp(z, axis)
+    """``(z - c) - log_s``: two non-positive terms, so no digits cancel (``z - (c + log_s)`` loses
+    as many digits as ``c`` has before the point)."""
+    _, shifted, log_s = _shift_and_log_sum(z, axis)
+    with np.errstate(over="ignore"):  # only where z - c is already -inf or near it
+        shifted -= log_s
+    return shifted
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
