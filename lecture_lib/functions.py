@@ -14,22 +14,54 @@ from ._validation import as_float_array, check_axis, check_class_indices, check_
 
 # Unchecked cores: ``z`` is already a float ndarray and ``axis`` a valid axis. The public
 # functions below validate once and call these; the models call them on their own logits.
-def _shift_and_log_sum(z: np.ndarray, axis: int):
+def _shifted_exp(z: np.ndarray, c: np.ndarray):
+    r"""``(d, e)``: the shift :math:`d = z - c` (rounded) and :math:`e = e^{z - c}` (a new array each).
+
+    ``z - c`` is rounded when ``z`` and ``c`` differ in sign or by more than a factor two, and
+    an error of half an ulp of :math:`d` in the exponent is a relative error of up to
+    :math:`|d|\,\varepsilon/2` in :math:`e^{d}` (hundreds of ulps near the underflow). The
+    rounding error :math:`\delta = (z - c) - d` is recovered exactly (Knuth's TwoSum) and applied
+    as :math:`e^{d + \delta} = e^{d}(1 + \delta)`, so ``e`` is as accurate as ``exp`` itself.
+    Where ``z - c`` overflows (``-inf``) the exponential is the right 0 and no correction applies.
+    """
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):  # -inf shifts: exponential 0
+        d = z - c
+        u = d - z  # TwoSum(z, -c): u ~ -c, v ~ z
+        v = d - u
+        v -= z
+        u += c
+        v += u  # -delta
+        e = np.exp(d)  # e^(very negative) -> 0 is the intended result
+        v *= e
+        e -= v  # e^d (1 + delta)
+    if not np.isfinite(v).all():  # only where z - c overflowed; the term is 0 there
+        e[np.isnan(e)] = 0.0
+    return d, e
+
+
+def _shift_and_log_sum(z: np.ndarray, axis: int, like_softmax: bool = False):
     r"""The pieces of a stable log-sum-exp: ``(c, shifted, log_s)``, reduced axis kept (length one).
 
     ``c`` is the largest entry, ``shifted = z - c`` (a new array, every entry <= 0) and
-    ``log_s`` is :math:`\log \sum_k e^{z_k - c}`. The largest term is exactly :math:`e^0 = 1`,
-    so it is left out of the sum and added back through ``log1p``: :math:`\log(1 + r)` keeps
-    full relative precision when the other terms :math:`r` are tiny (a confident prediction).
+    ``log_s`` is :math:`\log s`, :math:`s = \sum_k e^{z_k - c} = 1 + r`. The largest term is
+    exactly :math:`e^0 = 1`, so it is left out of the sum and added back through ``log1p``:
+    :math:`\log(1 + r)` keeps full relative precision when the other terms :math:`r` are tiny.
+
+    With ``like_softmax``, ``log_s`` is exactly 0 where the sum :math:`s` that :func:`_softmax`
+    divides by rounds to 1 (:math:`r` below half an ulp of 1): the largest probability is then
+    exactly 1, and its log must be 0 to agree with ``log(softmax(z))`` (scikit-learn's estimator
+    checks compare ``predict_log_proba`` with ``log(predict_proba)`` to 1e-9 absolute).
     """
     top = z.argmax(axis=axis, keepdims=True)
     c = np.take_along_axis(z, top, axis=axis)
-    with np.errstate(over="ignore"):  # z - c beyond the float range is -inf, whose exp is the right 0
-        shifted = z - c
-    with np.errstate(under="ignore"):  # e^(very negative) -> 0 is the intended result
-        terms = np.exp(shifted)
+    shifted, terms = _shifted_exp(z, c)
+    if like_softmax:
+        rounds_to_one = terms.sum(axis=axis, keepdims=True) == 1  # the very sum _softmax computes
     np.put_along_axis(terms, top, 0.0, axis=axis)
-    return c, shifted, np.log1p(terms.sum(axis=axis, keepdims=True))
+    log_s = np.log1p(terms.sum(axis=axis, keepdims=True))
+    if like_softmax:
+        log_s[rounds_to_one] = 0.0
+    return c, shifted, log_s
 
 
 def _logsumexp(z: np.ndarray, axis: int) -> np.ndarray:
@@ -40,9 +72,7 @@ def _logsumexp(z: np.ndarray, axis: int) -> np.ndarray:
 
 
 def _softmax(z: np.ndarray, axis: int) -> np.ndarray:
-    with np.errstate(over="ignore", under="ignore"):  # z - c = -inf and e^(very negative) = 0 are right
-        p = z - z.max(axis=axis, keepdims=True)
-        np.exp(p, out=p)
+    _, p = _shifted_exp(z, z.max(axis=axis, keepdims=True))
     p /= p.sum(axis=axis, keepdims=True)
     return p
 
@@ -50,7 +80,7 @@ def _softmax(z: np.ndarray, axis: int) -> np.ndarray:
 def _log_softmax(z: np.ndarray, axis: int) -> np.ndarray:
     """``(z - c) - log_s``: two non-positive terms, so no digits cancel (``z - (c + log_s)`` loses
     as many digits as ``c`` has before the point)."""
-    _, shifted, log_s = _shift_and_log_sum(z, axis)
+    _, shifted, log_s = _shift_and_log_sum(z, axis, like_softmax=True)
     with np.errstate(over="ignore"):  # only where z - c is already -inf or near it
         shifted -= log_s
     return shifted

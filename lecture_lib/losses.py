@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._validation import as_float_array, check_same_length, check_targets
+from .functions import _shifted_exp
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -73,18 +74,18 @@ def _softmax_cross_entropy(Z: np.ndarray, Y: np.ndarray):
     rows = np.arange(0, m * K, K)
     top = Z.argmax(axis=1)
     top += rows  # flat positions of the row maxima
-    with np.errstate(over="ignore"):  # z - c beyond the float range is -inf, whose exp is the right 0
-        Z -= flat[top][:, None]
+    shifted, E = _shifted_exp(Z, flat[top][:, None])  # z - c and e^(z - c), accurate to the last bit
+    np.copyto(Z, E)  # the caller's Z holds e^(z - c) from here on (the gradient reuses it)
+    del E
     if Y.ndim == 1:
         rows += Y
-        losses = -flat[rows]
+        losses = -shifted.reshape(-1)[rows]
     else:
         with np.errstate(invalid="ignore"):
-            losses = -np.einsum("ik,ik->i", Y, Z)
+            losses = -np.einsum("ik,ik->i", Y, shifted)
         if np.isnan(losses).any():  # 0 * (-inf) where z - c overflowed: that class counts 0
-            losses = -np.einsum("ik,ik->i", Y, np.where(Y > 0, Z, 0.0))
-    with np.errstate(under="ignore"):  # e^(very negative) -> 0 is the intended result
-        np.exp(Z, out=Z)
+            losses = -np.einsum("ik,ik->i", Y, np.where(Y > 0, shifted, 0.0))
+    del shifted
     flat[top] = 0.0  # leave the largest term, exactly 1, out of the sum ...
     s = Z @ np.ones(K, dtype=Z.dtype)
     flat[top] = 1.0
