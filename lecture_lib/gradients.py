@@ -131,6 +131,18 @@ def _check_vector_model(X, y, w, b, binary):
     return X, y, w, float(b)
 
 
+def _without_overflow(core, name, X, *args):
+    """Run a core with overflow and invalid operations raised: a clear ValueError instead of a
+    RuntimeWarning and a NaN cost (e.g. ``w = 1e308`` makes ``X @ w`` overflow)."""
+    with np.errstate(over="raise", invalid="raise"):
+        try:
+            return core(X, *args)
+        except FloatingPointError as exc:
+            raise ValueError(f"{name}: the cost or gradient overflows {X.dtype} (largest finite value "
+                             f"{np.finfo(X.dtype).max:.3g}; numpy: {exc}). The weights or the features are "
+                             f"too large: scale X (e.g. standardise it) or use smaller weights.") from None
+
+
 # --------------------------------------------------------------------------- public API
 def softmax_regression_cost_and_gradient(X, Y, W, b, l2: float = 0.0):
     r"""Mean cross-entropy of softmax regression and its gradient.
@@ -162,7 +174,7 @@ def softmax_regression_cost_and_gradient(X, Y, W, b, l2: float = 0.0):
     Chapter: *Gradient derivation*.
     """
     X, Y, W, b = _check_multiclass(X, Y, W, b)
-    return _softmax_cost_grad(X, Y, W, b, _check_l2(l2))
+    return _without_overflow(_softmax_cost_grad, "softmax_regression_cost_and_gradient", X, Y, W, b, _check_l2(l2))
 
 
 def softmax_regression_cost(X, Y, W, b, l2: float = 0.0) -> float:
@@ -171,7 +183,7 @@ def softmax_regression_cost(X, Y, W, b, l2: float = 0.0) -> float:
     Shapes and equation as in :func:`softmax_regression_cost_and_gradient`. Chapter: *Loss and cost*.
     """
     X, Y, W, b = _check_multiclass(X, Y, W, b)
-    return _softmax_cost_grad(X, Y, W, b, _check_l2(l2), gradient=False)
+    return _without_overflow(_softmax_cost_grad, "softmax_regression_cost", X, Y, W, b, _check_l2(l2), False)
 
 
 def softmax_regression_gradient(X, Y, W, b, l2: float = 0.0):
@@ -212,7 +224,7 @@ def logistic_regression_cost_and_gradient(X, y, w, b, l2: float = 0.0):
     Chapter: *Comparisons*.
     """
     X, y, w, b = _check_vector_model(X, y, w, b, binary=True)
-    return _logistic_cost_grad(X, y, w, b, _check_l2(l2))
+    return _without_overflow(_logistic_cost_grad, "logistic_regression_cost_and_gradient", X, y, w, b, _check_l2(l2))
 
 
 def linear_regression_cost_and_gradient(X, y, w, b, l2: float = 0.0):
@@ -245,7 +257,7 @@ def linear_regression_cost_and_gradient(X, y, w, b, l2: float = 0.0):
     Chapter: *Comparisons*.
     """
     X, y, w, b = _check_vector_model(X, y, w, b, binary=False)
-    return _linear_cost_grad(X, y, w, b, _check_l2(l2))
+    return _without_overflow(_linear_cost_grad, "linear_regression_cost_and_gradient", X, y, w, b, _check_l2(l2))
 
 
 def numerical_gradient(f: Callable[[np.ndarray], float], x, eps: float = 1e-6) -> np.ndarray:
@@ -258,40 +270,71 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x, eps: float = 1e-6) -
     x : array_like, any shape
         Point at which to differentiate (not modified).
     eps : float
-        Step :math:`h`.
+        Step :math:`h` (absolute).
 
     Returns
     -------
     ndarray, shape of ``x`` (float64)
 
+    Raises
+    ------
+    ValueError
+        If ``x_i + eps`` or ``x_i - eps`` rounds to ``x_i`` (``eps`` below the spacing of the
+        floats near ``x_i``): the difference quotient would silently be 0.
+
     Notes
     -----
-    .. math:: \frac{\partial f}{\partial x_i} \approx \frac{f(x + h e_i) - f(x - h e_i)}{2h}
+    .. math:: \frac{\partial f}{\partial x_i} \approx \frac{f(x + h e_i) - f(x - h e_i)}{x_i^+ - x_i^-},
+              \qquad x_i^\pm = \operatorname{fl}(x_i \pm h)
 
-    The error is :math:`O(h^2)`. It costs two evaluations of ``f`` per entry: a check, not a
-    way to train. Chapter: *Gradient derivation*.
+    The denominator is the step actually taken (``2h`` up to rounding), so the quotient is right
+    even where ``x_i +- h`` is rounded. The error is :math:`O(h^2)`. It costs two evaluations of
+    ``f`` per entry: a check, not a way to train. Chapter: *Gradient derivation*.
     """
     if not callable(f):
         raise TypeError(f"f must be a callable returning a float; got {type(f).__name__}.")
     check_positive(eps, "eps")
     x = as_float_array(x, "x").astype(np.float64)  # a private copy that we perturb
+    with np.errstate(over="ignore"):
+        plus, minus = x + eps, x - eps
+    stuck = (plus == x) | (minus == x) | ~np.isfinite(plus) | ~np.isfinite(minus)
+    if stuck.any():
+        i = tuple(int(k) for k in np.unravel_index(np.argmax(stuck), x.shape))
+        raise ValueError(f"eps={eps!r} is below the float spacing at x[{', '.join(map(str, i))}] = {float(x[i])!r} "
+                         f"(spacing {float(np.spacing(abs(x[i]))):.3g}): x +- eps rounds to x, so the finite "
+                         f"difference would be 0. Use an eps of about 1e-6 * max(1, |x|).")
     grad = np.empty_like(x)
     flat_x, flat_g = x.reshape(-1), grad.reshape(-1)
+    flat_plus, flat_minus = plus.reshape(-1), minus.reshape(-1)
     for i in range(flat_x.size):
         old = flat_x[i]
-        flat_x[i] = old + eps
+        flat_x[i] = flat_plus[i]
         f_plus = float(f(x))
-        flat_x[i] = old - eps
+        flat_x[i] = flat_minus[i]
         f_minus = float(f(x))
         flat_x[i] = old
-        flat_g[i] = (f_plus - f_minus) / (2 * eps)
+        flat_g[i] = (f_plus - f_minus) / (flat_plus[i] - flat_minus[i])
     return grad
 
 
 def relative_error(a, b) -> float:
-    r"""Relative error :math:`\max_i |a_i - b_i| / \max(\max_i |a_i| + |b_i|, 10^{-12})`.
+    r"""Relative error :math:`\max_i |a_i - b_i| \,/\, \max_i (|a_i| + |b_i|)`, scale-free.
 
-    Symmetric in ``a`` and ``b``, 0 when they agree and at most 1.
+    Parameters
+    ----------
+    a, b : array_like, same shape
+
+    Returns
+    -------
+    float
+        In :math:`[0, 1]`: 0 when they agree (and when both are all zero), 1 when every
+        difference is as large as the entries themselves, e.g. a sign error. No absolute floor:
+        a sign-flipped gradient of a tiny function scores 1, not "agree".
+
+    Notes
+    -----
+    Both arrays are divided by :math:`s = \max_i \max(|a_i|, |b_i|)` first, so that entries
+    near the float maximum do not overflow (the ratio is unchanged).
     """
     a = as_float_array(a, "a", allow_empty=True).astype(np.float64)
     b = as_float_array(b, "b", allow_empty=True).astype(np.float64)
@@ -299,7 +342,13 @@ def relative_error(a, b) -> float:
         raise ValueError(f"a and b must have the same shape; got {a.shape} and {b.shape}.")
     if a.size == 0:
         return 0.0
-    return float(np.max(np.abs(a - b)) / max(float(np.max(np.abs(a) + np.abs(b))), 1e-12))
+    scale = max(float(np.abs(a).max()), float(np.abs(b).max()))
+    if scale == 0.0:
+        return 0.0
+    with np.errstate(under="ignore"):  # entries negligible next to the largest may underflow to 0
+        a /= scale
+        b /= scale
+    return float(np.abs(a - b).max() / (np.abs(a) + np.abs(b)).max())
 
 
 def gradient_check(f: Callable[[np.ndarray], float], grad, x, eps: float = 1e-6) -> float:

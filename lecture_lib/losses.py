@@ -245,4 +245,12 @@ def mean_squared_error(y, y_hat, reduction: str = "mean"):
     y = as_float_array(y, "y", ndim=1)
     y_hat = as_float_array(y_hat, "y_hat", ndim=1)
     check_same_length("y", y, "y_hat", y_hat)
-    return _reduce((y_hat - y) ** 2, reduction)
+    with np.errstate(over="ignore"):  # a square beyond the float range is inf, the right answer
+        residuals = y_hat - y
+        out = _reduce(residuals * residuals, reduction)
+        if reduction != "none" and not np.isfinite(out):  # a square overflowed: the mean may not
+            half = y_hat / 2 - y / 2  # no overflow
+            scale = np.abs(half).max()
+            with np.errstate(under="ignore"):
+                out = _reduce((half / scale) ** 2, reduction) * scale * scale * 4
+    return out
