@@ -15,6 +15,8 @@ Benchmarks (``--only`` names):
 ``sgd``       mini-batch SGD throughput (samples per second) for several batch sizes.
 ``threads``   the default BLAS threads vs one thread for every BLAS library vs one thread for
               scipy's only (threadpoolctl), on a small and a large problem.
+``import``    ``import lecture_lib`` vs ``import numpy`` alone, each in fresh interpreters
+              (target: at most numpy's time + 50 ms). The accuracy in ulps is ``accuracy.py``.
 
 Every comparison runs both sides in this one process, interleaved, several times; the table
 reports medians and their ratios. The JSON also describes the machine.
@@ -25,6 +27,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -39,7 +42,7 @@ import lecture_lib
 from lecture_lib import softmax_regression_cost
 from lecture_lib.gradients import _softmax_cost_grad
 
-BENCHMARKS = ("lbfgs", "gradient", "memory", "sgd", "threads")
+BENCHMARKS = ("lbfgs", "gradient", "memory", "sgd", "threads", "import")
 
 #: L2 strength of every fit (``C = 1 / (L2 m)`` for scikit-learn).
 L2 = 1e-3
@@ -335,6 +338,38 @@ def bench_threads(cfg: dict, data: dict) -> dict:
     return out
 
 
+# --------------------------------------------------------------------------- 6. import time
+#: What an exercise kernel pays before its first cell: lecture_lib at most numpy's time + this.
+IMPORT_BUDGET_S = 0.05
+_IMPORT_TIMER = ("import time, sys\nstart = time.perf_counter()\nimport {module}\n"
+                 "print(time.perf_counter() - start)\nprint(' '.join(sorted(m for m in sys.modules if '.' not in m)))")
+
+
+def _import_seconds(module: str) -> tuple[float, list]:
+    """Seconds to import ``module`` in a fresh interpreter (startup excluded), and the top-level
+    modules loaded by then."""
+    proc = subprocess.run([sys.executable, "-c", _IMPORT_TIMER.format(module=module)], check=True,
+                          capture_output=True, text=True)
+    seconds, modules = proc.stdout.splitlines()[:2]
+    return float(seconds), modules.split()
+
+
+def bench_import(cfg: dict, data: dict) -> dict:
+    repeats = max(5, 2 * cfg["repeats"] + 1)
+    times = {"numpy": [], "lecture_lib": []}
+    loaded = {}
+    for r in range(repeats + 1):  # interleaved; the first round warms the file cache and is dropped
+        for module in (("numpy", "lecture_lib") if r % 2 else ("lecture_lib", "numpy")):
+            seconds, loaded[module] = _import_seconds(module)
+            if r:
+                times[module].append(seconds)
+    difference = _median(times["lecture_lib"]) - _median(times["numpy"])
+    heavy = sorted(set(loaded["lecture_lib"]) & {"scipy", "sklearn", "matplotlib", "pandas", "threadpoolctl"})
+    return {"numpy": summarize(times["numpy"]), "lecture_lib": summarize(times["lecture_lib"]),
+            "difference_s": difference, "ratio": ratio(times, "lecture_lib", "numpy"),
+            "budget_s": IMPORT_BUDGET_S, "heavy_modules_loaded": heavy}
+
+
 # --------------------------------------------------------------------------- table
 def summary_rows(results: dict) -> list[dict]:
     """One row per headline number: what was measured, the value, the target and whether it is met."""
@@ -376,6 +411,13 @@ def summary_rows(results: dict) -> list[dict]:
             if isinstance(r, dict):
                 rows.append({"benchmark": "BLAS threads", "case": case, "metric": "speed-up, all BLAS 1 thread",
                              "value": r["speedup_of_all_1_thread"], "target": "", "met": None})
+    if "import" in b:
+        r = b["import"]
+        rows.append({"benchmark": "import time", "case": "lecture_lib - numpy", "metric": "seconds",
+                     "value": r["difference_s"], "target": f"<= {r['budget_s']}",
+                     "met": r["difference_s"] <= r["budget_s"]})
+        rows.append({"benchmark": "import time", "case": "lecture_lib / numpy", "metric": "time ratio",
+                     "value": r["ratio"], "target": "", "met": None})
     return rows
 
 
@@ -409,7 +451,7 @@ def main(argv=None) -> dict:
                                                      "full_run": full_run, "command": " ".join(sys.argv)},
                "benchmarks": {}}
     functions = {"lbfgs": bench_lbfgs, "gradient": bench_gradient, "memory": bench_memory, "sgd": bench_sgd,
-                 "threads": bench_threads}
+                 "threads": bench_threads, "import": bench_import}
     for name in only:
         start = time.perf_counter()
         print(f"[{name}] ...", flush=True)
