@@ -144,7 +144,14 @@ def cross_entropy(Y, Z, reduction: str = "mean"):
               \qquad J = \frac{1}{m}\sum_{i=1}^{m} L^{(i)}
 
     The right-hand form never takes the log of a probability, so it stays finite where
-    :math:`a_k^{(i)}` underflows to 0. Chapter: *Loss and cost*.
+    :math:`a_k^{(i)}` underflows to 0. It is computed as
+    :math:`\log(1 + \sum_{k \ne t} e^{z_k - c}) + \sum_k y_k (c - z_k)` with :math:`c = z_t = \max_k z_k`,
+    a sum of non-negative terms (see :func:`_softmax_cross_entropy`), by the same code as
+    :func:`lecture_lib.softmax_regression_cost`, so the two always agree.
+
+    Accuracy: each loss within 4 ulps of the exact value in float32 and float64 for logits up to
+    the float maximum (at most 1 measured; ``tests/test_accuracy.py``); the mean adds only the
+    rounding of a sum of non-negative numbers. Chapter: *Loss and cost*.
     """
     _check_reduction(reduction)
     Z = as_float_array(Z, "Z", ndim=2)
@@ -197,8 +204,15 @@ def binary_cross_entropy(y, z, reduction: str = "mean"):
     Notes
     -----
     .. math:: L = -y\log\sigma(z) - (1-y)\log(1-\sigma(z)) = \log(1 + e^{z}) - y z
+              = \log\left(1 + e^{-|z|}\right) + \begin{cases} (1 - y)\,z & z > 0 \\ -y\,z & z \le 0 \end{cases}
 
-    computed as ``logaddexp(0, z) - y * z``, which never overflows. Chapter: *Loss and cost*.
+    computed in the last form (see :func:`_binary_cross_entropy`): a sum of two non-negative
+    terms, which never overflows and never cancels (``logaddexp(0, z) - y * z`` gives 0 for
+    ``y = 1, z = 40``, exact 4.25e-18). The logistic regression cost uses the same code.
+
+    Accuracy: each loss within 4 ulps of the exact value in float32 and float64, for labels and
+    for probabilities ``y`` in [0, 1], logits up to the float maximum (at most 2 measured;
+    ``tests/test_accuracy.py``). Chapter: *Loss and cost*.
     """
     _check_reduction(reduction)
     z = as_float_array(z, "z", ndim=1)
@@ -239,7 +253,9 @@ def mean_squared_error(y, y_hat, reduction: str = "mean"):
     -----
     .. math:: J = \frac{1}{m}\sum_{i=1}^{m} \left(\hat y^{(i)} - y^{(i)}\right)^2
 
-    (no factor 1/2, hence the 2/m in its gradient). Chapter: *Comparisons*.
+    (no factor 1/2, hence the 2/m in its gradient). Where a square overflows the mean is
+    computed from rescaled residuals, so it is ``inf`` only when the mean itself overflows.
+    Chapter: *Comparisons*.
     """
     _check_reduction(reduction)
     y = as_float_array(y, "y", ndim=1)
