@@ -412,26 +412,57 @@ def test_other_subclasses_are_used_as_plain_arrays_without_a_copy(tmp_path):
 
 
 # --------------------------------------------------------------------------- raw numpy warnings (issue 9, 1.7)
-def test_no_warning_at_the_edges():
-    import warnings
+# Each case runs with every warning turned into an error: the value must be right, or a clear
+# exception raised, and nothing may leak from numpy.
+def _edge_cases():
+    from lecture_lib import log_softmax, relative_error
 
-    from lecture_lib import log_softmax, logistic_regression_cost_and_gradient, relative_error
+    return {
+        "softmax of +-1e308": lambda: np.testing.assert_array_equal(softmax([1e308, -1e308]), [1.0, 0.0]),
+        "log_softmax of +-1e308": lambda: np.testing.assert_array_equal(  # -2e308 is beyond the float range
+            log_softmax([1e308, -1e308]), [0.0, -np.inf]),
+        "logsumexp of +-1e308": lambda: np.testing.assert_array_equal(logsumexp([1e308, -1e308]), 1e308),
+        "cross_entropy of +-1e308": lambda: np.testing.assert_array_equal(
+            cross_entropy([0, 1], [[1e308, -1e308]] * 2, reduction="none"), [0.0, np.inf]),  # the loss 2e308
+        "mean_squared_error of +-1e200": lambda: np.testing.assert_array_equal(  # exact 4e400 overflows
+            mean_squared_error([1e200], [-1e200]), np.inf),
+        "mean_squared_error whose squares overflow": lambda: np.testing.assert_allclose(
+            mean_squared_error([1e154, 0, 0, 0], [-1e154, 0, 0, 0]), 1e308, rtol=1e-15),
+        "relative_error of +-1e308": lambda: np.testing.assert_array_equal(relative_error([1e308], [-1e308]), 1.0),
+    }
+
+
+@pytest.mark.parametrize("case", list(_edge_cases()))
+def test_no_warning_and_the_right_value_at_the_edges(case):
+    import warnings
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        np.testing.assert_array_equal(softmax([1e308, -1e308]), [1.0, 0.0])
-        np.testing.assert_array_equal(log_softmax([1e308, -1e308]), [0.0, -np.inf])  # -2e308 overflows
-        assert logsumexp([1e308, -1e308]) == 1e308
-        assert cross_entropy([0], [[1e308, -1e308]]) == 0.0
-        assert cross_entropy([1], [[1e308, -1e308]]) == np.inf  # the loss is 2e308
-        assert mean_squared_error([1e200], [-1e200]) == np.inf  # the exact value, 4e400, overflows
-        assert mean_squared_error([1e154, 0, 0, 0], [-1e154, 0, 0, 0]) == pytest.approx(1e308)  # the squares do not
-        assert relative_error([1e308], [-1e308]) == 1.0
-        with pytest.raises(ValueError, match=r"y must hold class indices 0..K-1; found 1e\+20"):
+        _edge_cases()[case]()
+
+
+def test_one_hot_of_a_huge_float_label_is_a_clear_error():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"y must hold class indices 0..K-1; found 1e\+20, which is not"):
             one_hot([0, 1e20])
-        X = rng.normal(size=(5, 3))
+
+
+def test_overflowing_costs_are_a_clear_error():
+    import warnings
+
+    from lecture_lib import logistic_regression_cost_and_gradient, softmax_regression_cost
+
+    X = rng.normal(size=(5, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
         with pytest.raises(ValueError, match=r"logistic_regression_cost_and_gradient: the cost or gradient "
                                              r"overflows float64.*scale X"):
             logistic_regression_cost_and_gradient(X, [0, 1, 0, 1, 1], np.full(3, 1e308), 0.0)
         with pytest.raises(ValueError, match=r"softmax_regression_cost_and_gradient: the cost or gradient overflows"):
             softmax_regression_cost_and_gradient(X, [0, 1, 0, 1, 1], np.full((3, 2), 1e308), np.zeros(2))
+        with pytest.raises(ValueError, match=r"softmax_regression_cost: the cost or gradient overflows float32"):
+            softmax_regression_cost(X.astype(np.float32), [0, 1, 0, 1, 1], np.full((3, 2), 1e38, np.float32),
+                                    np.zeros(2, np.float32))
