@@ -31,7 +31,7 @@ def _shifted_exp(z: np.ndarray, c: np.ndarray):
         v -= z
         u += c
         v += u  # -delta
-        e = np.exp(d)  # e^(very negative) -> 0 is the intended result
+        e = np.exp(d, out=u)  # e^(very negative) -> 0 is the intended result; u's memory is reused
         v *= e
         e -= v  # e^d (1 + delta)
     if not np.isfinite(v).all():  # only where z - c overflowed; the term is 0 there
