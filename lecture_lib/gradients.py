@@ -35,7 +35,7 @@ from .losses import _binary_cross_entropy, _softmax_cross_entropy
 # Unchecked: X is a float ndarray (m, d), W/b have X's dtype, targets are valid. Underflow of
 # exp to 0 is expected and harmless here, so it is silenced even under np.errstate(all="raise").
 def _softmax_cost_grad(X, Y, W, b, l2=0.0, gradient=True):
-    """Unchecked core: ``(J, dW, db)`` (or ``J`` alone if not ``gradient``) with one (m, K) temporary.
+    """Unchecked core: ``(J, dW, db)`` (or ``J`` alone if not ``gradient``) with a few (m, K) temporaries.
 
     ``Y`` is class indices ``(m,)`` (fast path) or a one-hot / probability matrix ``(m, K)``.
     Row and column sums are matrix-vector products with a vector of ones: the same numbers as

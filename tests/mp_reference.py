@@ -135,13 +135,19 @@ def ulps(result, reference, dtype) -> np.ndarray:
 def measure(ll, name: str, dtype, scale: float, seed: int = 0, min_abs: float = 0.0) -> dict:
     """Max ulps of lecture_lib's ``name`` on the seeded inputs of one range, over results >= min_abs.
 
-    ``ll`` is the ``lecture_lib`` module. Returns ``{"max_ulps", "n", "smallest_result"}``.
+    ``ll`` is the ``lecture_lib`` module. Returns ``{"max_ulps", "max_ulps_beyond_shift", "n",
+    "smallest_result", "dtype"}``; ``max_ulps_beyond_shift`` is the largest error less the
+    ``|z_k - c|`` ulps that softmax's rounded shift may cost (the same as ``max_ulps`` elsewhere).
     """
     rng = np.random.default_rng(seed)
     dtype = np.dtype(dtype).type
+    slack = 0.0
     if name in ("softmax", "log_softmax", "logsumexp"):
         Z, _ = _class_case(rng, min(scale, float(np.finfo(dtype).max) / 2), dtype)
         result = getattr(ll, name)(Z)
+        if name == "softmax":  # the rounding of z - c costs up to |z_k - c| ulps (see lecture_lib.softmax)
+            with np.errstate(over="ignore"):
+                slack = np.abs(Z.astype(np.float64) - Z.max(axis=1, keepdims=True)).ravel()
         reference = {"softmax": ref_softmax, "log_softmax": ref_log_softmax, "logsumexp": ref_logsumexp}[name](Z)
     elif name in ("cross_entropy", "softmax_regression_cost"):
         Z, y = _class_case(rng, min(scale, float(np.finfo(dtype).max) / 2), dtype)
@@ -170,7 +176,9 @@ def measure(ll, name: str, dtype, scale: float, seed: int = 0, min_abs: float = 
     out_dtype = np.asarray(result).dtype.type
     distance, ref = ulps(np.asarray(result), reference, out_dtype)
     keep = np.abs(ref) >= min_abs
+    beyond = np.maximum(distance - np.floor(np.minimum(slack, 1e18)), 0).astype(np.int64)
     return {"max_ulps": int(distance[keep].max()) if keep.any() else 0, "n": int(keep.sum()),
+            "max_ulps_beyond_shift": int(beyond[keep].max()) if keep.any() else 0,
             "smallest_result": float(np.abs(ref[keep]).min()) if keep.any() else None,
             "dtype": np.dtype(out_dtype).name}
 

@@ -1,7 +1,9 @@
 """Accuracy in ulps against a 200-bit mpmath reference, float64 and float32, at extreme logits.
 
 The bounds are properties of the algorithms (each loss a sum of non-negative terms, the shift
-z - c made exact, log1p for the sum of the non-largest terms), not of the CPU: the largest error
+z - c made exact where the log-sum needs it, log1p for the sum of the non-largest terms), not of the
+CPU. softmax keeps the plain rounded shift (the explorer's JavaScript repeats its arithmetic), which
+costs up to |z_k - c| ulps more; that part is allowed for. The largest error
 measured on an AVX-512 and on numpy's AVX2 code path (``NPY_DISABLE_CPU_FEATURES="AVX512_ICL
 X86_V4"``, see ``test_bounds_hold_on_the_avx2_code_path``) is 3 ulps, asserted as 4.
 ``benchmarks/accuracy.py`` prints the measured values.
@@ -40,7 +42,9 @@ def test_ulp_bound(name, dtype, range_name):
     result = measure(ll, name, dtype, RANGES[range_name], min_abs=_min_abs(name, dtype))
     assert result["dtype"] == dtype  # float32 in, float32 out
     assert result["n"] >= 100
-    assert result["max_ulps"] <= BOUND, result
+    assert result["max_ulps_beyond_shift"] <= BOUND, result
+    if name != "softmax":
+        assert result["max_ulps"] <= BOUND, result
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -68,7 +72,8 @@ def test_issue_examples():
 def test_bounds_hold_on_the_avx2_code_path():
     # numpy dispatches exp/log to CPU-specific SIMD code: the bounds must hold on each path.
     code = ("import json, numpy as np, lecture_lib as ll, mp_reference as R, test_accuracy as T\n"
-            "out = [R.measure(ll, f, dt, R.RANGES[r], min_abs=T._min_abs(f, dt))['max_ulps'] for f, dt, r in T.CASES]\n"
+            "out = [R.measure(ll, f, dt, R.RANGES[r], min_abs=T._min_abs(f, dt))['max_ulps_beyond_shift']\n"
+            "       for f, dt, r in T.CASES]\n"
             "print(json.dumps(out))")
     from numpy._core._multiarray_umath import __cpu_features__
 
