@@ -20,6 +20,8 @@ Benchmarks (``--only`` names):
               shows what that copy saves (numpy's matmul copies a strided operand at every product).
 ``stream``    ``partial_fit`` streaming one epoch from a ``np.memmap`` file larger than the fit's
               working memory, chunk by chunk, in a subprocess: its peak RSS vs the file size.
+``import``    ``import lecture_lib`` vs ``import numpy`` alone, each in fresh interpreters
+              (target: at most numpy's time + 50 ms). The accuracy in ulps is ``accuracy.py``.
 
 Every comparison runs both sides in this one process, interleaved, several times; the table
 reports medians and their ratios. The JSON also describes the machine.
@@ -31,10 +33,10 @@ import argparse
 import contextlib
 import json
 import os
-import subprocess
-import tempfile
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -48,7 +50,7 @@ import lecture_lib
 from lecture_lib import softmax_regression_cost
 from lecture_lib.gradients import _softmax_cost_grad
 
-BENCHMARKS = ("lbfgs", "gradient", "memory", "sgd", "threads", "strided", "stream")
+BENCHMARKS = ("lbfgs", "gradient", "memory", "sgd", "threads", "strided", "stream", "import")
 
 #: L2 strength of every fit (``C = 1 / (L2 m)`` for scikit-learn).
 L2 = 1e-3
@@ -447,6 +449,36 @@ def bench_stream(cfg: dict, data: dict) -> dict:
             "peak_rss_vs_file": worker["peak_rss_bytes"] / file_bytes,
             "peak_rss_above_baseline_vs_file": (worker["peak_rss_bytes"] - worker["baseline_rss_bytes"]) / file_bytes,
             "samples_per_s": rows / worker["seconds"]}
+# --------------------------------------------------------------------------- 8. import time
+#: What an exercise kernel pays before its first cell: lecture_lib at most numpy's time + this.
+IMPORT_BUDGET_S = 0.05
+_IMPORT_TIMER = ("import time, sys\nstart = time.perf_counter()\nimport {module}\n"
+                 "print(time.perf_counter() - start)\nprint(' '.join(sorted(m for m in sys.modules if '.' not in m)))")
+
+
+def _import_seconds(module: str) -> tuple[float, list]:
+    """Seconds to import ``module`` in a fresh interpreter (startup excluded), and the top-level
+    modules loaded by then."""
+    proc = subprocess.run([sys.executable, "-c", _IMPORT_TIMER.format(module=module)], check=True,
+                          capture_output=True, text=True)
+    seconds, modules = proc.stdout.splitlines()[:2]
+    return float(seconds), modules.split()
+
+
+def bench_import(cfg: dict, data: dict) -> dict:
+    repeats = max(5, 2 * cfg["repeats"] + 1)
+    times = {"numpy": [], "lecture_lib": []}
+    loaded = {}
+    for r in range(repeats + 1):  # interleaved; the first round warms the file cache and is dropped
+        for module in (("numpy", "lecture_lib") if r % 2 else ("lecture_lib", "numpy")):
+            seconds, loaded[module] = _import_seconds(module)
+            if r:
+                times[module].append(seconds)
+    difference = _median(times["lecture_lib"]) - _median(times["numpy"])
+    heavy = sorted(set(loaded["lecture_lib"]) & {"scipy", "sklearn", "matplotlib", "pandas", "threadpoolctl"})
+    return {"numpy": summarize(times["numpy"]), "lecture_lib": summarize(times["lecture_lib"]),
+            "difference_s": difference, "ratio": ratio(times, "lecture_lib", "numpy"),
+            "budget_s": IMPORT_BUDGET_S, "heavy_modules_loaded": heavy}
 
 
 # --------------------------------------------------------------------------- table
@@ -507,6 +539,13 @@ def summary_rows(results: dict) -> list[dict]:
                      "value": r["peak_rss_vs_file"], "target": "", "met": None})
         rows.append({"benchmark": "memmap partial_fit", "case": case, "metric": "chunk / file",
                      "value": r["chunk_bytes"] / r["file_bytes"], "target": "", "met": None})
+    if "import" in b:
+        r = b["import"]
+        rows.append({"benchmark": "import time", "case": "lecture_lib - numpy", "metric": "seconds",
+                     "value": r["difference_s"], "target": f"<= {r['budget_s']}",
+                     "met": r["difference_s"] <= r["budget_s"]})
+        rows.append({"benchmark": "import time", "case": "lecture_lib / numpy", "metric": "time ratio",
+                     "value": r["ratio"], "target": "", "met": None})
     return rows
 
 
@@ -548,7 +587,8 @@ def main(argv=None) -> dict:
                                                      "full_run": full_run, "command": " ".join(sys.argv)},
                "benchmarks": {}}
     functions = {"lbfgs": bench_lbfgs, "gradient": bench_gradient, "memory": bench_memory, "sgd": bench_sgd,
-                 "threads": bench_threads, "strided": bench_strided, "stream": bench_stream}
+                 "threads": bench_threads, "strided": bench_strided, "stream": bench_stream,
+                 "import": bench_import}
     for name in only:
         start = time.perf_counter()
         print(f"[{name}] ...", flush=True)

@@ -10,10 +10,45 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-from scipy import sparse
 
 #: Float dtypes kept as they are; anything else numeric is converted to float64.
 FLOAT_DTYPES = (np.float32, np.float64)
+
+
+def _is_sparse(a) -> bool:
+    """True for a scipy sparse matrix or array, without importing scipy (~0.3 s) to find out.
+
+    Only an object whose class comes from ``scipy.sparse`` can be one, so scipy is consulted
+    (it is then imported already) only for such objects.
+    """
+    if not type(a).__module__.startswith("scipy.sparse"):
+        return False
+    from scipy import sparse
+
+    return sparse.issparse(a)
+
+
+def base_array(a, name: str):
+    """Return ``a`` with ndarray subclasses replaced by a plain ndarray view (no copy).
+
+    ``np.matrix`` is rejected: it is always 2-D (a vector becomes ``(1, n)``) and its ``*`` is a
+    matrix product, so it would give wrong shapes rather than an error, and scikit-learn's
+    ``check_array`` rejects it too. A masked array is rejected when an entry is masked (its
+    masked values would silently be used); with no masked entry its data is used as is. Any
+    other subclass (``np.memmap``, ...) is viewed as a base ndarray. Other objects pass through.
+    """
+    if not isinstance(a, np.ndarray) or type(a) is np.ndarray:
+        return a
+    if isinstance(a, np.matrix):
+        raise TypeError(f"{name} is a np.matrix, which is not supported (it is always 2-D and * multiplies "
+                        f"matrices); convert it to an array with np.asarray({name}).")
+    if isinstance(a, np.ma.MaskedArray):
+        if np.ma.is_masked(a):
+            raise ValueError(f"{name} is a masked array with {int(np.ma.count_masked(a))} masked value(s); "
+                             f"masks are not supported. Remove those entries or fill them "
+                             f"({name}.filled(value)) first.")
+        return np.ma.getdata(a).view(np.ndarray)
+    return a.view(np.ndarray)
 
 
 def as_float_array(a, name: str, *, ndim: int | tuple[int, ...] | None = None, allow_empty: bool = False,
@@ -36,15 +71,17 @@ def as_float_array(a, name: str, *, ndim: int | tuple[int, ...] | None = None, a
     Raises
     ------
     TypeError
-        If ``a`` is not numeric (strings, non-numeric objects) or is a sparse matrix.
+        If ``a`` is not numeric (strings, non-numeric objects), a sparse matrix or a ``np.matrix``.
     ValueError
-        If the dimensions are wrong, the array is empty, it holds NaN/inf, or it is complex
-        (the message starts with scikit-learn's "Complex data not supported").
+        If the dimensions are wrong, the array is empty, it holds NaN/inf, it is complex
+        (the message starts with scikit-learn's "Complex data not supported"), or it is a
+        masked array with masked entries (see :func:`base_array`).
     """
-    if isinstance(a, np.ndarray) and a.dtype in FLOAT_DTYPES:
+    a = base_array(a, name)
+    if type(a) is np.ndarray and a.dtype in FLOAT_DTYPES:
         arr = a
     else:
-        if sparse.issparse(a):
+        if _is_sparse(a):
             raise TypeError(f"{name} is a scipy sparse matrix; a dense array is expected (use {name}.toarray()).")
         try:
             arr = np.asarray(a)
@@ -104,12 +141,15 @@ def check_axis(axis: int, ndim: int, name: str = "axis") -> int:
 
 def check_class_indices(y, name: str, n_classes: int | None = None) -> np.ndarray:
     """Check integer class indices ``0 <= y < K`` and return them as an int array of shape ``(m,)``."""
-    arr = np.asarray(y)
+    arr = np.asarray(base_array(y, name))
     if arr.ndim != 1:
         raise ValueError(f"{name} must be a 1-D array of class indices of shape (m,); got shape {arr.shape}.")
     if arr.size == 0:
         raise ValueError(f"{name} is empty; at least one label is needed.")
     if np.issubdtype(arr.dtype, np.floating) and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
+        if np.abs(arr).max() > 2.0**53:  # beyond the integers a float holds exactly (and near intp's limit)
+            raise ValueError(f"{name} must hold class indices 0..K-1; found {np.abs(arr).max():g}, "
+                             f"which is not a usable class index.")
         arr = arr.astype(np.intp)
     if not np.issubdtype(arr.dtype, np.integer) or arr.dtype == bool:
         raise TypeError(f"{name} must hold integer class indices 0..K-1; got dtype {arr.dtype}.")
@@ -126,7 +166,7 @@ def check_targets(Y, name: str, m: int, K: int) -> np.ndarray:
     Accepts class indices of shape ``(m,)`` (returned as ints) or a one-hot / probability
     matrix of shape ``(m, K)`` whose rows are non-negative and sum to one.
     """
-    arr = np.asarray(Y)
+    arr = np.asarray(base_array(Y, name))
     if arr.ndim == 1:
         if arr.shape[0] != m:
             raise ValueError(f"{name} has {arr.shape[0]} labels but there are {m} samples; the lengths must match.")

@@ -316,3 +316,153 @@ def test_finite_check_handles_overflowing_sums():
     big[1, 1] = np.nan
     with pytest.raises(ValueError, match=r"z contains NaN or infinity"):
         softmax(big)
+
+
+# --------------------------------------------------------------------------- ndarray subclasses (issue 9, 1.6)
+def _public_calls():
+    """Every public function with valid arguments: (name, function, args) and the positions of arrays."""
+    import lecture_lib as ll
+
+    rng = np.random.default_rng(6)
+    X, W, b = rng.normal(size=(4, 3)), rng.normal(size=(3, 2)), rng.normal(size=2)
+    y, Y, w = np.array([0, 1, 1, 0]), np.eye(2)[[0, 1, 1, 0]], rng.normal(size=3)
+    z, P = rng.normal(size=(4, 2)), np.full((4, 2), 0.5)
+    f = lambda v: float(np.sum(v**2))  # noqa: E731
+    return [
+        ("softmax", ll.softmax, (z,), (0,)), ("log_softmax", ll.log_softmax, (z,), (0,)),
+        ("logsumexp", ll.logsumexp, (z,), (0,)), ("sigmoid", ll.sigmoid, (z,), (0,)),
+        ("softmax_jacobian", ll.softmax_jacobian, (z,), (0,)), ("one_hot", ll.one_hot, (y,), (0,)),
+        ("cross_entropy", ll.cross_entropy, (Y, z), (0, 1)),
+        ("cross_entropy_from_probs", ll.cross_entropy_from_probs, (Y, P), (0, 1)),
+        ("binary_cross_entropy", ll.binary_cross_entropy, (y * 1.0, z[:, 0]), (0, 1)),
+        ("binary_cross_entropy_from_probs", ll.binary_cross_entropy_from_probs, (y * 1.0, P[:, 0]), (0, 1)),
+        ("mean_squared_error", ll.mean_squared_error, (z[:, 0], z[:, 1]), (0, 1)),
+        ("softmax_regression_cost", ll.softmax_regression_cost, (X, y, W, b), (0, 1, 2, 3)),
+        ("softmax_regression_gradient", ll.softmax_regression_gradient, (X, Y, W, b), (0, 1, 2, 3)),
+        ("softmax_regression_cost_and_gradient", ll.softmax_regression_cost_and_gradient, (X, y, W, b), (0, 1, 2, 3)),
+        ("logistic_regression_cost_and_gradient", ll.logistic_regression_cost_and_gradient, (X, y * 1.0, w, 0.5),
+         (0, 1, 2)),
+        ("linear_regression_cost_and_gradient", ll.linear_regression_cost_and_gradient, (X, z[:, 0], w, 0.5),
+         (0, 1, 2)),
+        ("numerical_gradient", ll.numerical_gradient, (f, w), (1,)),
+        ("relative_error", ll.relative_error, (w, w + 1e-3), (0, 1)),
+        ("gradient_check", ll.gradient_check, (f, 2 * w, w), (1, 2)),
+    ]
+
+
+PUBLIC_ARGUMENTS = [(name, func, args, pos) for name, func, args, positions in _public_calls() for pos in positions]
+
+
+def _matrix(a):
+    """``np.matrix(a)`` without numpy's PendingDeprecationWarning about the class itself."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        return np.asmatrix(np.atleast_2d(a))
+
+
+def _replaced(args, pos, value):
+    return tuple(value if i == pos else a for i, a in enumerate(args))
+
+
+@pytest.mark.parametrize("name, func, args, pos", PUBLIC_ARGUMENTS, ids=[f"{c[0]}-arg{c[3]}" for c in PUBLIC_ARGUMENTS])
+def test_public_functions_reject_np_matrix(name, func, args, pos):
+    with pytest.raises(TypeError, match=r"is a np.matrix, which is not supported.*np.asarray"):
+        func(*_replaced(args, pos, _matrix(args[pos])))
+
+
+@pytest.mark.parametrize("name, func, args, pos", PUBLIC_ARGUMENTS, ids=[f"{c[0]}-arg{c[3]}" for c in PUBLIC_ARGUMENTS])
+def test_public_functions_reject_masked_values_and_accept_unmasked_arrays(name, func, args, pos):
+    masked = np.ma.masked_array(args[pos], mask=np.zeros(np.shape(args[pos]), dtype=bool))
+    masked.mask.flat[0] = True
+    with pytest.raises(ValueError, match=r"is a masked array with 1 masked value\(s\); masks are not supported"):
+        func(*_replaced(args, pos, masked))
+    expected = func(*args)
+    got = func(*_replaced(args, pos, np.ma.masked_array(args[pos])))  # nothing masked: the data itself
+    for e, g in zip(expected if isinstance(expected, tuple) else (expected,), got if isinstance(got, tuple) else (got,)):
+        assert type(np.asarray(g)) is np.ndarray
+        np.testing.assert_array_equal(g, e)
+
+
+@pytest.mark.parametrize("Model", MODELS)
+def test_models_reject_np_matrix_and_masked_values(Model):
+    with pytest.raises(TypeError, match=r"X is a np.matrix, which is not supported"):
+        Model().fit(_matrix(X_GOOD), targets(Model))
+    model = Model().fit(X_GOOD, targets(Model))
+    with pytest.raises(TypeError, match=r"X is a np.matrix, which is not supported"):
+        model.predict(_matrix(X_GOOD))
+    masked = np.ma.masked_array(X_GOOD, mask=np.zeros(X_GOOD.shape, dtype=bool))
+    masked[3, 1] = np.ma.masked
+    with pytest.raises(ValueError, match=r"X is a masked array with \d+ masked value\(s\)"):
+        Model().fit(masked, targets(Model))
+    with pytest.raises(ValueError, match=r"X is a masked array with \d+ masked value\(s\)"):
+        model.predict(masked)
+    np.testing.assert_array_equal(model.predict(np.ma.masked_array(X_GOOD)), model.predict(X_GOOD))
+
+
+def test_other_subclasses_are_used_as_plain_arrays_without_a_copy(tmp_path):
+    from lecture_lib._validation import as_float_array
+
+    mm = np.memmap(tmp_path / "z.dat", dtype=np.float64, mode="w+", shape=(3, 2))
+    mm[:] = [[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]]
+    arr = as_float_array(mm, "z")
+    assert type(arr) is np.ndarray and np.shares_memory(arr, mm)
+    np.testing.assert_array_equal(softmax(mm), softmax(np.asarray(mm)))
+
+
+# --------------------------------------------------------------------------- raw numpy warnings (issue 9, 1.7)
+# Each case runs with every warning turned into an error: the value must be right, or a clear
+# exception raised, and nothing may leak from numpy.
+def _edge_cases():
+    from lecture_lib import log_softmax, relative_error
+
+    return {
+        "softmax of +-1e308": lambda: np.testing.assert_array_equal(softmax([1e308, -1e308]), [1.0, 0.0]),
+        "log_softmax of +-1e308": lambda: np.testing.assert_array_equal(  # -2e308 is beyond the float range
+            log_softmax([1e308, -1e308]), [0.0, -np.inf]),
+        "logsumexp of +-1e308": lambda: np.testing.assert_array_equal(logsumexp([1e308, -1e308]), 1e308),
+        "cross_entropy of +-1e308": lambda: np.testing.assert_array_equal(
+            cross_entropy([0, 1], [[1e308, -1e308]] * 2, reduction="none"), [0.0, np.inf]),  # the loss 2e308
+        "mean_squared_error of +-1e200": lambda: np.testing.assert_array_equal(  # exact 4e400 overflows
+            mean_squared_error([1e200], [-1e200]), np.inf),
+        "mean_squared_error whose squares overflow": lambda: np.testing.assert_allclose(
+            mean_squared_error([1e154, 0, 0, 0], [-1e154, 0, 0, 0]), 1e308, rtol=1e-15),
+        "relative_error of +-1e308": lambda: np.testing.assert_array_equal(relative_error([1e308], [-1e308]), 1.0),
+    }
+
+
+@pytest.mark.parametrize("case", list(_edge_cases()))
+def test_no_warning_and_the_right_value_at_the_edges(case):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _edge_cases()[case]()
+
+
+def test_one_hot_of_a_huge_float_label_is_a_clear_error():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"y must hold class indices 0..K-1; found 1e\+20, which is not"):
+            one_hot([0, 1e20])
+
+
+def test_overflowing_costs_are_a_clear_error():
+    import warnings
+
+    from lecture_lib import logistic_regression_cost_and_gradient, softmax_regression_cost
+
+    X = rng.normal(size=(5, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"logistic_regression_cost_and_gradient: the cost or gradient "
+                                             r"overflows float64.*scale X"):
+            logistic_regression_cost_and_gradient(X, [0, 1, 0, 1, 1], np.full(3, 1e308), 0.0)
+        with pytest.raises(ValueError, match=r"softmax_regression_cost_and_gradient: the cost or gradient overflows"):
+            softmax_regression_cost_and_gradient(X, [0, 1, 0, 1, 1], np.full((3, 2), 1e308), np.zeros(2))
+        with pytest.raises(ValueError, match=r"softmax_regression_cost: the cost or gradient overflows float32"):
+            softmax_regression_cost(X.astype(np.float32), [0, 1, 0, 1, 1], np.full((3, 2), 1e38, np.float32),
+                                    np.zeros(2, np.float32))

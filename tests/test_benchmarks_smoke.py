@@ -36,7 +36,8 @@ def tiny_results(tmp_path_factory):
 
 def test_every_benchmark_runs_and_reports(tiny_results):
     results, stdout = tiny_results
-    assert set(results["benchmarks"]) == {"lbfgs", "gradient", "memory", "sgd", "threads", "strided", "stream"}
+    assert set(results["benchmarks"]) == {"lbfgs", "gradient", "memory", "sgd", "threads", "strided", "stream",
+                                          "import"}
     assert not results["config"]["full_run"]  # a tiny run must never pass for the committed results
     assert results["config"]["m"] == 300
     for name, result in results["benchmarks"].items():
@@ -62,9 +63,12 @@ def test_results_have_what_the_appendix_reads(tiny_results):
     assert b["memory"]["gradient core, float64"]["peak_bytes"] > 0
     assert all(r["samples_per_s"] > 0 for r in b["sgd"]["batches"].values())
     assert any(case.startswith("lbfgs fit, digits") for case in b["threads"])
+    imp = b["import"]
+    assert imp["numpy"]["median_s"] > 0 and imp["lecture_lib"]["median_s"] > 0 and len(imp["numpy"]["all_s"]) >= 5
+    assert imp["heavy_modules_loaded"] == []  # machine independent, unlike the seconds
     assert {row["benchmark"] for row in results["summary"]} >= {"lbfgs vs sklearn", "gradient vs matmul",
                                                                "peak memory", "sgd throughput", "BLAS threads",
-                                                               "strided X", "memmap partial_fit"}
+                                                               "strided X", "memmap partial_fit", "import time"}
     strided = b["strided"]
     assert strided["fit_ratio_strided_vs_contiguous"] > 0 and strided["gradient_ratio_uncopied_view_vs_contiguous"] > 0
     stream = b["stream"]
@@ -101,3 +105,17 @@ def test_budgets_autograde_one_submission(tmp_path):
     if "skipped" in autograde:
         pytest.skip(autograde["skipped"])
     assert autograde["exit_code"] == 0 and autograde["graded"] == 1 and autograde["autograde_per_min"] > 0
+
+
+def test_accuracy_benchmark_prints_and_records_the_ulps(tmp_path):
+    out = tmp_path / "accuracy.json"
+    proc = _run("accuracy.py", "--out", str(out), timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    results = json.loads(out.read_text())
+    assert {"machine", "reference", "avx2_measurement", "bound_ulps", "max_ulps", "rows"} <= set(results)
+    functions = {row["function"] for row in results["rows"]}
+    assert {"softmax", "log_softmax", "logsumexp", "cross_entropy", "softmax_regression_cost",
+            "binary_cross_entropy", "logistic_regression_cost", "sigmoid"} <= functions
+    assert {row["dtype"] for row in results["rows"]} == {"float64", "float32"}
+    assert all(row["met"] for row in results["rows"])
+    assert "largest error except softmax" in proc.stdout and "max ulps" in proc.stdout

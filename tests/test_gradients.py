@@ -169,3 +169,38 @@ def test_relative_error_definition():
     assert relative_error([1.0], [-1.0]) == 1.0
     assert relative_error([1.0, 0.0], [1.1, 0.0]) == pytest.approx(0.1 / 2.1)
     assert relative_error([0.0], [0.0]) == 0.0
+
+
+# --------------------------------------------------------------------------- a checker that cannot be fooled (issue 9, 1.8)
+@pytest.mark.parametrize("scale", [1e-13, 1e-200, 1.0, 1e200, 1e308])
+def test_relative_error_is_scale_free_and_one_for_opposite_signs(scale):
+    a = np.array([1.0, -0.5, 0.25]) * scale
+    assert relative_error(a, -a) == 1.0
+    assert relative_error(a, a) == 0.0
+    assert relative_error(a, a * (1 + 1e-6)) == pytest.approx(1e-6 / (2 + 1e-6), rel=1e-6)
+
+
+def test_gradient_check_fails_a_sign_flipped_gradient_of_a_tiny_function():
+    x = np.array([0.3, -1.2, 2.0])
+
+    def f(v):
+        return 1e-14 * float(np.sum(v**2))
+
+    right = 2e-14 * x
+    assert gradient_check(f, right, x) < 1e-6
+    assert gradient_check(f, -right, x) > 0.99
+
+
+def test_numerical_gradient_refuses_a_step_below_the_float_spacing():
+    x = np.array([1e10, 1.0])
+    with pytest.raises(ValueError, match=r"eps=1e-07 is below the float spacing at x\[0\] = 10000000000.0 "
+                                         r"\(spacing 1.91e-06\): x \+- eps rounds to x"):
+        numerical_gradient(lambda v: float(np.sum(v**2)), x, eps=1e-7)
+    with pytest.raises(ValueError, match=r"at x\[1, 0\] = 1e\+17"):
+        numerical_gradient(np.sum, np.array([[1.0], [1e17]]))
+
+
+def test_numerical_gradient_divides_by_the_step_actually_taken():
+    # x + eps and x - eps are rounded at x = 1e9 (spacing 1.2e-7): 2 * eps is not the step taken.
+    x = np.array([1e9 + 0.1])
+    assert numerical_gradient(lambda v: float(v[0]), x, eps=3e-7)[0] == 1.0  # f itself evaluated exactly

@@ -25,3 +25,14 @@ def test_unknown_attribute_raises_attribute_error():
         assert "no_such_thing" in str(exc)
     else:
         raise AssertionError("lecture_lib.no_such_thing did not raise")
+
+
+def test_importing_lecture_lib_imports_neither_scipy_nor_scikit_learn_nor_matplotlib():
+    # issue 9, 1.10: scipy.sparse alone cost ~0.3 s of import time (benchmarks/run.py measures the time)
+    code = ("import sys, lecture_lib\n"
+            "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'scipy', 'sklearn', 'matplotlib', 'pandas'})\n"
+            "assert not heavy, heavy\n"
+            "from scipy import sparse\n"  # the sparse check still works once scipy is there
+            "try:\n    lecture_lib.softmax(sparse.csr_matrix([[1.0, 2.0]]))\nexcept TypeError as e:\n"
+            "    assert 'scipy sparse matrix' in str(e)\nelse:\n    raise AssertionError('no TypeError')\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
