@@ -16,12 +16,17 @@ to the pipe REPLY_FD:
 ``{"op": "call", "name": "softmax", "args": [...]}``
     call a function of the notebook on decoded arguments and send back its encoded result.
 
-Replies are ``{"ok": true, ...}`` or ``{"ok": false, "error": "ExceptionName"}``. The student's
+``{"op": "setup", "source": "..."}``
+    run the instructor's setup cell statement by statement;
+
+with ``"errors": "raise"`` a call runs under ``numpy.errstate(over, invalid, divide = "raise")``.
+Replies are ``{"ok": true, ...}`` or ``{"ok": false, "error": "ExceptionName", "message": ...}``. The student's
 code runs in this process and can change anything in it, including this file's functions: that
 only changes what the sandbox answers, and every answer is checked outside, on inputs the
 student's code sees only as they arrive. Nothing here decides a point.
 """
 
+import ast
 import builtins
 import json
 import os
@@ -56,6 +61,9 @@ def main() -> None:
     os.set_inheritable(reply_fd, False)
     requests = os.fdopen(request_fd, "rb", buffering=0)
     replies = os.fdopen(reply_fd, "wb", buffering=0)
+    import numpy
+
+    errstate = numpy.errstate  # taken before any student code runs
     namespace = {"__name__": "__main__", "__builtins__": builtins}
     reply = {"ok": True, "ready": True}
     cell_number = 0
@@ -70,6 +78,16 @@ def main() -> None:
                 cell_number += 1
                 exec(compile(strip_magics(request["source"]), f"<cell {cell_number}>", "exec"), namespace)
                 reply = {"ok": True}
+            elif request["op"] == "setup":
+                # The instructor's setup cell, one statement at a time: a statement that needs a
+                # library this part's sandbox does not have fails alone.
+                failed = []
+                for statement in ast.parse(request["source"]).body:
+                    try:
+                        exec(compile(ast.Module([statement], []), "<setup>", "exec"), namespace)
+                    except Exception as error:
+                        failed.append(type(error).__name__)
+                reply = {"ok": True, "failed": failed}
             elif request["op"] == "define":
                 trusted = {"__name__": "stand_in", "__builtins__": builtins}
                 exec(compile(request["source"], "<stand-in>", "exec"), trusted)
@@ -77,11 +95,20 @@ def main() -> None:
                     namespace[name] = trusted[name]
                 reply = {"ok": True}
             else:
+                if request["name"] not in namespace:
+                    raise NameError(f"name {request['name']!r} is not defined")
                 function = namespace[request["name"]]
-                args = [wire.decode(a, max_items=10**7) for a in request["args"]]
-                reply = {"ok": True, "value": wire.encode(function(*args))}
+                args = [wire.decode(a, max_items=10**8) for a in request["args"]]
+                errors = request.get("errors") or "warn"
+                with errstate(over=errors, invalid=errors, divide=errors):
+                    result = function(*args)
+                reply = {"ok": True, "value": wire.encode(result)}
         except BaseException as error:  # noqa: B036 (SystemExit and KeyboardInterrupt are answers too)
-            reply = {"ok": False, "error": type(error).__name__[:100]}
+            try:
+                message = str(error)[:500]
+            except BaseException:  # noqa: B036 (a student's exception whose __str__ fails)
+                message = ""
+            reply = {"ok": False, "error": type(error).__name__[:100], "message": message}
 
 
 if __name__ == "__main__":
