@@ -24,14 +24,21 @@ feedback are complete all the same), anything else when nbgrader itself failed.
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import datetime
 import os
+import runpy
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import nbformat
+
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE / "grading"))  # the trusted grader: checker, report, sandbox
 #: nbgrader runs in the same Python as this script (the course's .venv when started from there).
 NBGRADER = [sys.executable, "-m", "nbgrader"]
 NEEDS_A_LOOK = 3
@@ -112,65 +119,198 @@ def collect(course: Path, assignment: str, inbox: Path) -> list[str]:
     return students
 
 
-def _failed_submissions(course: Path, names: list[str]) -> list[tuple[str, str]]:
-    """Submissions that nbgrader could not autograde (their autograded folder is missing)."""
-    failed = []
-    for assignment in names:
-        for folder in sorted((course / "submitted").glob(f"*/{assignment}")):
-            student = folder.parent.name
-            if not (course / "autograded" / student / assignment).is_dir():
-                failed.append((student, assignment))
-    return failed
+class Progress:
+    """A progress bar with the class's ETA, on stderr."""
+
+    def __init__(self, total: int, label: str):
+        self.total, self.label, self.done, self.start = total, label, 0, time.monotonic()
+        self.show()
+
+    def show(self) -> None:
+        elapsed = time.monotonic() - self.start
+        eta = elapsed / self.done * (self.total - self.done) if self.done else None
+        width = 30
+        bar = "#" * round(width * self.done / max(self.total, 1))
+        eta_text = f"ETA {_clock(eta)}" if eta is not None else "ETA --:--"
+        end = "\n" if self.done == self.total else ""
+        print(f"\r{self.label} [{bar:<{width}}] {self.done}/{self.total}  {_clock(elapsed)} elapsed, {eta_text} ",
+              end=end, file=sys.stderr, flush=True)
+
+    def step(self) -> None:
+        self.done += 1
+        self.show()
 
 
-def _zero_failed(course: Path, failed: list[tuple[str, str]]) -> None:
-    """Give a submission nbgrader could not grade 0 points, so that it keeps a complete CSV row."""
-    from nbgrader.api import Gradebook
+def _clock(seconds: float) -> str:
+    return f"{int(seconds) // 60}:{int(seconds) % 60:02d}"
+
+
+def _timestamp(folder: Path):
+    from nbgrader.utils import parse_utc
+
+    path = folder / "timestamp.txt"
+    try:
+        return parse_utc(path.read_text().strip()) if path.is_file() else None
+    except (ValueError, OverflowError):
+        return None
+
+
+def _ensure_in_gradebook(course: Path, assignment: str) -> None:
+    """The gradebook knows an assignment's graded cells once it was released: release it if not."""
+    from nbgrader.api import Gradebook, MissingEntry
 
     config = _config(course)
     with Gradebook(config.CourseDirectory.db_url, config.CourseDirectory.course_id) as gradebook:
-        for student, assignment in failed:
-            submission = gradebook.update_or_create_submission(assignment, student)
-            for notebook in submission.notebooks:
-                for grade in notebook.grades:
-                    if grade.auto_score is None and grade.manual_score is None:
-                        grade.auto_score = 0.0
-                    grade.needs_manual_grade = True
-            submission.flagged = True
-        gradebook.db.commit()
+        try:
+            gradebook.find_assignment(assignment)
+            return
+        except MissingEntry:
+            pass
+    release(course, [assignment])
 
 
-def grade(course: Path, names: list[str]) -> int:
+def grade(course: Path, names: list[str], jobs: int, limits, no_sandbox: bool = False) -> int:
+    """Grade every submission of the assignments in sandboxes; write the gradebook, grades.csv, feedback."""
+    import checker
+    import report
+    import sandbox
+    from nbgrader.api import Gradebook
+
+    if no_sandbox:
+        print("WARNING: --no-sandbox: the students' code runs WITHOUT isolation, as you, with access to your "
+              "files, the course folder, the gradebook and the network, and the libraries a part forbids are "
+              "NOT removed. Use this only on a trusted single-user machine.", file=sys.stderr, flush=True)
+    elif sandbox.bwrap_path() is None:
+        raise SystemExit(sandbox.INSTALL_HINT)
     names = assignments(course, names)
-    for assignment in names:
-        nbgrader(course, "autograde", assignment, "--force", check=False)
-    failed = _failed_submissions(course, names)
-    if failed:
-        _zero_failed(course, failed)
-    nbgrader(course, "export", "--to", str(course / "grades.csv"))
-    for assignment in names:
-        nbgrader(course, "generate_feedback", assignment, "--force", check=False)
+    config = _config(course)
+    checks = course / "autograde_checks.py"
+    canary = runpy.run_path(str(checks if checks.is_file() else HERE / "autograde_checks.py"))["CANARY"]
+    scanner = report.LeakScanner(sorted((course / "source").glob("*/*.ipynb")), canary)
+    hide = tuple(dict.fromkeys(p for p in (course, ROOT) if p.is_dir()))
+    views = checker.Views()
+    attention: list[tuple[str, str, list[str]]] = []
+    graded = 0
+    try:
+        for assignment in names:
+            folders = sorted(p for p in (course / "submitted").glob(f"*/{assignment}") if p.is_dir())
+            if not folders:
+                print(f"{assignment}: no submissions, nothing to grade")
+                continue
+            (source_path,) = sorted((course / "source" / assignment).glob("*.ipynb"))
+            source_nb = nbformat.read(source_path, as_version=4)
+            _ensure_in_gradebook(course, assignment)
+            progress = Progress(len(folders), f"grading {assignment}")
+            with Gradebook(config.CourseDirectory.db_url, config.CourseDirectory.course_id) as gradebook, \
+                    concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+                futures = [pool.submit(checker.grade_submission, folder, source_path, assignment, views, limits,
+                                       hide, no_sandbox) for folder in folders]
+                for folder, future in zip(folders, futures):
+                    result = future.result()
+                    problems = _write_results(course, folder, source_nb, result, gradebook, scanner)
+                    if problems:
+                        attention.append((result.student, assignment, problems))
+                    graded += 1
+                    progress.step()
+    finally:
+        views.close()
+    if graded:
+        export(course)
+        leaked = scanner.leaks((course / "grades.csv").read_text())
+        if leaked:
+            (course / "grades.csv").unlink()
+            raise SystemExit(f"grades.csv contained hidden-test text ({leaked[:3]}); it was deleted")
     print(f"grades: {course / 'grades.csv'}; feedback: {course / 'feedback'}")
-    if failed:
-        print("These submissions could not be autograded (0 points, flagged); look at them by hand:")
-        for student, assignment in failed:
-            print(f"  {student} {assignment}  (submitted/{student}/{assignment})")
+    if attention:
+        print("These submissions need attention (points were given only for what ran; flagged in the gradebook):")
+        for student, assignment, problems in attention:
+            print(f"  {student} {assignment}  (submitted/{student}/{assignment}): " + "; ".join(problems))
         return NEEDS_A_LOOK
     return 0
 
 
+def export(course: Path) -> None:
+    """``nbgrader export --to grades.csv``, in this process (nbgrader's CSV plugin, its gradebook)."""
+    from nbgrader.api import Gradebook
+    from nbgrader.plugins.export import CsvExportPlugin
+
+    print(f"+ nbgrader export --to {course / 'grades.csv'}", flush=True)
+    config = _config(course)
+    plugin = CsvExportPlugin()
+    plugin.to = str(course / "grades.csv")
+    with Gradebook(config.CourseDirectory.db_url, config.CourseDirectory.course_id) as gradebook:
+        plugin.export(gradebook)
+
+
+def _write_results(course: Path, folder: Path, source_nb, result, gradebook, scanner) -> list[str]:
+    """Gradebook, autograded notebook and feedback of one submission; returns what needs attention."""
+    import checker
+    import report
+
+    problems = list(result.attention)
+    student, assignment = result.student, result.assignment
+    autograded = course / "autograded" / student / assignment
+    feedback = course / "feedback" / student / assignment
+    for old in (autograded, feedback):
+        if old.exists():
+            shutil.rmtree(old)
+    autograded.mkdir(parents=True)
+    try:
+        student_nb = checker.read_notebook(folder / f"{result.notebook}.ipynb")
+    except Exception:
+        student_nb = nbformat.v4.new_notebook()
+    graded_nb = report.autograded_notebook(source_nb, student_nb, result)
+    nbformat.write(graded_nb, autograded / f"{result.notebook}.ipynb")
+    timestamp = _timestamp(folder)
+    if (folder / "timestamp.txt").is_file():
+        shutil.copyfile(folder / "timestamp.txt", autograded / "timestamp.txt")
+    report.record(gradebook, result, timestamp)
+    page = report.feedback_html(graded_nb, result)
+    leaked = scanner.leaks(page)
+    if leaked:
+        problems.append("feedback WITHHELD: it contained hidden-test text; write it by hand")
+    else:
+        feedback.mkdir(parents=True)
+        (feedback / f"{result.notebook}.html").write_text(page)
+    return problems
+
+
+def _limits(args):
+    import sandbox
+
+    return sandbox.Limits(memory_bytes=args.memory_mb * 1024**2, cpu_seconds=args.cpu_seconds,
+                          cell_seconds=args.cell_timeout, notebook_seconds=args.notebook_timeout,
+                          output_bytes=args.output_limit_kb * 1024)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--course", type=Path, default=HERE, help="course folder (default: %(default)s)")
+    # --course may come before or after the command: the sub-commands take it too.
+    course_option = argparse.ArgumentParser(add_help=False)
+    course_option.add_argument("--course", type=Path, default=argparse.SUPPRESS,
+                               help="course folder (default: this folder)")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], parents=[course_option])
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("release", help="generate the student versions").add_argument("assignments", nargs="*")
-    p = commands.add_parser("collect", help="copy an inbox of submissions into submitted/")
+    commands.add_parser("release", help="generate the student versions", parents=[course_option]).add_argument(
+        "assignments", nargs="*")
+    p = commands.add_parser("collect", help="copy an inbox of submissions into submitted/", parents=[course_option])
     p.add_argument("assignment")
     p.add_argument("inbox", type=Path)
-    commands.add_parser("grade", help="autograde, export grades.csv, write feedback").add_argument(
-        "assignments", nargs="*")
+    p = commands.add_parser("grade", help="grade in sandboxes, export grades.csv, write feedback",
+                            parents=[course_option])
+    p.add_argument("assignments", nargs="*")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                   help="submissions graded at once (default: the number of cores, %(default)s)")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="run the students' code without isolation (a trusted single-user machine only)")
+    p.add_argument("--cell-timeout", type=float, default=30.0, help="seconds per cell and per call (default 30)")
+    p.add_argument("--notebook-timeout", type=float, default=300.0,
+                   help="seconds per notebook and sandbox (default 300)")
+    p.add_argument("--memory-mb", type=int, default=2048, help="address space per sandbox (default 2048 MiB)")
+    p.add_argument("--cpu-seconds", type=int, default=120, help="CPU time per sandbox (default 120 s)")
+    p.add_argument("--output-limit-kb", type=int, default=4096,
+                   help="printed output per sandbox before it is killed (default 4096 KiB)")
     args = parser.parse_args(argv)
-    course = args.course.resolve()
+    course = getattr(args, "course", HERE).resolve()
     if not (course / "nbgrader_config.py").is_file():
         raise SystemExit(f"{course} is not a course folder (no nbgrader_config.py)")
     if args.command == "release":
@@ -178,7 +318,9 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "collect":
         collect(course, args.assignment, args.inbox)
     else:
-        return grade(course, args.assignments)
+        if args.jobs < 1:
+            raise SystemExit(f"--jobs must be at least 1, got {args.jobs}")
+        return grade(course, args.assignments, args.jobs, _limits(args), args.no_sandbox)
     return 0
 
 

@@ -29,6 +29,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -124,7 +125,8 @@ def bwrap_command(view: View, limits: Limits, hide: tuple[Path, ...], lecture_li
 class Sandbox:
     """One running sandbox: send requests, get replies; :meth:`kill` ends it and all it started."""
 
-    def __init__(self, view: View, limits: Limits, hide: tuple[Path, ...], lecture_lib_dir: Path):
+    def __init__(self, view: View, limits: Limits, hide: tuple[Path, ...], lecture_lib_dir: Path,
+                 isolated: bool = True):
         self.limits = limits
         self.output_bytes = 0
         self.flooded = False
@@ -133,9 +135,15 @@ class Sandbox:
         out_r, out_w = os.pipe()
         os.set_inheritable(req_r, True)
         os.set_inheritable(rep_w, True)
+        if isolated:
+            command, cwd = bwrap_command(view, limits, hide, lecture_lib_dir), None
+        else:  # --no-sandbox: the same runner and limits, but no namespaces and every library
+            self._tmp = tempfile.TemporaryDirectory(prefix="grading-unsandboxed-")
+            command = [sys.executable, "-I", str(INSIDE / "runner.py"), json.dumps(limits.rlimits())]
+            cwd = self._tmp.name
         try:
             self.process = subprocess.Popen(
-                [*bwrap_command(view, limits, hide, lecture_lib_dir), str(req_r), str(rep_w)], stdin=subprocess.DEVNULL, stdout=out_w,
+                [*command, str(req_r), str(rep_w)], cwd=cwd, stdin=subprocess.DEVNULL, stdout=out_w,
                 stderr=out_w, env=_env(), start_new_session=True,
                 pass_fds=(req_r, rep_w))
         finally:
@@ -163,10 +171,12 @@ class Sandbox:
                 self._signal()
 
     def _signal(self) -> None:
-        with _quiet():
-            os.killpg(self.process.pid, signal.SIGKILL)
-        with _quiet():
-            self.process.kill()
+        # Only while bubblewrap is not yet reaped: its pid (and process group id) cannot be reused then.
+        if self.process.poll() is None:
+            with _quiet():
+                os.killpg(self.process.pid, signal.SIGKILL)
+            with _quiet():
+                self.process.kill()
 
     def request(self, message: dict, timeout: float | None = None) -> dict:
         """Send one request; return its reply, or raise :class:`SandboxError`."""
@@ -223,10 +233,13 @@ class Sandbox:
         with _quiet():
             self.process.wait(timeout=10)
         self._drain.join(timeout=10)
+        if hasattr(self, "_tmp"):
+            self._tmp.cleanup()
         for fd in ("_requests", "_replies", "_output"):
-            with _quiet():
-                os.close(getattr(self, fd))
-            setattr(self, fd, -1)
+            if getattr(self, fd) >= 0:
+                with _quiet():
+                    os.close(getattr(self, fd))
+                setattr(self, fd, -1)
 
     def __enter__(self):
         return self
