@@ -34,14 +34,17 @@ class LeakScanner:
 
     def __init__(self, source_notebooks: list[Path], canary: str):
         self.needles = {canary, *MARKERS}
+        hidden, visible = [], []
         for path in source_notebooks:
             for cell in nbformat.read(path, as_version=4).cells:
-                visible = HIDDEN_BLOCK.sub("", cell.source)
-                for block in re.findall(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", cell.source, re.S):
-                    for line in block.splitlines():
-                        line = line.strip()
-                        if len(line) >= 16 and line not in visible:
-                            self.needles.add(line)
+                visible.append(HIDDEN_BLOCK.sub("", cell.source))
+                hidden += re.findall(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", cell.source, re.S)
+        visible_text = "\n".join(visible)  # a line also in a statement, a solution or a visible test is no secret
+        for block in hidden:
+            for line in block.splitlines():
+                line = line.strip()
+                if len(line) >= 16 and line not in visible_text:
+                    self.needles.add(line)
 
     def leaks(self, text: str) -> list[str]:
         """The needles found in ``text`` (raw, and as visible text with tags removed and entities decoded)."""
