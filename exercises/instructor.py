@@ -183,6 +183,7 @@ def grade(course: Path, names: list[str], jobs: int, limits, no_sandbox: bool = 
     elif sandbox.bwrap_path() is None:
         raise SystemExit(sandbox.INSTALL_HINT)
     names = assignments(course, names)
+    os.environ.update(PATH=_env()["PATH"])  # nbgrader runs `alembic` when it creates a gradebook
     config = _config(course)
     checks = course / "autograde_checks.py"
     canary = runpy.run_path(str(checks if checks.is_file() else HERE / "autograde_checks.py"))["CANARY"]
