@@ -105,12 +105,14 @@ def bwrap_command(view: View, limits: Limits, hide: tuple[Path, ...], lecture_li
         elif os.path.isdir(folder):
             cmd += ["--ro-bind", folder, folder]
     cmd += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
-    for folder in hide:  # in case the course lies inside a system folder
-        if os.path.isdir(folder):
-            cmd += ["--tmpfs", str(folder)]
     # Back, read-only: the interpreter, the environment, lecture_lib (as the view says), the runner.
     for folder in dict.fromkeys((sys.base_prefix, sys.prefix)):
         cmd += ["--ro-bind", folder, folder]
+    bound = [Path(p).resolve() for p in (*SYSTEM, sys.base_prefix, sys.prefix) if os.path.isdir(p)]
+    for folder in hide:  # only a course inside a bound folder would be visible: cover it
+        folder = Path(folder).resolve()
+        if folder.is_dir() and any(folder == b or b in folder.parents for b in bound):
+            cmd += ["--tmpfs", str(folder)]
     if view.lecture_lib is not None:
         cmd += ["--ro-bind", str(view.lecture_lib), str(lecture_lib_dir)]
     elif lecture_lib_dir.is_dir():
