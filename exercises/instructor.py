@@ -34,7 +34,10 @@ import sys
 import time
 from pathlib import Path
 
-import nbformat
+# jsonschema (under nbformat) builds ~40 parsers for its optional IRI format checker at import:
+# seconds of start-up for a check nbformat never uses. Without it, jsonschema skips that format.
+sys.modules.setdefault("rfc3987_syntax", None)
+import nbformat  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -190,6 +193,12 @@ def grade(course: Path, names: list[str], jobs: int, limits, no_sandbox: bool = 
     scanner = report.LeakScanner(sorted((course / "source").glob("*/*.ipynb")), canary)
     hide = tuple(dict.fromkeys(p for p in (course, ROOT) if p.is_dir()))
     views = checker.Views()
+    if not no_sandbox:
+        problem = sandbox.check_works(views.get(()), checker.LECTURE_LIB)
+        if problem:
+            views.close()
+            raise SystemExit(f"bubblewrap cannot start a sandbox on this machine: {problem}\n"
+                             "(it needs unprivileged user namespaces, or root)")
     attention: list[tuple[str, str, list[str]]] = []
     graded = 0
     try:
@@ -200,19 +209,23 @@ def grade(course: Path, names: list[str], jobs: int, limits, no_sandbox: bool = 
                 continue
             (source_path,) = sorted((course / "source" / assignment).glob("*.ipynb"))
             source_nb = nbformat.read(source_path, as_version=4)
-            _ensure_in_gradebook(course, assignment)
-            progress = Progress(len(folders), f"grading {assignment}")
-            with Gradebook(config.CourseDirectory.db_url, config.CourseDirectory.course_id) as gradebook, \
-                    concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+            with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+                # The sandboxes start at once; the gradebook is opened (or made) while they run.
                 futures = [pool.submit(checker.grade_submission, folder, source_path, assignment, views, limits,
                                        hide, no_sandbox) for folder in folders]
-                for folder, future in zip(folders, futures):
-                    result = future.result()
-                    problems = _write_results(course, folder, source_nb, result, gradebook, scanner)
-                    if problems:
-                        attention.append((result.student, assignment, problems))
-                    graded += 1
-                    progress.step()
+                progress = Progress(len(folders), f"grading {assignment}")
+                _ensure_in_gradebook(course, assignment)
+                gradebook = Gradebook(config.CourseDirectory.db_url, config.CourseDirectory.course_id)
+                try:
+                    for folder, future in zip(folders, futures):
+                        result = future.result()
+                        problems = _write_results(course, folder, source_nb, result, gradebook, scanner)
+                        if problems:
+                            attention.append((result.student, assignment, problems))
+                        graded += 1
+                        progress.step()
+                finally:
+                    gradebook.close()
     finally:
         views.close()
     if graded:

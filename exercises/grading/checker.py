@@ -193,7 +193,23 @@ def read_notebook(path: Path):
 
 def grade_submission(folder: Path, source_path: Path, assignment: str, views: Views, limits: sandbox.Limits,
                      hide: tuple[Path, ...], no_sandbox: bool = False) -> SubmissionResult:
-    """Grade ``folder/<notebook>.ipynb`` (one student's submission of ``assignment``)."""
+    """Grade ``folder/<notebook>.ipynb`` (one student's submission of ``assignment``).
+
+    Never raises: an error of the grader itself gives 0 points and a line in ``attention``.
+    """
+    try:
+        return _grade(folder, source_path, assignment, views, limits, hide, no_sandbox)
+    except Exception as error:
+        source_nb = nbformat.read(source_path, as_version=4)
+        return SubmissionResult(folder.parent.name, assignment, source_path.stem, [
+            PartResult(nbgrader_meta(c)["grade_id"], 0.0, float(nbgrader_meta(c)["points"]),
+                       "not graded: an error of the grader (your instructor will look at it)")
+            for c in source_nb.cells if nbgrader_meta(c).get("grade")],
+            [], [f"grader error ({type(error).__name__}: {str(error)[:200]}): grade it by hand"])
+
+
+def _grade(folder: Path, source_path: Path, assignment: str, views: Views, limits: sandbox.Limits,
+           hide: tuple[Path, ...], no_sandbox: bool) -> SubmissionResult:
     student = folder.parent.name
     source_nb = nbformat.read(source_path, as_version=4)
     points = {nbgrader_meta(c)["grade_id"]: float(nbgrader_meta(c)["points"])

@@ -130,14 +130,44 @@ def feedback_notebook(autograded_nb, result: SubmissionResult):
     return nb
 
 
-_EXPORTER = None
+STYLE = """
+body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.5; }
+pre { background: #f6f8fa; padding: .75rem; overflow-x: auto; border-radius: 4px; }
+.output pre { background: #fff; border-left: 4px solid #2da44e; }
+.output.failed pre { border-left-color: #cf222e; background: #fff5f5; }
+table { border-collapse: collapse; } td, th { border: 1px solid #ccc; padding: .25rem .5rem; }
+"""
+
+
+def _code_html(source: str) -> str:
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import PythonLexer
+
+    return highlight(source, PythonLexer(), HtmlFormatter(nowrap=True))
 
 
 def feedback_html(autograded_nb, result: SubmissionResult) -> str:
-    global _EXPORTER
-    from nbconvert import HTMLExporter
+    """A self-contained HTML page of the feedback notebook: markdown, code, and the verdicts.
 
-    if _EXPORTER is None:
-        _EXPORTER = HTMLExporter(template_name="lab")
-    body, _ = _EXPORTER.from_notebook_node(feedback_notebook(autograded_nb, result))
-    return body
+    The only outputs are the verdicts the checker wrote; nothing the student's code printed or
+    returned is shown (it ran on hidden inputs).
+    """
+    import mistune
+    from pygments.formatters import HtmlFormatter
+
+    nb = feedback_notebook(autograded_nb, result)
+    body = []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            body.append(f'<div class="markdown">{mistune.html(cell.source)}</div>')
+        elif cell.cell_type == "code":
+            body.append(f'<div class="code"><pre class="highlight">{_code_html(cell.source)}</pre></div>')
+            for output in cell.get("outputs", []):
+                failed = output.get("output_type") == "error"
+                text = output["traceback"][0] if failed else output.get("text", "")
+                body.append(f'<div class="output{" failed" if failed else ""}"><pre>{html.escape(text)}</pre></div>')
+    title = html.escape(f"{result.assignment}: feedback for {result.student}")
+    css = STYLE + HtmlFormatter().get_style_defs(".highlight")
+    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{title}</title>\n'
+            f"<style>{css}</style>\n</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n")

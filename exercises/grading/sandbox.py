@@ -124,6 +124,17 @@ def bwrap_command(view: View, limits: Limits, hide: tuple[Path, ...], lecture_li
     return cmd
 
 
+def check_works(view: View, lecture_lib_dir: Path) -> str | None:
+    """None if bubblewrap can start a sandbox here, else its error message."""
+    cmd = bwrap_command(view, Limits(), (), lecture_lib_dir)
+    cmd = cmd[:cmd.index(sys.executable, len(cmd) - 5)] + [sys.executable, "-I", "-c", "pass"]
+    try:
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=_env())
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return str(error)
+    return None if result.returncode == 0 else (result.stderr.strip() or f"exit status {result.returncode}")
+
+
 class Sandbox:
     """One running sandbox: send requests, get replies; :meth:`kill` ends it and all it started."""
 
