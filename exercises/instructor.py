@@ -3,22 +3,25 @@
 
     python exercises/instructor.py release [ASSIGNMENT ...]   # student versions into release/
     python exercises/instructor.py collect ASSIGNMENT INBOX   # INBOX/<student>.ipynb -> submitted/
-    python exercises/instructor.py grade [ASSIGNMENT ...]     # autograde, grades.csv, feedback/
+    python exercises/instructor.py grade [ASSIGNMENT ...]     # sandboxed grading, grades.csv, feedback/
 
-Every command also takes ``--course DIR`` (default: this folder) to work on a copy of the course.
-Plain nbgrader commands work as well (run them from this folder); this wrapper adds what the
-class run needs around them:
+Every command takes ``--course DIR`` (default: this folder), before or after the command, to
+work on a copy of the course. Plain nbgrader commands work on the same folder; this wrapper adds
+what a class run needs:
 
 - ``release`` and ``grade`` loop over every assignment in ``source/`` by default;
 - ``collect`` takes the folder of files an LMS hands out (one notebook per student, named after
   the student, or one folder per student) and records each file's time as the submission time;
-- ``grade`` never lets one submission stop the class: nbgrader grades each submission on its own,
-  and a submission it could not grade at all (e.g. the student's code killed the kernel) keeps
-  its row in ``grades.csv`` with 0 points and is listed at the end for a human look. It then
-  exports ``grades.csv`` and writes the HTML feedback (hidden tests cut out).
+- ``grade`` runs each submission's code in bubblewrap sandboxes (``grading/sandbox.py``) and
+  decides the points outside them (``grading/checker.py``, with the hidden tests of
+  ``grading/hidden_tests.py``), ``--jobs`` submissions at once; then only this process writes
+  the gradebook (through nbgrader's API), ``autograded/``, ``grades.csv`` (nbgrader's exporter)
+  and the feedback (scanned for hidden-test text first). A submission that loops, dies, floods
+  its output or breaks the protocol costs only itself and is listed as needing attention.
+  Without bubblewrap ``grade`` refuses; ``--no-sandbox`` is a loudly warned opt-out.
 
-Exit status: 0 when every submission was graded, 3 when some need a look (the CSV and the
-feedback are complete all the same), anything else when nbgrader itself failed.
+Exit status: 0 when every submission was graded, 3 when some need attention (the CSV and the
+feedback are complete all the same), anything else when grading itself failed.
 """
 
 from __future__ import annotations
@@ -29,7 +32,6 @@ import datetime
 import os
 import runpy
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -42,8 +44,6 @@ import nbformat  # noqa: E402
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE / "grading"))  # the trusted grader: checker, report, sandbox
-#: nbgrader runs in the same Python as this script (the course's .venv when started from there).
-NBGRADER = [sys.executable, "-m", "nbgrader"]
 NEEDS_A_LOOK = 3
 
 
@@ -51,17 +51,6 @@ def _env() -> dict[str, str]:
     # nbgrader calls the ``alembic`` executable when it creates the gradebook: put ours on PATH.
     bindir = str(Path(sys.executable).parent)
     return {**os.environ, "PATH": bindir + os.pathsep + os.environ.get("PATH", "")}
-
-
-def nbgrader(course: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    """Run one nbgrader command in the course folder; its log goes to our output."""
-    print("+ nbgrader " + " ".join(args), flush=True)
-    result = subprocess.run([*NBGRADER, *args], cwd=course, env=_env(), text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    print(result.stdout, end="", flush=True)
-    if check and result.returncode != 0:
-        raise SystemExit(f"nbgrader {args[0]} failed with exit status {result.returncode}")
-    return result
 
 
 def assignments(course: Path, names: list[str]) -> list[str]:
