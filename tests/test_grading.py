@@ -282,6 +282,22 @@ def test_no_sandbox_is_loudly_warned_and_still_grades_outside(tmp_path):
     rows = (course / "grades.csv").read_text().splitlines()
     assert any(row.startswith("01_modeling,") and ",alice," in row and row.endswith(",5.0,5.0") for row in rows)
 
+    # What formgrader shows comes from nbgrader's API; a manual grade overrides the autograder's.
+    from nbgrader.api import Gradebook
+    from nbgrader.apps import NbGraderAPI
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    config.CourseDirectory.root = str(course)
+    config.CourseDirectory.db_url = f"sqlite:///{course / 'gradebook.db'}"
+    shown = NbGraderAPI(config=config).get_submission("01_modeling", "alice")
+    assert shown["autograded"] and shown["score"] == 5.0 and not shown["needs_manual_grade"]
+    with Gradebook(config.CourseDirectory.db_url, "softmax-regression") as gb:
+        grade = gb.find_grade("softmax-tests", "softmax", "01_modeling", "alice")
+        grade.manual_score = 1.0
+        gb.db.commit()
+    assert NbGraderAPI(config=config).get_submission("01_modeling", "alice")["score"] == 3.0
+
 
 def test_course_option_goes_anywhere(tmp_path):
     course = _tiny_course(tmp_path)
