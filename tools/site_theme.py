@@ -13,7 +13,8 @@ import html
 import re
 
 #: A toctree entry with children: its link, then the <details>/<summary> pydata-sphinx-theme adds.
-_TOGGLE = re.compile(r'(<a class="reference internal" href="[^"]*">(?P<title>.*?)</a>\s*<details[^>]*>\s*)<summary>')
+_TOGGLE = re.compile(r'(<a class="(?:current )?reference internal[^"]*" href="[^"]*">(?P<title>(?:(?!</a>).)*)</a>'
+                     r'\s*<details[^>]*>\s*)<summary>', re.DOTALL)
 _TAGS = re.compile(r"<[^>]+>")
 
 

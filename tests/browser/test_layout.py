@@ -8,7 +8,8 @@
   all of the rules our templates and CSS control.
 * Weight: everything a page loads cold, from the browser's own network log (CDP ``Network`` events,
   encoded bytes as served by a host that gzips text, like GitHub Pages), within 1.2 MB; no icon set twice.
-* Figures: the smallest text of every figure, at the width the page shows it, is at least 9 px on a desktop.
+* Figures: the smallest text of every figure, at the width the page shows it, is at least 9 px on a desktop
+  and on a phone (sub- and superscripts: 70% of that, TeX's script size).
 """
 
 from __future__ import annotations
@@ -136,7 +137,8 @@ def _record(kind: str, rel: str, value) -> None:
 
 
 def run_axe(page) -> list[dict]:
-    page.add_script_tag(path=str(AXE))
+    if not page.evaluate("() => !!window.axe"):
+        page.add_script_tag(path=str(AXE))
     result = page.evaluate("""() => axe.run(document, {resultTypes: ['violations']}).then(r =>
         r.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)})))""")
     return result
@@ -149,13 +151,16 @@ def test_axe_light_and_dark(rel, page, site_url):
         unavailable(f"axe-core is not installed: run `npm ci` in {AXE.parents[2]} "
                     "(python3 tools/course.py test does it)")
     problems = []
-    for mode, width in (("light", 1280), ("dark", 1280), ("light", 390), ("dark", 390)):
+    # Light on a phone, then dark on a desktop: the theme switch only changes data-theme (and remembers it).
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.goto(site_url + rel, wait_until="load")
+    page.evaluate(WAIT_TYPESET_JS)
+    for mode, width in (("light", 390), ("dark", 1280)):
+        page.evaluate("""(m) => { localStorage.setItem('mode', m); localStorage.setItem('theme', m);
+            document.documentElement.dataset.mode = m; document.documentElement.dataset.theme = m; }""", mode)
         page.set_viewport_size({"width": width, "height": 900})
-        page.goto(site_url + rel, wait_until="load")
-        page.evaluate("(m) => { localStorage.setItem('mode', m); localStorage.setItem('theme', m); }", mode)
-        page.reload(wait_until="load")
-        assert page.evaluate("() => document.documentElement.dataset.theme") == mode
-        page.evaluate(WAIT_TYPESET_JS)
+        page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        assert page.evaluate("() => getComputedStyle(document.documentElement).colorScheme").startswith(mode)
         for v in run_axe(page):
             if v["impact"] in ("serious", "critical") or v["id"] in OUR_RULES:
                 problems.append(f"{mode} {width}px: {v['id']} ({v['impact']}) at {v['nodes']}")
@@ -196,33 +201,69 @@ FIGURES_JS = """() => Array.from(document.querySelectorAll('.bd-article img'))
 _FONT_SIZE = re.compile(r"font(?:-size)?\s*:\s*(?:[a-z]+\s+)*([0-9.]+)px")
 
 
-def smallest_svg_font(svg_text: str) -> tuple[float, float]:
-    """(smallest font size of any text, width of the viewBox), both in the SVG's user units."""
+def smallest_svg_font(svg_text: str) -> tuple[float, float, float]:
+    """(smallest text, smallest sub/superscript, width of the viewBox), all in the SVG's user units.
+
+    matplotlib writes each label as one ``<text>`` of ``<tspan>`` runs; in a label with math, the runs
+    smaller than the label's largest are its sub- and superscripts (mathtext sets them at 70%, as TeX does).
+    """
     root = ET.fromstring(svg_text)
     view_width = float(root.get("viewBox").split()[2])
-    sizes = [float(m) for el in root.iter() if el.tag.rsplit("}", 1)[-1] in ("text", "tspan")
-             for m in _FONT_SIZE.findall(el.get("style", "") + ";" + (f"font-size:{el.get('font-size')}px"
-                                                                      if el.get("font-size") else ""))]
-    return (min(sizes) if sizes else float("inf")), view_width
+    mains, scripts = [], []
+    for el in root.iter():
+        if el.tag.rsplit("}", 1)[-1] != "text":
+            continue
+        sizes = [float(m) for part in el.iter() if (part.text or "").strip() or part is el
+                 for m in _FONT_SIZE.findall(part.get("style", ""))]
+        if not sizes:
+            continue
+        mains.append(max(sizes))
+        scripts += [size for size in sizes if size < max(sizes)]
+    inf = float("inf")
+    return (min(mains) if mains else inf), (min(scripts) if scripts else inf), view_width
+
+
+#: Sub- and superscripts may be as small as TeX's script style: 70% of the smallest text.
+SCRIPT_RATIO = 0.7
 
 
 @pytest.mark.parametrize("rel", [p for p in PAGES if "_images/" in (SITE_DIR / p).read_text(encoding="utf-8")]
                          or ["(no figures)"])
-def test_figure_text_is_legible_on_a_desktop(rel, page, site_url):
-    """Each matplotlib figure is an SVG whose text is >= 9 CSS px at the width the 1280 px page shows it."""
+def test_figure_text_is_legible(rel, page, site_url):
+    """Each matplotlib figure is an SVG whose smallest text is >= 9 CSS px at the width the page shows it,
+    on a 1280 px desktop and on a 360 px phone (where a wide figure keeps 70% of its size and scrolls)."""
     require_site()
     if rel == "(no figures)":
         pytest.skip("no page shows a figure")
     page.goto(site_url + rel, wait_until="load")
-    figures = page.evaluate(FIGURES_JS)
-    assert figures, f"{rel}: no figure found"
-    small = {}
-    for fig in figures:
-        assert fig["src"].endswith(".svg"), f"{rel}: {fig['src']} is a raster image; figures are SVG (text scales)"
-        text = page.evaluate("(u) => fetch(u).then(r => r.text())", fig["src"])
-        size, view_width = smallest_svg_font(text)
-        shown = size * fig["width"] / view_width
-        small[fig["src"].rsplit("/", 1)[-1]] = round(shown, 2)
-    _record("figure-font-px", rel, small)
-    too_small = {k: v for k, v in small.items() if v < MIN_FIGURE_FONT_PX}
-    assert not too_small, f"{rel}: figure text below {MIN_FIGURE_FONT_PX} px at 1280 px: {too_small}"
+    page.evaluate(LOAD_ALL_IMAGES_JS)
+    smallest: dict[str, dict[int, float]] = {}
+    svg_fonts = {}
+    for width in (1280, 360):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        figures = page.evaluate(FIGURES_JS)
+        assert figures, f"{rel}: no figure found"
+        for fig in figures:
+            assert fig["src"].endswith(".svg"), f"{rel}: {fig['src']} is a raster image; figures are SVG"
+            if fig["src"] not in svg_fonts:
+                svg_fonts[fig["src"]] = smallest_svg_font(page.evaluate("(u) => fetch(u).then(r => r.text())",
+                                                                        fig["src"]))
+            size, script, view_width = svg_fonts[fig["src"]]
+            scale = fig["width"] / view_width
+            smallest.setdefault(fig["src"].rsplit("/", 1)[-1], {})[width] = (round(size * scale, 2),
+                                                                             round(script * scale, 2))
+    _record("figure-font-px", rel, smallest)
+    too_small = {name: px for name, px in smallest.items()
+                 if min(t for t, _ in px.values()) < MIN_FIGURE_FONT_PX
+                 or min(s for _, s in px.values()) < SCRIPT_RATIO * MIN_FIGURE_FONT_PX}
+    assert not too_small, (f"{rel}: figure text below {MIN_FIGURE_FONT_PX} px, or scripts below "
+                           f"{SCRIPT_RATIO * MIN_FIGURE_FONT_PX:.1f} px (width: (text, script)): {too_small}")
+
+
+LOAD_ALL_IMAGES_JS = """async () => {
+  const images = Array.from(document.images);
+  images.forEach(img => { img.loading = 'eager'; });
+  await Promise.all(images.map(img => img.complete ? null : new Promise(done => {
+    img.addEventListener('load', done); img.addEventListener('error', done); })));
+}"""
