@@ -267,3 +267,33 @@ LOAD_ALL_IMAGES_JS = """async () => {
   await Promise.all(images.map(img => img.complete ? null : new Promise(done => {
     img.addEventListener('load', done); img.addEventListener('error', done); })));
 }"""
+
+
+FOCUS_JS = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const s = getComputedStyle(el);
+  const r = el.getBoundingClientRect();
+  return {what: el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + ' ' + (el.textContent || '').trim().slice(0, 30),
+          outline: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2, shadow: s.boxShadow !== 'none',
+          onScreen: r.width > 0 && r.height > 0};
+}"""
+
+
+@pytest.mark.parametrize("rel", PAGES or ["(no built site)"])
+def test_keyboard_focus_is_visible(rel, page, site_url):
+    """Tab through the page's first 40 stops: each focused element shows an outline (or a focus ring)."""
+    require_site()
+    page.goto(site_url + rel, wait_until="load")
+    page.evaluate(WAIT_TYPESET_JS)
+    unseen, seen = [], 0
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        f = page.evaluate(FOCUS_JS)
+        if f is None:
+            break
+        seen += 1
+        if f["onScreen"] and not (f["outline"] or f["shadow"]):
+            unseen.append(f["what"])
+    assert seen >= 5, f"{rel}: only {seen} elements take the keyboard focus"
+    assert unseen == [], f"{rel}: focus not visible on {unseen}"
