@@ -12,7 +12,7 @@ import pytest
 from scipy.special import softmax as scipy_softmax
 
 from lecture_lib import softmax
-from lecture_lib.explorer import (LOGIT_RANGE, TEMPERATURE_RANGE, explorer_html, plot_softmax_bars,
+from lecture_lib.explorer import (CLASS_RANGE, LOGIT_RANGE, TEMPERATURE_RANGE, explorer_html, plot_softmax_bars,
                                   softmax_explorer, tempered_softmax)
 from lecture_lib.plotting import PALETTE
 
@@ -105,20 +105,42 @@ def test_explorer_html_controls_and_initial_values(z, temperature):
     expected = softmax(np.asarray(z, dtype=float) / temperature)
     assert json.loads(root["data-probabilities"]) == expected.tolist()
 
+    # One slider row per class up to K_max = max(10, K); the rows beyond K are hidden until K grows.
+    k_max = max(CLASS_RANGE[1], K)
+    assert int(root["data-k-max"]) == k_max
+    assert json.loads(root["data-all-logits"]) == list(z) + [0.0] * (k_max - K)
     ranges = doc.find("input", type="range")
-    numbers = doc.find("input", type="number")
-    assert [r["id"] for r in ranges] == [f"{uid}-z{k}" for k in range(1, K + 1)] + [f"{uid}-T"]
-    assert [n["id"] for n in numbers] == [f"{uid}-z{k}-num" for k in range(1, K + 1)] + [f"{uid}-T-num"]
+    numbers = [n for n in doc.find("input", type="number") if n["id"] != f"{uid}-K"]
+    assert [r["id"] for r in ranges] == [f"{uid}-z{k}" for k in range(1, k_max + 1)] + [f"{uid}-T"]
+    assert [n["id"] for n in numbers] == [f"{uid}-z{k}-num" for k in range(1, k_max + 1)] + [f"{uid}-T-num"]
+    rows = {a["id"]: "hidden" in a for a in doc.find("div", **{"class": "sx-row"})}
+    assert [rows[f"{uid}-row-z{k}"] for k in range(1, k_max + 1)] == [False] * K + [True] * (k_max - K)
     lo, hi, step = LOGIT_RANGE
     for k, r in enumerate(ranges[:-1]):
         assert (float(r["min"]), float(r["max"]), float(r["step"])) == (lo, hi, step)
-        assert float(numbers[k]["value"]) == z[k]  # the number box holds the exact value, e.g. 10000
+        assert float(numbers[k]["value"]) == (z[k] if k < K else 0.0)  # the box holds the exact value, e.g. 10000
         assert doc.find("label", **{"for": r["id"]}), f"slider {r['id']} has no <label for>"
         assert "logit" in doc.text[r["id"]]
         assert numbers[k]["step"] == "any" and "logit" in numbers[k]["aria-label"]
+        assert numbers[k]["aria-describedby"] == f"{r['id']}-err"  # where its error message appears
     assert float(ranges[-1]["min"]) == TEMPERATURE_RANGE[0] > 0
     assert float(numbers[-1]["value"]) == temperature and numbers[-1]["min"] == "0"
     assert "temperature" in doc.text[ranges[-1]["id"]]
+
+    k_box = doc.find("input", id=f"{uid}-K")[0]
+    assert (int(k_box["min"]), int(k_box["max"]), int(k_box["value"])) == (min(2, K), k_max, K)
+    assert "number of classes" in doc.text[f"{uid}-K"]
+    assert doc.find("button", id=f"{uid}-reset", type="button")
+
+    # The intermediates e_k = exp(z_k / T - c), c = max_j z_j / T, and their sum S, beside the probabilities.
+    u = np.asarray(z, dtype=float) / temperature
+    e = np.exp(u - u.max())
+    assert json.loads(root["data-exponentials"]) == e.tolist()
+    assert json.loads(root["data-sum"]) == float(np.sum(e))
+    np.testing.assert_allclose(e / np.sum(e), expected, rtol=1e-15, atol=1e-300)
+    np.testing.assert_allclose([float(doc.text[f"{uid}-e{k}"]) for k in range(1, K + 1)], e, atol=5e-5 + 1e-12)
+    assert float(doc.text[f"{uid}-sum-e"]) == pytest.approx(np.sum(e), abs=5e-5)
+    assert float(doc.text[f"{uid}-c"]) == u.max()
 
     shown = [doc.text[f"{uid}-a{k}"] for k in range(1, K + 1)]
     np.testing.assert_allclose([float(s) for s in shown], expected, atol=5e-5 + 1e-12)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -93,20 +94,77 @@ def test_stylesheets_load_nothing_from_other_hosts():
 
 
 def test_mathjax_is_served_by_the_site():
+    """Only the MathJax components the pages use are served, and every page loads them from the site."""
     mathjax = SITE_DIR / "mathjax"
     pages()  # skip/fail when the site is missing
-    assert (mathjax / "tex-mml-chtml.js").stat().st_size > 500_000
+    vendor = load_prebuild_vendor()
+    entry = mathjax / vendor.MATHJAX_ENTRY
+    assert entry.stat().st_size > 10_000
+    for component in CONFIG["sphinx"]["config"]["mathjax3_config"]["loader"]["load"]:
+        assert (mathjax / f"{component}.js").is_file(), component
     assert list((mathjax / "output" / "chtml" / "fonts" / "woff-v2").glob("MathJax_Main-Regular.woff"))
     assert (mathjax / "input" / "tex" / "extensions" / "cancel.js").is_file()  # autoloaded TeX packages
     assert "Apache License" in (mathjax / "NOTICE.txt").read_text()
     loaders = set()
     for page in pages():
         for url in Loads(page.read_text(encoding="utf-8")).loads:
-            if "tex-mml-chtml.js" in url:
+            assert "tex-mml-chtml" not in url and "fontawesome.js" not in url, f"{page}: {url}"
+            if url.split("?")[0].endswith("/" + vendor.MATHJAX_ENTRY):
                 loaders.add(url)
                 target = (page.parent / url.split("?")[0]).resolve()
-                assert target == (mathjax / "tex-mml-chtml.js").resolve(), f"{page}: {url}"
+                assert target == entry.resolve(), f"{page}: {url}"
     assert loaders, "no page loads MathJax"
+
+
+def test_every_page_has_the_favicon_and_the_course_assets():
+    favicon = SITE_DIR / "_static" / "favicon.svg"
+    pages()
+    root = ET.fromstring(favicon.read_text())
+    assert root.tag.endswith("svg") and root.get("viewBox") == "0 0 32 32"
+    for page in pages():
+        text = page.read_text(encoding="utf-8")
+        if 'http-equiv="Refresh"' in text[:2000]:  # the root index.html only redirects
+            continue
+        loads = Loads(text).loads
+        for name in ("favicon.svg", "course.css", "course.js"):
+            urls = [u for u in loads if u.split("?")[0].endswith(f"_static/{name}")]
+            assert len(urls) == 1, f"{page}: {name} loaded {len(urls)} times"
+            assert (page.parent / urls[0].split("?")[0]).resolve().is_file()
+
+
+def test_theme_override_drops_only_fontawesome_js():
+    """book/_templates/static/webpack-macros.html is the theme's file without the fontawesome.js script.
+
+    The icons still work: pydata-sphinx-theme.css carries Font Awesome's CSS and web fonts. When the theme
+    is upgraded this test says that the override must be copied again.
+    """
+    import pydata_sphinx_theme
+
+    theme = Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme" / "static"
+    original = (theme / "webpack-macros.html").read_text().splitlines()
+    ours = (ROOT / "book" / "_templates" / "static" / "webpack-macros.html").read_text().splitlines()
+    dropped = [line for line in original if line not in ours]
+    assert [line.strip() for line in dropped] == [
+        "<!-- So that users can add custom icons -->",
+        next(line.strip() for line in original if "fontawesome.js" in line)]
+    assert [line for line in ours if line not in original and not line.strip().startswith("<!-- course:")] == []
+    css = (theme / "styles" / "pydata-sphinx-theme.css").read_text()
+    assert "fa-solid-900.woff2" in css and "fa-brands-400.woff2" in css
+
+
+def test_sidebar_toggles_get_names():
+    spec = importlib.util.spec_from_file_location("site_theme", ROOT / "tools" / "site_theme.py")
+    site_theme = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(site_theme)
+    markup = ('<li><a class="reference internal" href="exercises.html">Exercises &amp; <em>more</em></a>'
+              '<details><summary><span class="toctree-toggle" role="presentation"></span></summary><ul></ul>'
+              '</details></li><li><a class="reference internal" href="x.html">X</a></li>')
+    named = site_theme.name_summaries(markup)
+    assert '<summary aria-label="Pages under Exercises &amp; more">' in named
+    assert named.replace(' aria-label="Pages under Exercises &amp; more"', "") == markup
+    pages()
+    for page in pages():
+        assert "<summary>" not in page.read_text(encoding="utf-8"), f"{page}: a <summary> without a name"
 
 
 def test_repository_and_issue_buttons():
@@ -166,10 +224,12 @@ def test_prebuild_vendor_copies_mathjax_once(tmp_path):
     vendor = load_prebuild_vendor()
     dest = vendor.vendor(tmp_path)
     source, _ = vendor.mathjax_source()
-    main = dest / "tex-mml-chtml.js"
-    assert main.read_bytes() == (source / "tex-mml-chtml.js").read_bytes()
-    assert sorted(p.name for p in dest.iterdir()) == sorted(["NOTICE.txt", "a11y", "input", "output", "sre",
-                                                              "tex-mml-chtml.js", "ui"])
+    main = dest / vendor.MATHJAX_ENTRY
+    assert main.read_bytes() == (source / vendor.MATHJAX_ENTRY).read_bytes()
+    assert sorted(p.name for p in dest.iterdir()) == sorted(["NOTICE.txt", "a11y", "core.js", "input", "output",
+                                                              "startup.js"])
+    assert sorted(p.name for p in (dest / "a11y").iterdir()) == ["assistive-mml.js"]  # no speech rules
+    assert not (dest / "ui").exists() and not (dest / "tex-mml-chtml.js").exists()
     stamp = main.stat().st_mtime_ns
     assert vendor.vendor(tmp_path) == dest and main.stat().st_mtime_ns == stamp  # second run: nothing copied
     (dest / "NOTICE.txt").write_text("stale")
@@ -181,7 +241,8 @@ def test_prebuild_vendor_copies_mathjax_once(tmp_path):
 def test_config_keeps_the_site_self_contained():
     config = CONFIG["sphinx"]["config"]
     assert config["html_extra_path"] == ["_build/vendor"]
-    assert config["mathjax_path"] == "../mathjax/tex-mml-chtml.js"
+    assert config["mathjax_path"] == "../mathjax/startup.js"
+    assert config["mathjax3_config"]["options"]["enableMenu"] is False  # the menu's files are not served
     assert config["nb_ipywidgets_js"] == {}
     assert CONFIG["sphinx"]["local_extensions"]["prebuild_vendor"] == "tools/"
     assert "_build/" in (ROOT / ".gitignore").read_text().split()

@@ -29,6 +29,9 @@ PY = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".course-install-stamp"
 SITE = ROOT / "_build" / "html"
 NBVAL_DIR = ROOT / "_build" / "nbval"
+#: npm project of the browser tests (axe-core); ``npm ci`` installs its lock into node_modules/ there.
+NPM_DIR = ROOT / "tests" / "browser"
+NPM_STAMP = NPM_DIR / "node_modules" / ".course-npm-stamp"
 
 #: Files whose content decides what the environment must contain.
 ENV_INPUTS = ("requirements.txt", "pyproject.toml")
@@ -64,6 +67,24 @@ def ensure_env() -> None:
         return
     run(PY, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", "requirements.txt")
     STAMP.write_text(digest)
+
+
+def ensure_node_modules() -> None:
+    """Install the browser tests' npm packages (``npm ci``) when ``package-lock.json`` changed.
+
+    Without npm nothing is installed; the browser tests that need axe-core then skip (or fail on CI).
+    """
+    lock = NPM_DIR / "package-lock.json"
+    npm = shutil.which("npm")
+    if not lock.is_file() or npm is None:
+        if npm is None:
+            print("npm not found: the accessibility (axe-core) browser tests will be skipped", flush=True)
+        return
+    digest = hashlib.sha256(lock.read_bytes()).hexdigest()
+    if NPM_STAMP.is_file() and NPM_STAMP.read_text() == digest:
+        return
+    run(npm, "ci", "--no-audit", "--no-fund", "--loglevel=error", cwd=NPM_DIR)
+    NPM_STAMP.write_text(digest)
 
 
 def tool_env() -> dict[str, str]:
@@ -111,6 +132,7 @@ def convert_chapters() -> Path:
 def test(extra: list[str]) -> None:
     """Build the site, then run unit tests, browser tests and every notebook in one pytest run."""
     build()
+    ensure_node_modules()
     chapters = convert_chapters()
     targets = ["tests", str(chapters.relative_to(ROOT))]
     if (ROOT / "exercises" / "source").exists():

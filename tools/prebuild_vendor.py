@@ -4,7 +4,9 @@
 The only third-party asset the theme does not already ship is MathJax. Its browser build (MathJax 3.2.2,
 byte-identical to the ``es5/`` folder of npm's ``mathjax@3.2.2``) comes from the pinned PyPI package
 ``sphinx-mathjax-offline`` in ``requirements.txt``; nothing third-party is committed to this repository.
-The files needed by ``tex-mml-chtml.js`` (the combined component Sphinx uses by default) are copied to::
+Only the components the pages load are copied (``_config.yml`` names them in ``mathjax3_config.loader``:
+the loader ``startup.js``, TeX input with its autoloaded extensions, CommonHTML output with its fonts, and
+assistive MathML for screen readers), to::
 
     _build/vendor/mathjax/      (git-ignored; _config.yml lists _build/vendor in html_extra_path)
 
@@ -34,14 +36,19 @@ MATHJAX_DIST = "sphinx-mathjax-offline"
 MATHJAX_DIR_IN_DIST = "sphinx-mathjax-offline/static/mathjax"
 MATHJAX_VERSION = "3.2.2"
 
-#: What ``tex-mml-chtml.js`` loads: itself, TeX/MathML extensions (autoload), the CommonHTML fonts,
-#: the context menu and, on demand from that menu, the accessibility explorer and speech rules.
-MATHJAX_FILES = ("tex-mml-chtml.js", "input", "output/chtml", "ui", "a11y", "sre")
+#: What the pages load: the loader, the core, TeX input (its extensions are autoloaded on demand, e.g.
+#: ``\cancel``), CommonHTML output and its web fonts, and assistive MathML. Not copied: MathML input and the
+#: context menu (``ui/``, 0.4 MB, with the speech rules it loads), which ``options.enableMenu: false`` turns off.
+MATHJAX_FILES = ("startup.js", "core.js", "input/tex.js", "input/tex/extensions", "output/chtml.js",
+                 "output/chtml/fonts", "a11y/assistive-mml.js")
+#: The script that ``mathjax_path`` in ``_config.yml`` names.
+MATHJAX_ENTRY = "startup.js"
 
 NOTICE = f"""MathJax {MATHJAX_VERSION} (https://www.mathjax.org/), copyright The MathJax Consortium,
 licensed under the Apache License, Version 2.0 (https://www.apache.org/licenses/LICENSE-2.0).
 Copied by tools/prebuild_vendor.py from the PyPI package {MATHJAX_DIST}=={{dist_version}}
-(the es5/ folder of npm mathjax@{MATHJAX_VERSION}); only the files tex-mml-chtml.js needs are kept.
+(the es5/ folder of npm mathjax@{MATHJAX_VERSION}); only the components the site loads are kept:
+{", ".join(MATHJAX_FILES)}.
 """
 
 
@@ -53,8 +60,8 @@ def mathjax_source() -> tuple[Path, str]:
         sys.exit(f"{MATHJAX_DIST} is not installed; run `python3 tools/course.py build` "
                  f"(it installs requirements.txt) or `pip install -r requirements.txt`.")
     source = Path(dist.locate_file(MATHJAX_DIR_IN_DIST))
-    if not (source / "tex-mml-chtml.js").is_file():
-        sys.exit(f"{source} has no tex-mml-chtml.js; is {MATHJAX_DIST} installed correctly?")
+    if not (source / MATHJAX_ENTRY).is_file():
+        sys.exit(f"{source} has no {MATHJAX_ENTRY}; is {MATHJAX_DIST} installed correctly?")
     return source, dist.version
 
 

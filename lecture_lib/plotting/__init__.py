@@ -1,12 +1,17 @@
 """Plotting helpers used by the chapters, so that each page shows the idea and not the boilerplate.
 
 All figures use the colour-blind-safe Okabe–Ito palette (:data:`PALETTE`), label their axes and
-return the matplotlib ``Figure`` so a chapter can give it a caption.
+return the matplotlib ``Figure`` so a chapter can give it a caption. Importing this package applies the
+course style (:mod:`lecture_lib.plotting.style`: legible font sizes, SVG figures in notebooks).
 """
 
 #: Okabe & Ito (2008) colour-blind-safe palette.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
            "#999999", "#882255")
+from .style import COURSE_STYLE, MIN_FONT_PT, MIN_TEXT_PX, rendered_px_per_pt, use_course_style  # noqa: E402
+
+use_course_style()
+
 from .training import (  # noqa: E402  (chapters 4-6: training curves and evaluation figures)
     plot_class_weights,
     plot_confusion_matrix,

@@ -194,7 +194,7 @@ def plot_temperatures(z, temperatures=(0.5, 1.0, 5.0)):
         raise ValueError("temperatures must contain at least one temperature.")
     for T in temperatures:
         check_positive(T, "temperature")
-    fig, axes = plt.subplots(1, len(temperatures), figsize=(3.6 * len(temperatures), 3.4), sharey=True,
+    fig, axes = plt.subplots(1, len(temperatures), figsize=(3.3 * len(temperatures), 3.4), sharey=True,
                              layout="constrained", squeeze=False)
     for ax, T in zip(axes[0], temperatures):
         plot_softmax_bars(z, temperature=T, ax=ax)  # titles each panel with its T

@@ -17,6 +17,7 @@ from matplotlib.colors import ListedColormap
 
 from .._validation import as_float_array
 from . import PALETTE
+from .style import MIN_FONT_PT
 
 __all__ = [
     "plot_class_weights",
@@ -138,7 +139,7 @@ def plot_confusion_matrix(y_true, y_pred, *, class_names: Sequence[str] | None =
     threshold = C.max() / 2
     for (k, l), count in np.ndenumerate(C):
         if count:
-            ax.text(l, k, str(count), ha="center", va="center", fontsize=9,
+            ax.text(l, k, str(count), ha="center", va="center", fontsize=MIN_FONT_PT,
                     color="white" if count > threshold else "black")
     ax.set_xticks(range(K), names)
     ax.set_yticks(range(K), names)
@@ -188,7 +189,7 @@ def plot_class_weights(W, *, image_shape: tuple[int, int] = (8, 8), class_names:
             ax.set_visible(False)
             continue
         image = ax.imshow(W[:, k].reshape(image_shape), cmap="PuOr_r", vmin=-limit, vmax=limit)
-        ax.set_title(names[k], fontsize=10)
+        ax.set_title(names[k], fontsize=MIN_FONT_PT)
     fig.colorbar(image, ax=axes, label="weight $w_{j,k}$", shrink=0.9)
     return fig
 
@@ -228,7 +229,8 @@ def plot_misclassified(images, y_true, P, *, image_shape: tuple[int, int] = (8, 
     y_pred = P.argmax(axis=1)
     ncols = min(ncols, n)
     nrows = -(-n // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(1.75 * ncols, 2.2 * nrows), squeeze=False)
+    # 1.25 in per panel: eight in a row are 10 in, so the 10 pt titles stay >= 9 px in the text column.
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.25 * ncols, 1.9 * nrows), squeeze=False)
     for i, ax in enumerate(axes.flat):
         ax.set_xticks([])
         ax.set_yticks([])
@@ -237,7 +239,7 @@ def plot_misclassified(images, y_true, P, *, image_shape: tuple[int, int] = (8, 
             continue
         ax.imshow(images[i].reshape(image_shape), cmap="gray_r")
         t, p = y_true[i], y_pred[i]
-        ax.set_title(f"true {names[t]}: {P[i, t]:.2f}\npred {names[p]}: {P[i, p]:.2f}", fontsize=9,
+        ax.set_title(f"true {names[t]}: {P[i, t]:.2f}\npred {names[p]}: {P[i, p]:.2f}", fontsize=MIN_FONT_PT,
                      color=PALETTE[5] if t != p else "black")
     return fig
 

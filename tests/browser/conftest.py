@@ -11,6 +11,7 @@ how to enable them -- except on CI (``CI=true``), where they fail instead: CI ne
 from __future__ import annotations
 
 import functools
+import gzip
 import http.server
 import os
 import shutil
@@ -58,9 +59,43 @@ def require_site() -> None:
                     "(or point COURSE_SITE_DIR at a built _build/html)")
 
 
+#: Types a static host (GitHub Pages, Netlify, nginx's gzip_types) sends compressed.
+COMPRESSED_TYPES = ("text/", "application/javascript", "application/json", "image/svg+xml", "application/xml")
+
+
+@functools.lru_cache(maxsize=512)
+def _gzipped(path: str, mtime_ns: int) -> bytes:
+    return gzip.compress(Path(path).read_bytes(), compresslevel=6, mtime=0)
+
+
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves files like a static host: text types gzip-compressed when the browser accepts it."""
+
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, ".js": "application/javascript",
+                      ".svg": "image/svg+xml", ".woff": "font/woff", ".woff2": "font/woff2"}
+
     def log_message(self, format, *args):  # noqa: A002 - signature from the base class
         pass
+
+    def do_GET(self):
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            path = path / "index.html"
+        ctype = self.guess_type(str(path))
+        if ("gzip" not in self.headers.get("Accept-Encoding", "") or not path.is_file()
+                or not ctype.startswith(COMPRESSED_TYPES)):
+            return super().do_GET()
+        body = _gzipped(str(path), path.stat().st_mtime_ns)
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Vary", "Accept-Encoding")
+        self.end_headers()
+        try:
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):  # the browser moved on (a page closed mid-load)
+            pass
 
 
 class StaticServer:

@@ -66,13 +66,21 @@ def explorer_page(page, explorer_url):
 
 
 def state(page, index=0):
-    """The explorer's hook: current logits, temperature and full-precision probabilities, plus the shown text."""
+    """The explorer's hook: current logits, temperature, full-precision probabilities and intermediates,
+    plus what the visible rows show."""
     return page.evaluate("""(i) => {
       const root = document.querySelectorAll('div.softmax-explorer')[i];
+      const rows = Array.from(root.querySelectorAll('.sx-bar-row:not([hidden]):not(.sx-sum)'));
       return {logits: JSON.parse(root.dataset.logits), temperature: Number(root.dataset.temperature),
-              probabilities: JSON.parse(root.dataset.probabilities),
-              shown: Array.from(root.querySelectorAll('output.sx-prob'), o => o.textContent),
-              widths: Array.from(root.querySelectorAll('.sx-bar'), b => parseFloat(b.style.width)),
+              K: Number(root.dataset.k), probabilities: JSON.parse(root.dataset.probabilities),
+              exponentials: JSON.parse(root.dataset.exponentials), sum: JSON.parse(root.dataset.sum),
+              shown: rows.map(r => r.querySelector('output.sx-prob').textContent),
+              shown_exp: rows.map(r => r.querySelector('output.sx-exp').textContent),
+              shown_sum: root.querySelector('[id$="-sum-e"]').textContent,
+              shown_c: root.querySelector('output[id$="-c"]').textContent,
+              sliders: Array.from(root.querySelectorAll('.sx-row:not([hidden]) input[type=range][id*="-z"]')).length,
+              widths: rows.map(r => parseFloat(r.querySelector('.sx-bar').style.width)),
+              status: root.querySelector('[id$="-status"]').textContent,
               id: root.id};
     }""", index)
 
@@ -86,6 +94,25 @@ def assert_matches_library(s):
     shown = np.array([float(text) for text in s["shown"]])
     np.testing.assert_allclose(shown, expected, rtol=5e-3, atol=5e-5 + 1e-12)
     np.testing.assert_allclose(s["widths"], 100 * expected, atol=0.005 + 1e-9)
+    assert s["K"] == len(s["logits"]) == len(s["shown"]) == s["sliders"]
+    assert_intermediates_match(s["logits"], s["temperature"], s["exponentials"], s["sum"], context=s)
+    np.testing.assert_allclose([float(t) for t in s["shown_exp"]], s["exponentials"], rtol=5e-3, atol=5e-5 + 1e-12)
+    assert float(s["shown_sum"]) == pytest.approx(s["sum"], rel=5e-3, abs=5e-5)
+    u = np.asarray(s["logits"], dtype=np.float64) / s["temperature"]
+    assert float(s["shown_c"]) == u.max()
+
+
+def assert_intermediates_match(z, temperature, exponentials, total, context=""):
+    """e_k = exp(z_k / T - c) with c = max_j z_j / T, and S = sum_k e_k, within MAX_ULPS of numpy's.
+
+    numpy's exp and JavaScript's Math.exp are the two libraries compared (the subtraction before them is the
+    same IEEE operation); S is numpy's pairwise sum of numpy's e. And e / S is lecture_lib's softmax.
+    """
+    u = np.asarray(z, dtype=np.float64) / temperature
+    e = np.exp(u - u.max())
+    assert_within_ulps(np.array(exponentials), e, context=f"exponentials; {context}")
+    assert_within_ulps(np.array([total]), np.array([np.sum(e)]), context=f"sum; {context}")
+    assert_within_ulps(np.array(exponentials) / total, softmax(u), context=f"e / S; {context}")
 
 
 def assert_within_ulps(got, expected, context=""):
@@ -119,6 +146,11 @@ def test_compute_hook_matches_library(explorer_page):
             for scale in (1.0, 10.0, 1e4):
                 cases.append(((scale * rng.standard_normal(K)).tolist(), t))
     got = explorer_page.evaluate("(cases) => cases.map(([z, t]) => window.softmaxExplorer.compute(z, t))", cases)
+    parts = explorer_page.evaluate("(cases) => cases.map(([z, t]) => window.softmaxExplorer.steps(z, t))", cases)
+    for (z, t), p, a in zip(cases, parts, got):
+        assert p["probabilities"] == a
+        assert p["c"] == (np.asarray(z) / t).max()
+        assert_intermediates_match(z, t, p["exponentials"], p["sum"], context=f"z={z}, T={t}")
     distances = [assert_within_ulps(np.array(a), reference(z, t), context=f"z={z}, T={t}")
                  for (z, t), a in zip(cases, got)]
     assert max(int(d.max()) for d in distances) <= MAX_ULPS
@@ -198,14 +230,106 @@ def test_slider_values_set_by_script(explorer_page):
 
 def test_invalid_temperature_is_flagged_and_ignored(explorer_page):
     s0 = state(explorer_page)
-    box = f"#{s0['id']}-T-num"
+    box, error = f"#{s0['id']}-T-num", f"#{s0['id']}-T-err"
+    assert not explorer_page.is_visible(error)
     for bad in ("0", "-2", ""):
         explorer_page.fill(box, bad)
         assert explorer_page.get_attribute(box, "aria-invalid") == "true", bad
-        assert state(explorer_page)["probabilities"] == s0["probabilities"]
+        s = state(explorer_page)
+        assert s["probabilities"] == s0["probabilities"]
+        # A message next to the box, tied to it for screen readers; the status line says what is still shown.
+        assert explorer_page.is_visible(error)
+        message = explorer_page.text_content(error)
+        assert "Temperature T must be a positive number" in message, message
+        assert ("empty" in message) if bad == "" else (bad in message), message
+        assert explorer_page.get_attribute(box, "aria-describedby") == error[1:]
+        assert s["status"].startswith("Not updated: Temperature T must be a positive number"), s["status"]
+        assert f"temperature T = {s0['temperature']:g}." in s["status"], s["status"]
     explorer_page.fill(box, "2")
     assert explorer_page.get_attribute(box, "aria-invalid") is None
-    assert_matches_library(state(explorer_page))
+    assert not explorer_page.is_visible(error)
+    s = state(explorer_page)
+    assert "Not updated" not in s["status"] and "temperature T = 2." in s["status"]
+    assert_matches_library(s)
+
+
+def test_invalid_logit_is_flagged_and_ignored(explorer_page):
+    s0 = state(explorer_page)
+    box, error = f"#{s0['id']}-z2-num", f"#{s0['id']}-z2-err"
+    explorer_page.fill(box, "")
+    assert explorer_page.get_attribute(box, "aria-invalid") == "true"
+    assert "Logit z2 must be a finite number (the box is empty)." == explorer_page.text_content(error)
+    s = state(explorer_page)
+    assert s["logits"] == s0["logits"] and s["status"].startswith("Not updated: Logit z2")
+    explorer_page.fill(box, "-3.5")
+    s = state(explorer_page)
+    assert s["logits"][1] == -3.5 and not explorer_page.is_visible(error) and "Not updated" not in s["status"]
+    assert_matches_library(s)
+
+
+def test_number_of_classes_from_2_to_10(explorer_page):
+    s0 = state(explorer_page)
+    uid, k_box = s0["id"], f"#{s0['id']}-K"
+    assert (explorer_page.get_attribute(k_box, "min"), explorer_page.get_attribute(k_box, "max")) == ("2", "10")
+    for K in [2, *range(3, 11), 4]:
+        explorer_page.fill(k_box, str(K))
+        s = state(explorer_page)
+        assert s["K"] == K and f"Showing K = {K} classes" in s["status"], s["status"]
+        assert s["logits"] == (list(PAGE_SETTINGS[0][0]) + [0.0] * 7)[:K]  # new classes start at logit 0
+        assert_matches_library(s)
+    explorer_page.fill(f"#{uid}-z4-num", "5")  # the fourth class (added) takes the lead
+    s = state(explorer_page)
+    assert s["logits"][3] == 5.0 and "class 4" in s["status"]
+    assert_matches_library(s)
+    explorer_page.fill(k_box, "3")
+    explorer_page.fill(k_box, "4")  # a class shown again keeps its logit
+    assert state(explorer_page)["logits"][3] == 5.0
+    for bad in ("1", "11", "2.5", ""):
+        explorer_page.fill(k_box, bad)
+        assert explorer_page.get_attribute(k_box, "aria-invalid") == "true", bad
+        assert "from 2 to 10" in explorer_page.text_content(f"#{uid}-K-err")
+        s = state(explorer_page)
+        assert s["K"] == 4 and s["status"].startswith("Not updated: The number of classes K")
+    explorer_page.keyboard.press("Tab")
+    explorer_page.focus(k_box)
+    explorer_page.fill(k_box, "4")
+    explorer_page.keyboard.press("ArrowUp")  # the arrow keys step K too
+    s = state(explorer_page)
+    assert s["K"] == 5 and explorer_page.get_attribute(k_box, "aria-invalid") is None
+    assert_matches_library(s)
+
+
+def test_reset_restores_the_initial_setting(explorer_page):
+    s0 = state(explorer_page, 2)
+    uid = s0["id"]
+    explorer_page.fill(f"#{uid}-K", "7")
+    explorer_page.fill(f"#{uid}-z1-num", "9")
+    explorer_page.fill(f"#{uid}-T-num", "0")  # invalid, flagged
+    set_input(explorer_page, f"#{uid}-z3", "-4")
+    assert state(explorer_page, 2)["logits"] != s0["logits"]
+    explorer_page.click(f"#{uid}-reset")
+    s = state(explorer_page, 2)
+    assert (s["K"], s["logits"], s["temperature"], s["probabilities"]) == \
+        (s0["K"], s0["logits"], s0["temperature"], s0["probabilities"])
+    assert explorer_page.input_value(f"#{uid}-z1-num") == explorer_page.input_value(f"#{uid}-z1") == "-3"
+    assert explorer_page.input_value(f"#{uid}-T-num") == "0.25"
+    assert explorer_page.get_attribute(f"#{uid}-T-num", "aria-invalid") is None
+    assert "Not updated" not in s["status"]
+    assert_matches_library(s)
+
+
+def test_layout_on_a_phone(explorer_page):
+    """At 360 px nothing leaves the explorer's box and every slider is wide enough to drag."""
+    explorer_page.set_viewport_size({"width": 360, "height": 800})
+    report = explorer_page.evaluate("""() => Array.from(document.querySelectorAll('div.softmax-explorer'), root => {
+        const box = root.getBoundingClientRect();
+        const sliders = Array.from(root.querySelectorAll('.sx-row:not([hidden]) input[type=range]'));
+        return {overflow: root.scrollWidth - root.clientWidth, right: box.right, viewport: innerWidth,
+                narrowest: Math.min(...sliders.map(s => s.getBoundingClientRect().width))};
+    })""")
+    for r in report:
+        assert r["overflow"] <= 0 and r["right"] <= r["viewport"], r
+        assert r["narrowest"] >= 180, f"a slider is only {r['narrowest']:.0f} px wide at 360 px"
 
 
 def test_controls_are_labelled(explorer_page):

@@ -1,0 +1,60 @@
+/* The course's small additions to the theme's pages (registered by html_js_files in _config.yml).
+ *
+ * 1. A display equation wider than the text column scrolls inside its own frame (course.css draws the
+ *    shadows); the frame gets tabindex=0 so keyboard users can scroll it too (axe: scrollable-region-focusable).
+ * 2. On a narrow screen a figure that would shrink below 70% of its natural size (a wide, multi-panel
+ *    figure on a phone) keeps 70% -- its text stays legible -- and scrolls sideways in a framed box.
+ * Both are re-checked whenever one of those boxes changes size (MathJax typesetting, a resize, an image).
+ */
+(function () {
+  "use strict";
+  var MIN_FIGURE_SCALE = 0.7;
+
+  function markScrollable(el) {
+    var overflows = el.scrollWidth > el.clientWidth + 1;
+    if (overflows && !el.hasAttribute("tabindex")) {
+      el.setAttribute("tabindex", "0");
+      el.dataset.courseScroll = "true";
+    } else if (!overflows && el.dataset.courseScroll) {
+      el.removeAttribute("tabindex");
+      delete el.dataset.courseScroll;
+    }
+  }
+
+  function fitFigures() {
+    document.querySelectorAll(".bd-article figure img, .bd-article .cell_output img").forEach(function (img) {
+      var box = img.closest("figure") || img.parentElement;
+      if (!img.naturalWidth) { return; }
+      var minWidth = Math.round(MIN_FIGURE_SCALE * img.naturalWidth);
+      var wide = minWidth > box.clientWidth + 1;
+      box.classList.toggle("course-wide-figure", wide);
+      img.style.minWidth = wide ? minWidth + "px" : "";
+      markScrollable(box);
+    });
+  }
+
+  function update() {
+    document.querySelectorAll(".bd-article div.math").forEach(markScrollable);
+    fitFigures();
+  }
+
+  function start() {
+    update();
+    /* Typesetting, a resize and a late image all change some box's size: recheck then. */
+    if (window.ResizeObserver) {
+      var pending = null, observer = new ResizeObserver(function () {
+        if (pending) { cancelAnimationFrame(pending); }
+        pending = requestAnimationFrame(update);
+      });
+      document.querySelectorAll(".bd-article div.math, .bd-article figure, .bd-article img").forEach(function (el) {
+        observer.observe(el);
+      });
+      observer.observe(document.documentElement);
+    } else {
+      window.addEventListener("resize", update);
+      window.addEventListener("load", update);
+    }
+  }
+
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
+})();

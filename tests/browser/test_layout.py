@@ -1,0 +1,299 @@
+"""Every page of the built site on phones, tablets and desktops, in light and dark mode.
+
+* Layout, at 360, 390, 768 and 1280 px: the document is no wider than the viewport, no visible element
+  sticks out of it (unless it sits inside a scroll frame that itself fits), and every display equation
+  and table either fits its box or sits in a visible scroll frame (shadows or a border).
+* Accessibility: axe-core (``tests/browser/node_modules``, installed by ``npm ci`` from the lock in this
+  folder, injected from disk) finds no serious or critical violation in light and dark mode, and none at
+  all of the rules our templates and CSS control.
+* Weight: everything a page loads cold, from the browser's own network log (CDP ``Network`` events,
+  encoded bytes as served by a host that gzips text, like GitHub Pages), within 1.2 MB; no icon set twice.
+* Figures: the smallest text of every figure, at the width the page shows it, is at least 9 px on a desktop
+  and on a phone (sub- and superscripts: 70% of that, TeX's script size).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from .conftest import SCREENSHOT_DIR, SITE_DIR, require_site, site_pages, unavailable
+
+pytestmark = pytest.mark.browser
+
+WIDTHS = (360, 390, 768, 1280)
+PAGES = [rel for rel in site_pages()
+         if 'http-equiv="Refresh"' not in (SITE_DIR / rel).read_text(encoding="utf-8", errors="replace")[:2000]]
+
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+#: Rules whose violations come from markup or CSS the course controls (templates, course.css, chapters):
+#: none is allowed at any impact.
+OUR_RULES = {"label-content-name-mismatch", "summary-name", "region", "empty-table-header",
+             "scrollable-region-focusable", "button-name", "link-name", "image-alt", "color-contrast",
+             "landmark-unique", "heading-order", "duplicate-id", "aria-allowed-attr"}
+
+#: A page with everything it loads, as sent over the network (gzip for text, as any static host does).
+MAX_PAGE_BYTES = 1_200_000
+#: Smallest figure text, in CSS pixels at the width the page shows the figure, on a 1280 px desktop.
+MIN_FIGURE_FONT_PX = 9.0
+
+WAIT_TYPESET_JS = """async () => {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
+  await document.fonts.ready;
+  return true;
+}"""
+
+#: Elements that stick out of the viewport, and equations/tables that neither fit nor scroll visibly.
+OVERFLOW_JS = """() => {
+  const vw = document.documentElement.clientWidth;
+  const describe = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+      (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '') +
+      ' "' + (el.textContent || '').trim().slice(0, 40) + '"';
+  const shown = el => {
+    for (let p = el; p; p = p.parentElement) {
+      const s = getComputedStyle(p);
+      if (s.display === 'none' || s.visibility === 'hidden' || p.hidden) return false;
+      if (p.tagName === 'DIALOG' && !p.open) return false;
+    }
+    return true;
+  };
+  const clippedInside = el => {  /* an ancestor that clips or scrolls sideways and itself fits */
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      const s = getComputedStyle(p);
+      if (['auto', 'scroll', 'hidden', 'clip'].includes(s.overflowX) && p.getBoundingClientRect().right <= vw + 1) {
+        return true;
+      }
+    }
+    return false;
+  };
+  const inDrawer = el => {  /* the theme's off-canvas sidebars: fixed and moved out by a transform */
+    for (let p = el; p && p !== document.body; p = p.parentElement) {
+      const s = getComputedStyle(p);
+      if (s.position === 'fixed' && s.transform !== 'none') return true;
+    }
+    return false;
+  };
+  const sticking = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    if (el.closest('mjx-assistive-mml')) continue;  /* MathML for screen readers, clipped to nothing */
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0) continue;
+    if (r.right <= vw + 1) continue;  /* (off-canvas drawers wait left of 0, where no one can scroll) */
+    if (clippedInside(el) || !shown(el) || inDrawer(el)) continue;
+    sticking.push(describe(el) + ' spans ' + Math.round(r.left) + '..' + Math.round(r.right));
+    if (sticking.length > 10) break;
+  }
+  const framed = el => {
+    const s = getComputedStyle(el);
+    return ['auto', 'scroll'].includes(s.overflowX) &&
+      (s.backgroundImage.includes('gradient') || parseFloat(s.borderLeftWidth) > 0);
+  };
+  const unframed = [], scrolling = [];
+  for (const el of document.querySelectorAll('.bd-article div.math, .bd-article table')) {
+    if (!shown(el)) continue;
+    const box = el.tagName === 'TABLE' ? el.parentElement : el;
+    const inner = el.tagName === 'TABLE' ? el.getBoundingClientRect().width : el.scrollWidth;
+    if (inner <= box.clientWidth + 1) continue;
+    scrolling.push(describe(el));
+    if (!framed(box)) unframed.push(describe(el));
+  }
+  return {docWidth: document.documentElement.scrollWidth, viewport: vw, sticking, unframed, scrolling};
+}"""
+
+
+@pytest.mark.parametrize("rel", PAGES or ["(no built site)"])
+def test_page_fits_every_width(rel, page, site_url, screenshot_dir):
+    require_site()
+    page.goto(site_url + rel, wait_until="load")
+    page.evaluate(WAIT_TYPESET_JS)
+    # Measure the settled layout: no transition (e.g. a drawer fading out after a resize) in flight.
+    page.add_style_tag(content="*, *::before, *::after { transition: none !important; animation: none !important; }")
+    report = {}
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 800})
+        page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        r = page.evaluate(OVERFLOW_JS)
+        report[width] = r
+        assert r["sticking"] == [], f"{rel} at {width} px: elements stick out of the viewport: {r['sticking']}"
+        assert r["docWidth"] <= r["viewport"], f"{rel} at {width} px: the page is {r['docWidth']} px wide"
+        assert r["unframed"] == [], f"{rel} at {width} px: equations/tables that are cut off: {r['unframed']}"
+        if width == 360:
+            name = rel.removesuffix(".html").replace("/", "__") + "@360.png"
+            page.screenshot(path=str(screenshot_dir / name), full_page=True)
+    _record("layout", rel, {w: len(r["scrolling"]) for w, r in report.items()})
+
+
+def _record(kind: str, rel: str, value) -> None:
+    """Keep one measurement per page in ``<screenshots>/<kind>.json`` (a CI artifact, never asserted on)."""
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOT_DIR / f"{kind}.json"
+    data = json.loads(path.read_text()) if path.is_file() else {}
+    data[rel] = value
+    path.write_text(json.dumps(dict(sorted(data.items())), indent=1))
+
+
+def run_axe(page) -> list[dict]:
+    if not page.evaluate("() => !!window.axe"):
+        page.add_script_tag(path=str(AXE))
+    result = page.evaluate("""() => axe.run(document, {resultTypes: ['violations']}).then(r =>
+        r.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)})))""")
+    return result
+
+
+@pytest.mark.parametrize("rel", PAGES or ["(no built site)"])
+def test_axe_light_and_dark(rel, page, site_url):
+    require_site()
+    if not AXE.is_file():
+        unavailable(f"axe-core is not installed: run `npm ci` in {AXE.parents[2]} "
+                    "(python3 tools/course.py test does it)")
+    problems = []
+    # Light on a phone, then dark on a desktop: the theme switch only changes data-theme (and remembers it).
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.goto(site_url + rel, wait_until="load")
+    page.evaluate(WAIT_TYPESET_JS)
+    for mode, width in (("light", 390), ("dark", 1280)):
+        page.evaluate("""(m) => { localStorage.setItem('mode', m); localStorage.setItem('theme', m);
+            document.documentElement.dataset.mode = m; document.documentElement.dataset.theme = m; }""", mode)
+        page.set_viewport_size({"width": width, "height": 900})
+        page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        assert page.evaluate("() => getComputedStyle(document.documentElement).colorScheme").startswith(mode)
+        for v in run_axe(page):
+            if v["impact"] in ("serious", "critical") or v["id"] in OUR_RULES:
+                problems.append(f"{mode} {width}px: {v['id']} ({v['impact']}) at {v['nodes']}")
+    assert problems == [], f"{rel}:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("rel", PAGES or ["(no built site)"])
+def test_page_weight(rel, page, site_url):
+    """Bytes on the wire and requests, from Chromium's network log, for a cold load (empty cache)."""
+    require_site()
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    urls, encoded, decoded = {}, {}, {}
+    cdp.on("Network.responseReceived", lambda e: urls.__setitem__(e["requestId"], e["response"]["url"]))
+    cdp.on("Network.dataReceived", lambda e: decoded.__setitem__(e["requestId"],
+                                                                   decoded.get(e["requestId"], 0) + e["dataLength"]))
+    cdp.on("Network.loadingFinished", lambda e: encoded.__setitem__(e["requestId"], e["encodedDataLength"]))
+    page.goto(site_url + rel, wait_until="load")
+    page.evaluate(WAIT_TYPESET_JS)
+    page.wait_for_load_state("networkidle")
+    loaded = [urls.get(r, "?") for r in encoded]
+    total, raw = sum(encoded.values()), sum(decoded.values())
+    _record("page-weight", rel, {"requests": len(encoded), "encoded_bytes": total, "decoded_bytes": raw})
+    assert not [u for u in loaded if "fontawesome.js" in u], f"{rel}: loads fontawesome.js next to the web fonts"
+    assert not [u for u in loaded if "tex-mml-chtml" in u or "/ui/menu" in u], f"{rel}: loads a full MathJax"
+    assert len(encoded) >= 5, f"{rel}: the network log saw only {loaded}"
+    assert total <= MAX_PAGE_BYTES, (f"{rel} loads {total:,} bytes in {len(encoded)} requests: "
+                                     + ", ".join(f"{urls.get(r, '?').rsplit('/', 1)[-1]} {n:,}"
+                                                 for r, n in sorted(encoded.items(), key=lambda x: -x[1])[:8]))
+
+
+FIGURES_JS = """() => Array.from(document.querySelectorAll('.bd-article img'))
+  .filter(img => /_images\\/.*\\.(svg|png)$/.test(new URL(img.currentSrc || img.src).pathname))
+  .map(img => ({src: img.currentSrc || img.src, width: img.getBoundingClientRect().width,
+                natural: img.naturalWidth}))"""
+
+_FONT_SIZE = re.compile(r"font(?:-size)?\s*:\s*(?:[a-z]+\s+)*([0-9.]+)px")
+
+
+def smallest_svg_font(svg_text: str) -> tuple[float, float, float]:
+    """(smallest text, smallest sub/superscript, width of the viewBox), all in the SVG's user units.
+
+    matplotlib writes each label as one ``<text>`` of ``<tspan>`` runs; in a label with math, the runs
+    smaller than the label's largest are its sub- and superscripts (mathtext sets them at 70%, as TeX does).
+    """
+    root = ET.fromstring(svg_text)
+    view_width = float(root.get("viewBox").split()[2])
+    mains, scripts = [], []
+    for el in root.iter():
+        if el.tag.rsplit("}", 1)[-1] != "text":
+            continue
+        sizes = [float(m) for part in el.iter() if (part.text or "").strip() or part is el
+                 for m in _FONT_SIZE.findall(part.get("style", ""))]
+        if not sizes:
+            continue
+        mains.append(max(sizes))
+        scripts += [size for size in sizes if size < max(sizes)]
+    inf = float("inf")
+    return (min(mains) if mains else inf), (min(scripts) if scripts else inf), view_width
+
+
+#: Sub- and superscripts may be as small as TeX's script style: 70% of the smallest text.
+SCRIPT_RATIO = 0.7
+
+
+@pytest.mark.parametrize("rel", [p for p in PAGES if "_images/" in (SITE_DIR / p).read_text(encoding="utf-8")]
+                         or ["(no figures)"])
+def test_figure_text_is_legible(rel, page, site_url):
+    """Each matplotlib figure is an SVG whose smallest text is >= 9 CSS px at the width the page shows it,
+    on a 1280 px desktop and on a 360 px phone (where a wide figure keeps 70% of its size and scrolls)."""
+    require_site()
+    if rel == "(no figures)":
+        pytest.skip("no page shows a figure")
+    page.goto(site_url + rel, wait_until="load")
+    page.evaluate(LOAD_ALL_IMAGES_JS)
+    smallest: dict[str, dict[int, float]] = {}
+    svg_fonts = {}
+    for width in (1280, 360):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        figures = page.evaluate(FIGURES_JS)
+        assert figures, f"{rel}: no figure found"
+        for fig in figures:
+            assert fig["src"].endswith(".svg"), f"{rel}: {fig['src']} is a raster image; figures are SVG"
+            if fig["src"] not in svg_fonts:
+                svg_fonts[fig["src"]] = smallest_svg_font(page.evaluate("(u) => fetch(u).then(r => r.text())",
+                                                                        fig["src"]))
+            size, script, view_width = svg_fonts[fig["src"]]
+            scale = fig["width"] / view_width
+            smallest.setdefault(fig["src"].rsplit("/", 1)[-1], {})[width] = (round(size * scale, 2),
+                                                                             round(script * scale, 2))
+    _record("figure-font-px", rel, smallest)
+    too_small = {name: px for name, px in smallest.items()
+                 if min(t for t, _ in px.values()) < MIN_FIGURE_FONT_PX
+                 or min(s for _, s in px.values()) < SCRIPT_RATIO * MIN_FIGURE_FONT_PX}
+    assert not too_small, (f"{rel}: figure text below {MIN_FIGURE_FONT_PX} px, or scripts below "
+                           f"{SCRIPT_RATIO * MIN_FIGURE_FONT_PX:.1f} px (width: (text, script)): {too_small}")
+
+
+LOAD_ALL_IMAGES_JS = """async () => {
+  const images = Array.from(document.images);
+  images.forEach(img => { img.loading = 'eager'; });
+  await Promise.all(images.map(img => img.complete ? null : new Promise(done => {
+    img.addEventListener('load', done); img.addEventListener('error', done); })));
+}"""
+
+
+FOCUS_JS = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const s = getComputedStyle(el);
+  const r = el.getBoundingClientRect();
+  return {what: el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + ' ' + (el.textContent || '').trim().slice(0, 30),
+          outline: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2, shadow: s.boxShadow !== 'none',
+          onScreen: r.width > 0 && r.height > 0};
+}"""
+
+
+@pytest.mark.parametrize("rel", PAGES or ["(no built site)"])
+def test_keyboard_focus_is_visible(rel, page, site_url):
+    """Tab through the page's first 40 stops: each focused element shows an outline (or a focus ring)."""
+    require_site()
+    page.goto(site_url + rel, wait_until="load")
+    page.evaluate(WAIT_TYPESET_JS)
+    unseen, seen = [], 0
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        f = page.evaluate(FOCUS_JS)
+        if f is None:
+            break
+        seen += 1
+        if f["onScreen"] and not (f["outline"] or f["shadow"]):
+            unseen.append(f["what"])
+    assert seen >= 5, f"{rel}: only {seen} elements take the keyboard focus"
+    assert unseen == [], f"{rel}: focus not visible on {unseen}"
