@@ -160,6 +160,8 @@ def open_and_run_all(page, lab, name: str) -> list[dict]:
     """Open ``name`` by double-click in the file browser, Run All, wait for the kernel; return the cells."""
     url, token, _ = lab
     page.goto(f"{url}/lab?reset&token={token}")
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.serviceManager", timeout=120_000)
+    page.evaluate("() => window.jupyterapp.serviceManager.sessions.shutdownAll()")  # one kernel at a time
     item = page.locator(".jp-DirListing-item", has=page.locator(".jp-DirListing-itemText", has_text=re.compile(
         rf"^{re.escape(name)}$")))
     item.wait_for(timeout=120_000)
@@ -169,8 +171,8 @@ def open_and_run_all(page, lab, name: str) -> list[dict]:
                && w.content.widgets.length > 0 && w.sessionContext && w.sessionContext.session
                && w.sessionContext.session.kernel && w.sessionContext.session.kernel.status === 'idle'; }}""",
                            timeout=120_000)
-    kind = page.evaluate("() => window.jupyterapp.shell.currentWidget.constructor.name")
-    assert "Notebook" in kind, f"{name} opened as {kind}, not as a notebook"
+    classes = page.evaluate("() => window.jupyterapp.shell.currentWidget.node.className")
+    assert "jp-NotebookPanel" in classes, f"{name} did not open as a notebook ({classes})"
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
     page.wait_for_timeout(1000)
     page.wait_for_function(RUN_FINISHED, timeout=RUN_TIMEOUT_S * 1000, polling=500)
