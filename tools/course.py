@@ -15,6 +15,7 @@ install, so a second run costs nothing.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -35,6 +36,23 @@ NPM_STAMP = NPM_DIR / "node_modules" / ".course-npm-stamp"
 
 #: Files whose content decides what the environment must contain.
 ENV_INPUTS = ("requirements.txt", "pyproject.toml")
+
+#: JupyterLab settings the course ships in the venv (``share/jupyter/lab/settings/overrides.json``, read by
+#: every JupyterLab started from it):
+#:
+#: - double-clicking a chapter (MyST Markdown, ``.md``) opens it as a notebook with jupytext, instead of as
+#:   Markdown source;
+#: - every cell is rendered when the notebook opens (no windowing): jupyterlab-myst evaluates a Markdown
+#:   cell's ``{eval}`` roles only once the cell is rendered, so with JupyterLab's default lazy rendering a
+#:   *Run All* would evaluate the cells below the screen late, after later code changed their variables
+#:   (jupyter-book/jupyterlab-myst#133).
+LAB_OVERRIDES = {
+    "@jupyterlab/docmanager-extension:plugin": {
+        "defaultViewers": {"markdown": "Jupytext Notebook", "myst": "Jupytext Notebook"},
+    },
+    "@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"},
+}
+LAB_OVERRIDES_FILE = VENV / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
 
 
 def run(*cmd: str | Path, **kwargs) -> None:
@@ -66,6 +84,7 @@ def ensure_env() -> None:
     if STAMP.exists() and STAMP.read_text() == digest:
         return
     run(PY, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", "requirements.txt")
+    write_lab_settings()
     STAMP.write_text(digest)
 
 
@@ -85,6 +104,16 @@ def ensure_node_modules() -> None:
         return
     run(npm, "ci", "--no-audit", "--no-fund", "--loglevel=error", cwd=NPM_DIR)
     NPM_STAMP.write_text(digest)
+
+
+def write_lab_settings(path: Path = LAB_OVERRIDES_FILE) -> Path:
+    """Write the course's JupyterLab defaults (:data:`LAB_OVERRIDES`) into the venv, merged with what is there."""
+    settings = json.loads(path.read_text()) if path.is_file() else {}
+    for plugin, values in LAB_OVERRIDES.items():
+        settings.setdefault(plugin, {}).update(values)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(settings, indent=2) + "\n")
+    return path
 
 
 def tool_env() -> dict[str, str]:
@@ -137,7 +166,22 @@ def test(extra: list[str]) -> None:
     targets = ["tests", str(chapters.relative_to(ROOT))]
     if (ROOT / "exercises" / "source").exists():
         targets.append("exercises/source")
-    run(PY, "-m", "pytest", "--nbval-lax", "--nbval-current-env", *targets, *extra, env=tool_env())
+    run(PY, "-m", "pytest", "--nbval-lax", "--nbval-current-env", *parallel_args(extra), *targets, *extra,
+        env=tool_env())
+
+
+def parallel_args(extra: list[str]) -> list[str]:
+    """pytest-xdist options: one worker per core (at most 4), each test file on one worker.
+
+    ``--dist loadfile`` keeps a notebook's cells in one kernel (nbval runs them in order) and a file's
+    module-scoped fixtures (a served site, a graded class) in one process. ``COURSE_TEST_WORKERS=0``
+    (or ``-n`` among the extra arguments, or ``-x``/``--pdb`` for debugging) runs everything in this process.
+    """
+    workers = int(os.environ.get("COURSE_TEST_WORKERS", min(os.cpu_count() or 1, 4)))
+    if workers <= 1 or any(a in extra for a in ("-n", "-x", "--exitfirst", "--pdb")) or \
+            any(a.startswith("--numprocesses") for a in extra):
+        return []
+    return ["-n", str(workers), "--dist", "loadfile"]
 
 
 def print_book() -> None:
@@ -147,7 +191,9 @@ def print_book() -> None:
 
 
 def lab() -> None:
+    """JupyterLab at the repository root: chapters open as notebooks (jupytext) and render MyST (jupyterlab-myst)."""
     ensure_env()
+    write_lab_settings()  # also for a venv installed before the settings existed
     run(BIN / "jupyter-lab", "--notebook-dir", ROOT, env=tool_env())
 
 
