@@ -109,8 +109,44 @@ def test_mathjax_is_served_by_the_site():
     assert loaders, "no page loads MathJax"
 
 
+#: The repository URL the course used as a placeholder before it had a public one, and the link
+#: targets that point to a repository: a page must show none of them while repository.url is empty.
+PLACEHOLDER_REPOSITORY = "softmax-course/softmax-regression"
+REPOSITORY_LINK = re.compile(r"^https?://(?:www\.)?(?:github\.com|gitlab\.com|bitbucket\.org|mybinder\.org|"
+                             r"colab\.research\.google\.com|deepnote\.com)/", re.IGNORECASE)
+
+
+def repository_links(text: str) -> list[str]:
+    """Links of a page that lead to a code repository or a service launching one (Binder, Colab, ...)."""
+    return [href for href, _ in Loads(text).links if REPOSITORY_LINK.match(href)]
+
+
+def test_repository_links_detector():
+    page = ('<a href="https://github.com/org/repo">r</a><a href="https://mybinder.org/v2/gh/org/repo/main">b</a>'
+            '<a href="https://numpy.org/doc/">n</a><a href="../_sources/book/x.ipynb">d</a>')
+    assert repository_links(page) == ["https://github.com/org/repo", "https://mybinder.org/v2/gh/org/repo/main"]
+
+
+def test_no_page_links_to_a_placeholder_repository():
+    """repository.url is the one setting; while it is empty no button or link leads to a repository."""
+    repo = (CONFIG["repository"].get("url") or "").rstrip("/")
+    problems = []
+    for page in pages():
+        text = page.read_text(encoding="utf-8")
+        rel = page.relative_to(SITE_DIR)
+        if PLACEHOLDER_REPOSITORY in text:
+            problems.append(f"{rel}: names the placeholder repository {PLACEHOLDER_REPOSITORY}")
+        if "binder-examples" in text:
+            problems.append(f"{rel}: carries sphinx-thebe's default Binder repository")
+        if not repo:
+            problems += [f"{rel}: links to {href}" for href in repository_links(text)]
+    assert not problems, "\n".join(problems)
+
+
 def test_repository_and_issue_buttons():
-    repo = CONFIG["repository"]["url"].rstrip("/")
+    repo = (CONFIG["repository"].get("url") or "").rstrip("/")
+    if not repo:
+        pytest.skip("repository.url is empty: the site has no repository buttons (test_no_page_links_to_a_placeholder_repository)")
     for page in pages():
         if page.name in ("search.html", "genindex.html") or page.name == "index.html" and page.parent == SITE_DIR:
             continue
@@ -124,8 +160,7 @@ def test_launch_and_download_buttons_on_notebook_pages():
     if not chapters:
         pytest.skip("no chapter is a MyST notebook yet")
     pages()
-    repo = CONFIG["repository"]["url"].rstrip("/")
-    org_repo = repo.split("github.com/")[1]
+    repo = (CONFIG["repository"].get("url") or "").rstrip("/")
     branch = CONFIG["repository"]["branch"]
     binder = CONFIG["launch_buttons"]["binderhub_url"].rstrip("/")
     # No Colab button: Colab opens only .ipynb files from GitHub and our chapters are MyST Markdown.
@@ -134,11 +169,36 @@ def test_launch_and_download_buttons_on_notebook_pages():
     for name in chapters:
         page = SITE_DIR / f"{name}.html"
         hrefs = [href for href, _ in Loads(page.read_text(encoding="utf-8")).links]
-        assert f"{binder}/v2/gh/{org_repo}/{branch}?urlpath=lab/tree/{name}.md" in hrefs, f"{name}: Binder button"
+        launch = [h for h in hrefs if h.startswith(f"{binder}/")]
+        if repo:
+            org_repo = repo.split("github.com/")[1]
+            assert f"{binder}/v2/gh/{org_repo}/{branch}?urlpath=lab/tree/{name}.md" in hrefs, f"{name}: Binder button"
+        else:
+            assert not launch, f"{name}: launch buttons without a repository: {launch}"
         for suffix in (".ipynb", ".md"):
             download = f"../_sources/{name}{suffix}"
             assert download in hrefs, f"{name}: no {suffix} download button"
             assert (page.parent / download).resolve().is_file(), f"{name}: {download} missing from the site"
+
+
+def test_lecture_lib_wheel_is_published():
+    """tools/prebuild_wheel.py puts the wheel at <site>/wheels/; every chapter's install tip links to it."""
+    pages()
+    wheel = SITE_DIR / "wheels" / "lecture_lib-1.0.0-py3-none-any.whl"
+    assert wheel.is_file(), f"{wheel} missing: tools/prebuild_wheel.py did not run before the build"
+    import zipfile
+
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        metadata = archive.read("lecture_lib-1.0.0.dist-info/METADATA").decode()
+    assert {"lecture_lib/__init__.py", "lecture_lib/formatting.py", "lecture_lib/plotting/__init__.py"} <= names
+    assert not [n for n in names if "__pycache__" in n or n.startswith(("tests/", "book/", "tools/"))]
+    assert "Requires-Dist: numpy" in metadata and "Requires-Dist: matplotlib" in metadata
+    for name in notebook_chapters():
+        page = SITE_DIR / f"{name}.html"
+        links = [href for href, _ in Loads(page.read_text(encoding="utf-8")).links if href.endswith(".whl")]
+        assert links, f"{name}: no link to the lecture_lib wheel"
+        assert all((page.parent / href).resolve() == wheel.resolve() for href in links), f"{name}: {links}"
 
 
 def test_binder_environment():

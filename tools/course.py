@@ -15,6 +15,7 @@ install, so a second run costs nothing.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -32,6 +33,16 @@ NBVAL_DIR = ROOT / "_build" / "nbval"
 
 #: Files whose content decides what the environment must contain.
 ENV_INPUTS = ("requirements.txt", "pyproject.toml")
+
+#: JupyterLab settings the course ships in the venv (``share/jupyter/lab/settings/overrides.json``, read by
+#: every JupyterLab started from it): double-clicking a chapter (MyST Markdown, ``.md``) opens it as a
+#: notebook with jupytext, instead of as Markdown source.
+LAB_OVERRIDES = {
+    "@jupyterlab/docmanager-extension:plugin": {
+        "defaultViewers": {"markdown": "Jupytext Notebook", "myst": "Jupytext Notebook"},
+    },
+}
+LAB_OVERRIDES_FILE = VENV / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
 
 
 def run(*cmd: str | Path, **kwargs) -> None:
@@ -63,7 +74,18 @@ def ensure_env() -> None:
     if STAMP.exists() and STAMP.read_text() == digest:
         return
     run(PY, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", "requirements.txt")
+    write_lab_settings()
     STAMP.write_text(digest)
+
+
+def write_lab_settings(path: Path = LAB_OVERRIDES_FILE) -> Path:
+    """Write the course's JupyterLab defaults (:data:`LAB_OVERRIDES`) into the venv, merged with what is there."""
+    settings = json.loads(path.read_text()) if path.is_file() else {}
+    for plugin, values in LAB_OVERRIDES.items():
+        settings.setdefault(plugin, {}).update(values)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(settings, indent=2) + "\n")
+    return path
 
 
 def tool_env() -> dict[str, str]:
@@ -125,7 +147,9 @@ def print_book() -> None:
 
 
 def lab() -> None:
+    """JupyterLab at the repository root: chapters open as notebooks (jupytext) and render MyST (jupyterlab-myst)."""
     ensure_env()
+    write_lab_settings()  # also for a venv installed before the settings existed
     run(BIN / "jupyter-lab", "--notebook-dir", ROOT, env=tool_env())
 
 

@@ -1,0 +1,253 @@
+"""The chapters in a real JupyterLab, driven by Chromium: what a student sees after *Run All*.
+
+One ``jupyter lab`` server (the course's environment, 127.0.0.1, a token) serves a temporary folder
+with a copy of every chapter ``book/0*.md`` and of one exercise notebook, twice: the student release
+(``exercise_release.ipynb``) and the same notebook with the instructor's answers filled in
+(``exercise_solution.ipynb``). Each is opened by double-click in the file browser (so the chapters
+must open as notebooks by default), run with *Run All*, and checked once the kernel is idle:
+
+- no cell of a chapter has an error output;
+- every figure cell shows exactly one rendered image, and the Markdown right under it is its caption;
+- no rendered Markdown shows raw MyST (``{eval}``, ``{glue``, directives);
+- the numbers jupyterlab-myst computed for the ``{eval}`` roles are the numbers the built site shows;
+- the exercise's visible tests pass on the solution and fail on the release.
+
+Screenshots go to ``_build/screenshots/jupyterlab/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT, SCREENSHOT_DIR, SITE_DIR, require_site, unavailable
+
+pytestmark = pytest.mark.browser
+
+BOOK = ROOT / "book"
+CHAPTERS = sorted(BOOK.glob("0*.md"))
+EXERCISE = "01_modeling/softmax.ipynb"
+#: Raw MyST that must never show in rendered Markdown.
+RAW_MYST = ("{eval}", "{glue", "```{", ":::{", "{numref}", "{ref}", "{doc}", "{download}", "{math}")
+#: Seconds one notebook may take to run (chapters take 10-60 s on a loaded 2-core machine).
+RUN_TIMEOUT_S = 300
+
+#: Reads the open notebook: per cell its type, outputs (type, MIME types), evaluated expressions and rendered text.
+READ_NOTEBOOK = """() => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  const cells = [];
+  panel.content.widgets.forEach((widget) => {
+    const model = widget.model;
+    const cell = {type: model.type, text: widget.node.innerText, images: widget.node.querySelectorAll(
+      '.jp-OutputArea-output img, .jp-RenderedImage img').length};
+    if (model.type === 'code') {
+      cell.source = model.sharedModel.getSource();
+      cell.count = model.executionCount;
+      cell.outputs = model.outputs.toJSON().map((o) => ({type: o.output_type, mimes: Object.keys(o.data || {}),
+                                                          ename: o.ename || null}));
+      cell.metadata = model.metadata;
+    } else if (model.type === 'markdown') {
+      const rendered = widget.node.querySelector('.jp-MarkdownOutput');
+      cell.rendered = rendered ? rendered.innerText : null;
+      cell.expressions = (model.getMetadata('user_expressions') || []).map(
+        (e) => e.result && e.result.data ? e.result.data['text/plain'] : null);
+    }
+    cells.push(cell);
+  });
+  return JSON.stringify(cells);
+}"""
+
+#: True once the open notebook's kernel is idle and no cell is queued or running ("[*]").
+RUN_FINISHED = """() => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  if (!panel || !panel.sessionContext || !panel.sessionContext.session) return false;
+  const kernel = panel.sessionContext.session.kernel;
+  if (!kernel || kernel.status !== 'idle') return false;
+  return !panel.content.widgets.some((w) => w.model.type === 'code' && w.promptNode &&
+                                             w.promptNode.textContent.includes('*'));
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _solution_notebook(release: Path, source: Path) -> dict:
+    """The release notebook with each answer cell replaced by the instructor's answer (same grade_id)."""
+    answers = {}
+    for cell in json.loads(source.read_text())["cells"]:
+        meta = cell["metadata"].get("nbgrader", {})
+        if meta.get("solution"):
+            answers[meta["grade_id"]] = cell["source"]
+    nb = json.loads(release.read_text())
+    replaced = 0
+    for cell in nb["cells"]:
+        grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
+        if cell["metadata"].get("nbgrader", {}).get("solution") and grade_id in answers:
+            cell["source"] = answers[grade_id]
+            replaced += 1
+    assert replaced, f"no answer cell of {release} found in {source}"
+    return nb
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """A JupyterLab server on 127.0.0.1 over a copy of the chapters and one exercise; yields (url, token, folder)."""
+    require_site()  # the numbers are compared with the built site (which also generated the release)
+    settings = Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    if not settings.is_file() or "Jupytext Notebook" not in settings.read_text():
+        unavailable(f"{settings} does not make chapters open as notebooks: run `python3 tools/course.py lab` "
+                    "or `python3 tools/course.py build` once (they write it)")
+    release = BOOK / "exercises" / EXERCISE
+    if not release.is_file():
+        unavailable(f"no student release {release}: `python3 tools/course.py build` generates it")
+    work = tmp_path_factory.mktemp("jupyterlab")
+    root = work / "course"
+    root.mkdir()
+    for chapter in CHAPTERS:
+        shutil.copy2(chapter, root / chapter.name)
+    shutil.copy2(release, root / "exercise_release.ipynb")
+    solution = _solution_notebook(release, ROOT / "exercises" / "source" / EXERCISE)
+    (root / "exercise_solution.ipynb").write_text(json.dumps(solution, indent=1))
+    port, token = _free_port(), secrets.token_hex(16)
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(work / "config"), "JUPYTER_RUNTIME_DIR": str(work / "runtime"),
+           "JUPYTERLAB_SETTINGS_DIR": str(work / "user-settings"), "JUPYTERLAB_WORKSPACES_DIR": str(work / "ws"),
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}", "PYTHONNOUSERSITE": "1"}
+    env.pop("MPLBACKEND", None)
+    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
+           "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")
+    log = open(work / "jupyterlab.log", "w")
+    server = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"jupyter lab did not start:\n{(work / 'jupyterlab.log').read_text()[-3000:]}")
+                time.sleep(0.5)
+        yield url, token, root
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+
+
+def open_and_run_all(page, lab, name: str) -> list[dict]:
+    """Open ``name`` by double-click in the file browser, Run All, wait for the kernel; return the cells."""
+    url, token, _ = lab
+    page.goto(f"{url}/lab?reset&token={token}")
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.serviceManager", timeout=120_000)
+    page.evaluate("() => window.jupyterapp.serviceManager.sessions.shutdownAll()")  # one kernel at a time
+    item = page.locator(".jp-DirListing-item", has=page.locator(".jp-DirListing-itemText", has_text=re.compile(
+        rf"^{re.escape(name)}$")))
+    item.wait_for(timeout=120_000)
+    item.dblclick()
+    page.wait_for_function(f"""() => {{ const w = window.jupyterapp.shell.currentWidget;
+        return w && w.context && w.context.path === {json.dumps(name)} && w.content && w.content.widgets
+               && w.content.widgets.length > 0 && w.sessionContext && w.sessionContext.session
+               && w.sessionContext.session.kernel && w.sessionContext.session.kernel.status === 'idle'; }}""",
+                           timeout=120_000)
+    classes = page.evaluate("() => window.jupyterapp.shell.currentWidget.node.className")
+    assert "jp-NotebookPanel" in classes, f"{name} did not open as a notebook ({classes})"
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_timeout(1000)
+    page.wait_for_function(RUN_FINISHED, timeout=RUN_TIMEOUT_S * 1000, polling=500)
+    page.wait_for_timeout(1500)  # let the last Markdown cells render their expressions
+    folder = SCREENSHOT_DIR / "jupyterlab"
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{Path(name).stem}.png"))
+    return json.loads(page.evaluate(READ_NOTEBOOK))
+
+
+def site_numbers(chapter: Path) -> list[str]:
+    """The values of the chapter's {eval} roles as the built site shows them, in page order."""
+    html = (SITE_DIR / "book" / f"{chapter.stem}.html").read_text(encoding="utf-8")
+    import html as html_lib
+
+    return [html_lib.unescape(v) for v in re.findall(r'<span class="output text_plain">(.*?)</span>', html, re.S)]
+
+
+@pytest.fixture(scope="module")
+def lab_page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=[c.stem for c in CHAPTERS])
+def test_chapter_runs_in_jupyterlab_as_on_the_site(lab, lab_page, chapter):
+    cells = open_and_run_all(lab_page, lab, chapter.name)
+    code = [c for c in cells if c["type"] == "code"]
+    errors = [(c["source"].splitlines()[0], o["ename"]) for c in code for o in c["outputs"] if o["type"] == "error"]
+    assert not errors, f"{chapter.name}: cells with errors: {errors}"
+    assert all(c["count"] for c in code), f"{chapter.name}: not every code cell ran"
+
+    figure_cells = [i for i, c in enumerate(cells) if c["type"] == "code" and (c["metadata"].get("mystnb") or {}).get("figure")]
+    assert figure_cells, f"{chapter.name}: no figure cell found"
+    for i in figure_cells:
+        images = [o for o in cells[i]["outputs"] if "image/png" in o["mimes"]]
+        first = cells[i]["source"].splitlines()[-1]
+        assert len(images) == 1 and cells[i]["images"] == 1, f"{chapter.name}: figure cell {first!r} shows {cells[i]['images']} images"
+        after = cells[i + 1]
+        assert after["type"] == "markdown" and (after["rendered"] or "").lstrip().startswith("Figure."), (
+            f"{chapter.name}: no caption under the figure of {first!r}")
+    all_images = sum(c["images"] for c in code)
+    assert all_images == len(figure_cells), f"{chapter.name}: {all_images} images for {len(figure_cells)} figures"
+
+    markdown = [c for c in cells if c["type"] == "markdown"]
+    assert all(c["rendered"] is not None for c in markdown), f"{chapter.name}: a Markdown cell was not rendered"
+    raw = sorted({token for c in markdown for token in RAW_MYST if token in c["rendered"]})
+    assert not raw, f"{chapter.name}: raw MyST in the rendered Markdown: {raw}"
+
+    numbers = [value for c in markdown for value in c["expressions"]]
+    expected = site_numbers(chapter)
+    assert None not in numbers, f"{chapter.name}: an {{eval}} expression failed in JupyterLab"
+    assert numbers == expected, f"{chapter.name}: JupyterLab shows {numbers}, the site {expected}"
+    shown = "\n".join(c["rendered"] for c in markdown)
+    missing = [value for value in numbers if value not in shown]
+    assert not missing, f"{chapter.name}: computed but not displayed: {missing}"
+
+
+def test_exercise_visible_tests_pass_on_the_solution(lab, lab_page):
+    cells = open_and_run_all(lab_page, lab, "exercise_solution.ipynb")
+    code = [c for c in cells if c["type"] == "code"]
+    errors = [(c["source"].splitlines()[0], o["ename"]) for c in code for o in c["outputs"] if o["type"] == "error"]
+    assert not errors, f"visible tests fail on the instructor's answers: {errors}"
+    tests = [c for c in code if (c["metadata"].get("nbgrader") or {}).get("grade")]
+    assert tests and all(c["count"] for c in tests), "the visible test cells did not run"
+
+
+def test_exercise_visible_tests_fail_on_the_release(lab, lab_page):
+    cells = open_and_run_all(lab_page, lab, "exercise_release.ipynb")
+    code = [c for c in cells if c["type"] == "code"]
+    assert code[0]["count"] and not code[0]["outputs"], "the setup cell runs cleanly (the notebook is ready to work)"
+    failed = [c for c in code if any(o["type"] == "error" for o in c["outputs"])]
+    assert failed, "the release passes its own tests: the answers are not removed"
+    first = failed[0]
+    assert (first["metadata"].get("nbgrader") or {}).get("grade"), "the first failure must be a test cell"
+    assert any(o["ename"] == "NotImplementedError" for o in first["outputs"] if o["type"] == "error")

@@ -1,0 +1,146 @@
+"""Sphinx extension (``_config.yml`` loads it): the site side of the chapter form.
+
+The chapters are MyST Markdown notebooks that must read the same in JupyterLab as on the site
+(``book/authoring.md``). Three things need help on the site:
+
+1. **Figure captions.** A figure is the output of the cell that draws it; the cell's metadata
+   gives its label and alt text (``mystnb.figure.name``, ``mystnb.image.alt``) and the Markdown
+   paragraph right after the cell, starting with ``**Figure.**``, is its caption. JupyterLab shows
+   that paragraph under the figure; here it is moved into the figure's caption, so it is shown once
+   and ``{numref}`` works. A named figure without such a paragraph is a build warning (an error
+   with ``--warningiserror``).
+2. **The .ipynb download.** sphinx-book-theme offers the executed notebook for download only when
+   a launch button is configured; this publishes it on every notebook page, launch buttons or not.
+3. **No links to a repository that does not exist.** ``repository.url`` in ``_config.yml`` is the
+   one setting: empty means the course has no public repository yet, so the repository, issues,
+   edit and launch (Binder) buttons are off and thebe's default Binder configuration is dropped.
+   Set it to the real repository and all of them come back.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.transforms import SphinxTransform
+from sphinx.util import logging
+
+LOGGER = logging.getLogger(__name__)
+
+#: The text a caption paragraph starts with (in bold), in the Markdown source.
+CAPTION_MARK = "Figure."
+#: Theme options that show a button pointing to the repository (turned on when it is set).
+REPOSITORY_BUTTONS = ("use_repository_button", "use_issues_button")
+#: Launch services; each one builds a link from the repository URL.
+LAUNCH_KEYS = ("binderhub_url", "jupyterhub_url", "colab_url", "deepnote_url", "jupyterlite_url", "thebe")
+
+
+def _content(paragraph) -> list:
+    """The children of a paragraph without empty text nodes (myst-parser starts some paragraphs with one)."""
+    return [c for c in paragraph.children if not (isinstance(c, nodes.Text) and not c.astext().strip())]
+
+
+def _is_caption(node) -> bool:
+    """Whether ``node`` is a paragraph that starts with a bold ``Figure.``."""
+    if not isinstance(node, nodes.paragraph):
+        return False
+    content = _content(node)
+    return bool(content) and isinstance(content[0], nodes.strong) and content[0].astext().strip() == CAPTION_MARK
+
+
+def _enclosing_cell(node):
+    while node is not None and not (isinstance(node, nodes.container) and node.get("nb_element") == "cell_code"):
+        node = node.parent
+    return node
+
+
+class FigureCaptions(SphinxTransform):
+    """Move the ``**Figure.** ...`` paragraph after a figure cell into the figure's caption."""
+
+    default_priority = 210  # after the document is parsed, before references are resolved
+
+    def apply(self, **kwargs) -> None:
+        for figure in list(self.document.findall(nodes.figure)):
+            cell = _enclosing_cell(figure)
+            if cell is None or any(isinstance(c, nodes.caption) for c in figure.children):
+                continue
+            parent = cell.parent
+            index = parent.index(cell)
+            following = parent.children[index + 1] if index + 1 < len(parent.children) else None
+            if not _is_caption(following):
+                LOGGER.warning(f"figure {figure.get('names')} has no caption: write a paragraph starting with "
+                               f"'**{CAPTION_MARK}**' right after the cell that draws it",
+                               location=cell, type="course", subtype="caption")
+                continue
+            children = list(following.children)
+            children = children[children.index(_content(following)[0]) + 1:]
+            if children and isinstance(children[0], nodes.Text):
+                children[0] = nodes.Text(children[0].astext().lstrip())
+            caption = nodes.caption(following.rawsource, "", *children)
+            caption.source, caption.line = following.source, following.line
+            figure.append(caption)
+            parent.remove(following)
+
+
+def publish_notebook(app, pagename, templatename, context, doctree) -> None:
+    """Offer the executed notebook (``_build/jupyter_execute/<page>.ipynb``) as the page's .ipynb download."""
+    if not context.get("sourcename", "").endswith(".md") or context.get("ipynb_source"):
+        return
+    executed = Path(app.outdir).parent / "jupyter_execute" / f"{pagename}.ipynb"
+    if not executed.is_file():
+        return  # not a notebook page
+    target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(executed, target)
+    context["ipynb_source"] = f"{pagename}.ipynb"
+
+
+def repository_settings(theme_options: dict) -> dict:
+    """The theme options with the repository and launch buttons on if, and only if, a repository is set.
+
+    Parameters
+    ----------
+    theme_options : dict
+        ``html_theme_options`` as Jupyter Book wrote them from ``_config.yml``.
+
+    Returns
+    -------
+    dict
+        A copy: with ``repository_url`` set, the repository and issues buttons on and the launch
+        buttons as configured; without it, every button that would link to the repository off.
+    """
+    options = dict(theme_options)
+    if str(options.get("repository_url") or "").strip():
+        for key in REPOSITORY_BUTTONS:
+            options.setdefault(key, True)
+        return options
+    options.pop("repository_url", None)
+    for key in (*REPOSITORY_BUTTONS, "use_edit_page_button", "use_source_button"):
+        options[key] = False
+    launch = dict(options.get("launch_buttons") or {})
+    for key in LAUNCH_KEYS:
+        launch.pop(key, None)
+    options["launch_buttons"] = launch
+    return options
+
+
+def configure_repository(app, config) -> None:
+    config.html_theme_options = repository_settings(config.html_theme_options or {})
+
+
+def drop_thebe_config(app, doctree, docname) -> None:
+    """Without a repository (so without thebe), drop sphinx-thebe's default Binder configuration from the page."""
+    if (app.config.html_theme_options.get("launch_buttons") or {}).get("thebe"):
+        return
+    for raw in list(doctree.findall(nodes.raw)):
+        if "x-thebe-config" in raw.astext() or raw.astext().startswith("<script>kernelName"):
+            raw.parent.remove(raw)
+
+
+def setup(app):
+    app.add_transform(FigureCaptions)
+    app.connect("config-inited", configure_repository, priority=900)
+    app.connect("html-page-context", publish_notebook, priority=500)  # before sphinx-book-theme's buttons (501)
+    app.connect("doctree-resolved", drop_thebe_config, priority=900)  # after sphinx-thebe's (500)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
