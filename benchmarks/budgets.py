@@ -9,10 +9,10 @@ Budgets (``--only`` names) and their targets on 2 cores:
 ``chapters``   execute every chapter ``book/0*.md`` (jupytext -> nbclient), total <= 60 s;
 ``build``      a clean ``jupyter-book build`` into a temporary folder <= 90 s, then a no-op
                rebuild of the same folder (execution cache and Sphinx environment kept) <= 10 s;
-``autograde``  ``nbgrader autograde`` of 20 submissions of one assignment (solved notebooks, or
-               fixtures if ``tests/fixtures`` has some) in a temporary copy of ``exercises/``,
-               >= 40 submissions per minute. Skipped, with a note, while ``exercises/`` has no
-               nbgrader course.
+``autograde``  ``exercises/instructor.py grade`` of 20 correct submissions of one assignment in a
+               temporary copy of ``exercises/`` (each in its own sandbox, ``--jobs`` = the number
+               of cores; with the gradebook, ``grades.csv`` and feedback), >= 60 submissions per
+               minute. Skipped, with a note, without bubblewrap or an nbgrader course.
 
 Nothing is written inside the repository except the JSON results.
 """
@@ -31,7 +31,7 @@ from pathlib import Path
 from _harness import RESULTS, ROOT, format_table, machine_info, write_json
 
 BUDGETS = ("chapters", "build", "autograde")
-TARGETS = {"chapters_s": 60.0, "clean_build_s": 90.0, "noop_rebuild_s": 10.0, "autograde_per_min": 40.0}
+TARGETS = {"chapters_s": 60.0, "clean_build_s": 90.0, "noop_rebuild_s": 10.0, "autograde_per_min": 60.0}
 BIN = Path(sys.executable).parent
 N_SUBMISSIONS = 20
 
@@ -104,46 +104,72 @@ def _assignments(course: Path) -> list[str]:
     return sorted(p.name for p in source.iterdir() if p.is_dir() and any(p.glob("*.ipynb"))) if source.is_dir() else []
 
 
-def budget_autograde(workdir: Path, n_submissions: int = N_SUBMISSIONS, assignment: str | None = None) -> dict:
-    """Autograde ``n_submissions`` submissions of one assignment in a copy of the course.
+def _solved_submission(release_nb, source_nb):
+    """The release with every answer cell filled in from the source (solution markers removed)."""
+    import copy
 
-    The submissions are fixture notebooks if ``tests/fixtures`` holds some for the assignment,
-    otherwise the solved source notebooks: complete answers, whose code all runs, the slowest
-    kind of submission to grade.
+    solved = {c.metadata["nbgrader"]["grade_id"]: "\n".join(
+        line for line in c.source.splitlines() if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line)
+        for c in source_nb.cells if c.metadata.get("nbgrader", {}).get("solution")}
+    nb = copy.deepcopy(release_nb)
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in solved:
+            cell.source = solved[grade_id]
+    return nb
+
+
+def budget_autograde(workdir: Path, n_submissions: int = N_SUBMISSIONS, assignment: str | None = None,
+                     jobs: int | None = None) -> dict:
+    """Grade ``n_submissions`` correct submissions of one assignment with ``instructor.py grade``.
+
+    That is the class run an instructor does: every submission in its own bubblewrap sandbox,
+    ``--jobs`` at once (default: the number of cores), then the gradebook, ``grades.csv`` and the
+    feedback pages. The submissions are the student release with the solutions filled in: complete
+    answers, whose code all runs, the slowest kind of submission to grade.
     """
+    import nbformat
+
     course_src = ROOT / "exercises"
     available = _assignments(course_src)
     if not (course_src / "nbgrader_config.py").exists() or not available:
         return {"skipped": "exercises/ has no nbgrader course yet (nbgrader_config.py and source/<assignment>/*.ipynb)"}
+    if shutil.which("bwrap") is None:
+        return {"skipped": "bubblewrap (bwrap) is not installed: `instructor.py grade` needs it"}
     assignment = assignment or available[0]
     if assignment not in available:
         return {"skipped": f"no assignment {assignment!r} in exercises/source (there are {available})"}
     course = workdir / "course"
-    shutil.copytree(course_src, course, ignore=shutil.ignore_patterns(
-        "gradebook.db", "release", "autograded", "submitted", "feedback", ".ipynb_checkpoints", "__pycache__"))
-    nbgrader = [sys.executable, "-m", "nbgrader"]
-    _, code = _timed_run([*nbgrader, "generate_assignment", assignment, "--force"], course, workdir / "generate.log")
+    course.mkdir()
+    for name in ("nbgrader_config.py", "autograde_checks.py"):
+        shutil.copy(course_src / name, course / name)
+    shutil.copytree(course_src / "source", course / "source", ignore=shutil.ignore_patterns(
+        ".ipynb_checkpoints", "__pycache__"))
+    instructor = [sys.executable, course_src / "instructor.py"]
+    _, code = _timed_run([*instructor, "release", assignment, "--course", course], course, workdir / "release.log")
     if code != 0:
-        return {"skipped": f"nbgrader generate_assignment {assignment} failed; nothing to grade",
-                "log": (workdir / "generate.log").read_text()[-2000:]}
-    fixtures = sorted((ROOT / "tests" / "fixtures").glob(f"**/{assignment}/*.ipynb"))
-    solutions = sorted((course / "source" / assignment).glob("*.ipynb"))
+        return {"skipped": f"instructor.py release {assignment} failed; nothing to grade",
+                "log": (workdir / "release.log").read_text()[-2000:]}
+    (source,) = sorted((course / "source" / assignment).glob("*.ipynb"))
+    release_nb = nbformat.read(course / "release" / assignment / source.name, as_version=4)
+    solved = _solved_submission(release_nb, nbformat.read(source, as_version=4))
     for i in range(n_submissions):
         target = course / "submitted" / f"student{i:02d}" / assignment
         target.mkdir(parents=True)
-        for notebook in solutions:
-            candidates = [f for f in fixtures if f.name == notebook.name]
-            shutil.copy(candidates[i % len(candidates)] if candidates else notebook, target / notebook.name)
+        nbformat.write(solved, target / source.name)
         (target / "timestamp.txt").write_text("2026-01-01 00:00:00.000000 UTC")
-    seconds, code = _timed_run([*nbgrader, "autograde", assignment, "--force"], course, workdir / "autograde.log")
+    jobs = jobs or os.cpu_count() or 1
+    seconds, code = _timed_run([*instructor, "grade", assignment, "--jobs", str(jobs), "--course", course], course,
+                               workdir / "grade.log")
     graded = len(list((course / "autograded").glob(f"*/{assignment}")))
+    feedback = len(list((course / "feedback").glob(f"*/{assignment}/*.html")))
     per_min = n_submissions / seconds * 60.0
-    return {"assignment": assignment, "submissions": n_submissions, "graded": graded,
-            "notebooks_per_submission": len(solutions),
-            "submission_kind": "fixtures" if fixtures else "solved source notebooks",
+    return {"assignment": assignment, "submissions": n_submissions, "graded": graded, "feedback_pages": feedback,
+            "jobs": jobs, "submission_kind": "release with the solutions filled in",
+            "includes": "sandboxes, gradebook, export of grades.csv, feedback (one `instructor.py grade` run)",
             "seconds": seconds, "exit_code": code, "autograde_per_min": per_min,
             "target_per_min": TARGETS["autograde_per_min"], "met": per_min >= TARGETS["autograde_per_min"],
-            "log_tail": (workdir / "autograde.log").read_text()[-1500:] if code != 0 else ""}
+            "log_tail": (workdir / "grade.log").read_text()[-1500:] if code != 0 else ""}
 
 
 def summary_rows(results: dict) -> list[dict]:
@@ -158,8 +184,8 @@ def summary_rows(results: dict) -> list[dict]:
         rows.append({"budget": "no-op rebuild", "value": b["build"]["noop_rebuild_s"], "unit": "s",
                      "target": "<= 10", "met": b["build"]["noop_rebuild_s"] <= TARGETS["noop_rebuild_s"]})
     if "autograde" in b and "skipped" not in b["autograde"]:
-        rows.append({"budget": "nbgrader autograde", "value": b["autograde"]["autograde_per_min"],
-                     "unit": "submissions/min", "target": ">= 40", "met": b["autograde"]["met"]})
+        rows.append({"budget": "grade a class (sandboxed)", "value": b["autograde"]["autograde_per_min"],
+                     "unit": "submissions/min", "target": ">= 60", "met": b["autograde"]["met"]})
     return rows
 
 
@@ -170,6 +196,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--chapters", nargs="*", type=Path, help="chapters to execute (default: book/0*.md)")
     parser.add_argument("--submissions", type=int, default=N_SUBMISSIONS, help="submissions to autograde")
     parser.add_argument("--assignment", help="assignment to autograde (default: the first in exercises/source)")
+    parser.add_argument("--jobs", type=int, help="submissions graded at once (default: the number of cores)")
     args = parser.parse_args(argv)
     only = args.only or list(BUDGETS)
     full_run = not (args.only or args.chapters or args.submissions != N_SUBMISSIONS)
@@ -189,7 +216,7 @@ def main(argv=None) -> dict:
             elif name == "build":
                 results["budgets"][name] = budget_build(workdir)
             else:
-                results["budgets"][name] = budget_autograde(workdir, args.submissions, args.assignment)
+                results["budgets"][name] = budget_autograde(workdir, args.submissions, args.assignment, args.jobs)
             print(f"[{name}] done in {time.perf_counter() - start:.1f} s", flush=True)
     results["summary"] = summary_rows(results)
     print(format_table(results["summary"], [("budget", "budget"), ("value", "value"), ("unit", "unit"),

@@ -1,6 +1,11 @@
-"""Checks shared by the hidden tests of the exercises. Students never receive this file.
+"""Checks shared by the hidden test cells of the exercises. Students never receive this file.
 
-nbgrader autograding runs a student's code and the tests in one Python process, so anything the
+``exercises/instructor.py grade`` does not use this file: it runs the hidden tests of
+``exercises/grading/hidden_tests.py`` outside the student's process, against a sandbox. The
+hidden test *cells* of the source notebooks, which use these checks, are what nbval runs on the
+solutions and what plain ``nbgrader autograde`` runs.
+
+Plain nbgrader autograding runs a student's code and the tests in one Python process, so anything the
 tests use from the kernel's namespace can have been replaced by the student: ``np.allclose``,
 ``np.testing``, an ``assert_close`` helper, ``lecture_lib.softmax`` itself. A hidden test cell
 therefore loads this file afresh from disk (a new module object, not ``sys.modules``)::

@@ -2,8 +2,8 @@
 
 The sources (with solutions and hidden tests) live in ``source/<assignment>/``; nbgrader writes
 ``release/``, ``submitted/``, ``autograded/``, ``feedback/`` and ``gradebook.db`` next to this file
-(all git-ignored). Run nbgrader from this folder, or use ``python instructor.py``; see the book's
-*Instructor guide* page.
+(all git-ignored). Run nbgrader from this folder, or use ``python instructor.py`` (which grades in
+sandboxes); see the book's *Instructor guide* page.
 """
 
 from pathlib import Path
@@ -26,7 +26,8 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 c.ClearSolutions.enforce_metadata = True
 c.ClearHiddenTests.enforce_metadata = True
 
-# Autograding: every cell of a submission gets at most 30 s; an endless loop is interrupted and
+# Plain `nbgrader autograde` (instructor.py grade has its own limits and sandbox, see the guide):
+# every cell of a submission gets at most 30 s; an endless loop is interrupted and
 # that cell fails (the notebook goes on). Errors never stop a notebook: later parts are graded.
 c.Execute.timeout = 30
 c.Execute.interrupt_on_timeout = True

@@ -1,0 +1,173 @@
+"""What only the trusted side writes: the gradebook, the autograded notebook and the feedback.
+
+- :func:`record` stores a :class:`~checker.SubmissionResult` in nbgrader's gradebook through
+  ``nbgrader.api.Gradebook`` (student, submission, ``auto_score`` of every graded cell; the
+  notebook is *flagged* when it needs attention), so that ``nbgrader export``, formgrader and
+  manual grading work as with ``nbgrader autograde``;
+- :func:`autograded_notebook` writes ``autograded/<student>/<assignment>/<notebook>.ipynb``
+  (the student's cells, the instructor's locked cells and test cells, and each test cell's
+  verdict as its output) for formgrader;
+- :func:`feedback_html` renders the student's feedback without the hidden tests, and
+  :class:`LeakScanner` refuses (fail closed) any feedback that contains the canary or a line of
+  a hidden test.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import re
+import warnings
+from pathlib import Path
+
+import nbformat
+import sqlalchemy.exc
+
+from checker import SubmissionResult, nbgrader_meta
+
+HIDDEN_BLOCK = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.S)
+MARKERS = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "BEGIN SOLUTION", "END SOLUTION")
+
+
+class LeakScanner:
+    """Finds hidden-test text in a page: the canary, the markers, any distinctive hidden-test line."""
+
+    def __init__(self, source_notebooks: list[Path], canary: str):
+        self.needles = {canary, *MARKERS}
+        hidden, visible = [], []
+        for path in source_notebooks:
+            for cell in nbformat.read(path, as_version=4).cells:
+                visible.append(HIDDEN_BLOCK.sub("", cell.source))
+                hidden += re.findall(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", cell.source, re.S)
+        visible_text = "\n".join(visible)  # a line also in a statement, a solution or a visible test is no secret
+        for block in hidden:
+            for line in block.splitlines():
+                line = line.strip()
+                if len(line) >= 16 and line not in visible_text:
+                    self.needles.add(line)
+
+    def leaks(self, text: str) -> list[str]:
+        """The needles found in ``text`` (raw, and as visible text with tags removed and entities decoded)."""
+        shown = html.unescape(re.sub(r"<[^>]+>", "", text))
+        return sorted(n for n in self.needles if n in text or n in shown)
+
+
+def record(gradebook, result: SubmissionResult, timestamp) -> None:
+    """Store the scores of one submission (called from the grading process only)."""
+    gradebook.update_or_create_student(result.student)
+    with warnings.catch_warnings():
+        # nbgrader's own add_submission triggers SQLAlchemy's autoflush notice (as in `nbgrader autograde`)
+        warnings.filterwarnings("ignore", message="Object of type <Submitted", category=sqlalchemy.exc.SAWarning)
+        submission = gradebook.update_or_create_submission(result.assignment, result.student, timestamp=timestamp)
+    scores = {p.grade_id: p.points for p in result.parts}
+    for notebook in submission.notebooks:
+        for grade in notebook.grades:
+            if grade.name in scores:
+                grade.auto_score = scores[grade.name]
+                grade.needs_manual_grade = False
+        notebook.flagged = bool(result.attention)
+    gradebook.db.commit()
+
+
+def _verdict(part) -> dict:
+    if part.points == part.max_points:
+        return nbformat.v4.new_output("stream", name="stdout", text=f"Passed: {part.points:g} / {part.max_points:g}\n")
+    return nbformat.v4.new_output("error", ename="Failed", evalue=part.message,
+                                  traceback=[f"Failed ({part.points:g} / {part.max_points:g}): {part.message}"])
+
+
+def autograded_notebook(source_nb, student_nb, result: SubmissionResult):
+    """The graded notebook: the student's cells, the source's locked and test cells, verdicts as outputs."""
+    source_cells = {nbgrader_meta(c)["grade_id"]: c for c in source_nb.cells if nbgrader_meta(c).get("locked")}
+    parts = {p.grade_id: p for p in result.parts}
+    nb = nbformat.v4.new_notebook(metadata=copy.deepcopy(source_nb.metadata))
+    seen = set()
+    for cell in student_nb.cells:
+        grade_id = nbgrader_meta(cell).get("grade_id")
+        if grade_id in source_cells:
+            if grade_id in seen:
+                continue
+            new = copy.deepcopy(source_cells[grade_id])
+            seen.add(grade_id)
+        elif cell.get("cell_type") in ("code", "markdown", "raw") and isinstance(cell.get("source"), str):
+            kind = cell["cell_type"]
+            maker = {"code": nbformat.v4.new_code_cell, "markdown": nbformat.v4.new_markdown_cell,
+                     "raw": nbformat.v4.new_raw_cell}[kind]
+            new = maker(cell.source)
+            meta = nbgrader_meta(cell)
+            if meta.get("solution") and grade_id:  # keep the answer cell's identity for formgrader
+                new.metadata["nbgrader"] = copy.deepcopy(dict(meta))
+        else:
+            continue
+        if new.cell_type == "code":
+            new.outputs = [_verdict(parts[grade_id])] if grade_id in parts else []
+            new.execution_count = None
+        nb.cells.append(new)
+    for grade_id, cell in source_cells.items():  # a deleted locked cell comes back, at the end
+        if grade_id not in seen:
+            new = copy.deepcopy(cell)
+            if new.cell_type == "code":
+                new.outputs = [_verdict(parts[grade_id])] if grade_id in parts else []
+            nb.cells.append(new)
+    return nb
+
+
+def feedback_notebook(autograded_nb, result: SubmissionResult):
+    """The autograded notebook without hidden tests, with the scores on top."""
+    nb = copy.deepcopy(autograded_nb)
+    for cell in nb.cells:
+        cell.source = HIDDEN_BLOCK.sub("", cell.source)
+    lines = [f"# Feedback: {result.assignment}", "",
+             f"**Score: {result.score:g} / {sum(p.max_points for p in result.parts):g}**", "",
+             "| Part | Points | |", "| --- | --- | --- |"]
+    for part in result.parts:
+        lines.append(f"| `{part.grade_id}` | {part.points:g} / {part.max_points:g} | "
+                     f"{html.escape(part.message).replace('|', '/')} |")
+    if result.cell_errors:
+        lines += ["", "Cells of your notebook that raised an error when it was graded: "
+                  + ", ".join(f"`{e}`" for e in result.cell_errors) + "."]
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell("\n".join(lines)))
+    return nb
+
+
+STYLE = """
+body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.5; }
+pre { background: #f6f8fa; padding: .75rem; overflow-x: auto; border-radius: 4px; }
+.output pre { background: #fff; border-left: 4px solid #2da44e; }
+.output.failed pre { border-left-color: #cf222e; background: #fff5f5; }
+table { border-collapse: collapse; } td, th { border: 1px solid #ccc; padding: .25rem .5rem; }
+"""
+
+
+def _code_html(source: str) -> str:
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import PythonLexer
+
+    return highlight(source, PythonLexer(), HtmlFormatter(nowrap=True))
+
+
+def feedback_html(autograded_nb, result: SubmissionResult) -> str:
+    """A self-contained HTML page of the feedback notebook: markdown, code, and the verdicts.
+
+    The only outputs are the verdicts the checker wrote; nothing the student's code printed or
+    returned is shown (it ran on hidden inputs).
+    """
+    import mistune
+    from pygments.formatters import HtmlFormatter
+
+    nb = feedback_notebook(autograded_nb, result)
+    body = []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            body.append(f'<div class="markdown">{mistune.html(cell.source)}</div>')
+        elif cell.cell_type == "code":
+            body.append(f'<div class="code"><pre class="highlight">{_code_html(cell.source)}</pre></div>')
+            for output in cell.get("outputs", []):
+                failed = output.get("output_type") == "error"
+                text = output["traceback"][0] if failed else output.get("text", "")
+                body.append(f'<div class="output{" failed" if failed else ""}"><pre>{html.escape(text)}</pre></div>')
+    title = html.escape(f"{result.assignment}: feedback for {result.student}")
+    css = STYLE + HtmlFormatter().get_style_defs(".highlight")
+    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{title}</title>\n'
+            f"<style>{css}</style>\n</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n")

@@ -1,0 +1,288 @@
+"""The sandboxed grader's pieces: the sandbox is really on, the protocol is data only, the hidden
+tests agree with the source notebooks, and ``grade`` refuses to run without bubblewrap.
+
+The class runs are in ``test_exercises.py`` (mutations, robustness) and
+``test_grading_redteam.py`` (attacks).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXERCISES = ROOT / "exercises"
+sys.path.insert(0, str(EXERCISES / "grading"))
+
+import checker  # noqa: E402
+import hidden_tests  # noqa: E402
+import sandbox  # noqa: E402
+from inside import wire  # noqa: E402
+
+needs_bwrap = pytest.mark.skipif(sandbox.bwrap_path() is None and not os.environ.get("CI"),
+                                 reason="bubblewrap (bwrap) is not installed (in CI it must be)")
+LIMITS = sandbox.Limits(memory_bytes=1024**3, cpu_seconds=20, cell_seconds=10, notebook_seconds=60)
+
+
+# -- the sandbox is on ---------------------------------------------------------------------------
+PROBE = '''
+import os, socket
+
+def attempt(action):
+    try:
+        return repr(action())[:200]
+    except Exception as error:
+        return type(error).__name__
+
+def probe(course, secret, port, host_tmp):
+    return (
+        attempt(lambda: os.listdir(course)),
+        attempt(lambda: open(secret).read()),
+        attempt(lambda: open(host_tmp, "w").write("written from the sandbox")),
+        attempt(lambda: socket.create_connection(("127.0.0.1", port), timeout=2).sendall(b"hello")),
+        attempt(lambda: os.listdir("/root")),
+        attempt(lambda: os.getuid()),
+        attempt(lambda: len([p for p in os.listdir("/proc") if p.isdigit()])),
+    )
+'''
+
+
+@needs_bwrap
+def test_the_sandbox_sees_nothing_of_the_course_the_host_or_the_network(tmp_path):
+    course = tmp_path / "course"
+    course.mkdir()
+    secret = course / "gradebook.db"
+    secret.write_text("the gradebook")
+    host_tmp = Path("/tmp") / f"written-by-sandbox-{os.getpid()}"
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(0.1)
+    connections = []
+    stop = threading.Event()
+
+    def accept():
+        while not stop.is_set():
+            try:
+                connections.append(listener.accept())
+            except (TimeoutError, OSError):
+                pass
+
+    thread = threading.Thread(target=accept)
+    thread.start()
+    views = checker.Views()
+    try:
+        with sandbox.Sandbox(views.get(()), LIMITS, (course,), checker.LECTURE_LIB) as box:
+            assert box.request({"op": "cell", "source": PROBE}) == {"ok": True}
+            reply = box.request({"op": "call", "name": "probe",
+                                 "args": [str(course), str(secret), listener.getsockname()[1], str(host_tmp)]})
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
+        views.close()
+    listing, read, write, connect, root, uid, processes = wire.decode(reply["value"], 100)
+    assert listing == "FileNotFoundError" and read == "FileNotFoundError"
+    assert write == repr(len("written from the sandbox"))  # it writes to its own /tmp ...
+    assert not host_tmp.exists()                            # ... not to the host's
+    assert connect in ("ConnectionRefusedError", "OSError")
+    # /root holds at most the way to the interpreter bound read-only (here: pyenv's)
+    interpreter = sorted({Path(p).relative_to("/root").parts[0] for p in (sys.base_prefix, sys.prefix)
+                          if p.startswith("/root/")})
+    assert root == repr(interpreter)
+    assert uid == "65534"
+    assert int(processes) <= 3                               # its own PID namespace: bwrap's init and the runner
+    assert connections == []
+    assert secret.read_text() == "the gradebook"
+
+
+@needs_bwrap
+@pytest.mark.parametrize("modules, present, absent", [
+    ((), [], ["softmax", "cross_entropy"]),
+    (hidden_tests.FUNCTIONS, ["softmax", "one_hot"], ["softmax_regression_cost_and_gradient", "gradient_check"]),
+])
+def test_a_part_sees_only_the_library_it_allows(modules, present, absent):
+    code = ("import importlib, lecture_lib, numpy as np\n"
+            "def probe(names):\n"
+            "    out = []\n"
+            "    for n in names:\n"
+            "        try:\n"
+            "            getattr(lecture_lib, n)(np.zeros((1, 2)))\n"
+            "            out.append('works')\n"
+            "        except ImportError:\n"
+            "            out.append('absent')\n"
+            "        except Exception:\n"
+            "            out.append('works')\n"
+            "    for m in ('scipy.special', 'sklearn.linear_model', 'lecture_lib.gradients', 'lecture_lib.losses'):\n"
+            "        try:\n"
+            "            importlib.import_module(m)\n"
+            "            out.append(m)\n"
+            "        except ImportError:\n"
+            "            pass\n"
+            "    return out\n")
+    views = checker.Views()
+    try:
+        with sandbox.Sandbox(views.get(modules), LIMITS, (), checker.LECTURE_LIB) as box:
+            assert box.request({"op": "cell", "source": code})["ok"]
+            reply = box.request({"op": "call", "name": "probe", "args": [[*present, *absent]]})
+    finally:
+        views.close()
+    assert wire.decode(reply["value"], 100) == ["works"] * len(present) + ["absent"] * len(absent)
+
+
+@needs_bwrap
+def test_a_sandbox_that_loops_is_killed_with_its_children():
+    views = checker.Views()
+    try:
+        box = sandbox.Sandbox(views.get(()), sandbox.Limits(cell_seconds=2), (), checker.LECTURE_LIB)
+        box.request({"op": "cell", "source": "import subprocess\nsubprocess.Popen(['setsid', 'sleep', '876543'])"})
+        with pytest.raises(sandbox.SandboxError, match="time limit"):
+            box.request({"op": "cell", "source": "while True:\n    pass\n"})
+    finally:
+        views.close()
+    left = [p for p in Path("/proc").iterdir() if p.name.isdigit() and b"876543" in _cmdline(p)]
+    assert left == []
+
+
+@needs_bwrap
+def test_default_limits_stop_3_gib_and_a_20_mib_file():
+    views = checker.Views()
+    try:
+        with sandbox.Sandbox(views.get(()), sandbox.Limits(), (), checker.LECTURE_LIB) as box:
+            assert box.request({"op": "cell", "source": "hog = bytearray(3 * 1024**3)"})["error"] == "MemoryError"
+            big = box.request({"op": "cell", "source": "open('big', 'wb').write(b'0' * (20 * 1024**2))"})
+            assert big["error"] == "OSError" and "too large" in big["message"]
+            assert box.request({"op": "cell", "source": "open('small', 'wb').write(b'0' * 1024**2)"})["ok"]
+    finally:
+        views.close()
+
+
+def _cmdline(proc: Path) -> bytes:
+    try:
+        return (proc / "cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+# -- the protocol carries data only --------------------------------------------------------------
+@pytest.mark.parametrize("value", [
+    np.array([[1.0, -0.0, 1e-310], [np.inf, -np.inf, 2.5]]), np.float32([1 / 3, 1e-40]),
+    np.arange(6, dtype=np.int32).reshape(2, 3, 1), np.zeros((0, 3)), np.float32(0.1), np.int64(-7),
+    (np.ones(2), [1, 2.5, None, True], "text"), 3, 0.1,
+])
+def test_wire_round_trips_exactly(value):
+    back = wire.decode(json.loads(json.dumps(wire.encode(value))), max_items=1000)
+    assert type(back) is type(value)
+    if isinstance(value, np.ndarray):
+        assert back.dtype == value.dtype and back.shape == value.shape
+        assert back.tobytes() == value.tobytes()  # the same numbers, bit for bit (no arithmetic involved)
+    elif isinstance(value, tuple):
+        assert back[1:] == value[1:] and back[0].tobytes() == value[0].tobytes()
+    else:
+        assert back == value and np.asarray(back).dtype == np.asarray(value).dtype
+
+
+def test_wire_nan_stays_nan():
+    back = wire.decode(json.loads(json.dumps(wire.encode(np.array([np.nan])))), max_items=10)
+    assert math.isnan(back[0])
+
+
+@pytest.mark.parametrize("obj, message", [
+    ({"ndarray": [[1.0], [2.0, 3.0]], "dtype": "float64", "shape": [2, 1]}, "rectangular"),
+    ({"ndarray": [1.0, 2.0], "dtype": "float64", "shape": [3]}, "match"),
+    ({"ndarray": [1.0], "dtype": "object", "shape": [1]}, "unknown"),
+    ({"ndarray": ["a"], "dtype": "float64", "shape": [1]}, "numbers"),
+    ({"ndarray": [], "dtype": "float64", "shape": [10**9]}, "shape"),
+    ({"scalar": 1e300, "dtype": "float32"}, None),
+    ({"pickle": "gASVAAAAAAAAAAA="}, "unknown"),
+    ({"tuple": [1]} | {"extra": 1}, "unknown"),
+    ([1] * 20, "too long"),
+])
+def test_wire_rejects_what_is_not_protocol_data(obj, message):
+    if message is None:  # float32 overflow: inf, as numpy casts it (not an error, not a crash)
+        with np.errstate(over="ignore"):
+            assert np.isinf(wire.decode(obj, max_items=10))
+        return
+    with pytest.raises(wire.WireError, match=message):
+        wire.decode(obj, max_items=10)
+
+
+def test_wire_sends_other_objects_as_opaque():
+    back = wire.decode(wire.encode({"a": 1}), max_items=10)
+    assert isinstance(back, wire.Opaque) and back.type_name == "dict"
+
+
+# -- the hidden tests agree with the source notebooks ---------------------------------------------
+@pytest.mark.parametrize("assignment", sorted(p.name for p in (EXERCISES / "source").iterdir() if p.is_dir()))
+def test_hidden_tests_cover_exactly_the_graded_cells(assignment):
+    (path,) = (EXERCISES / "source" / assignment).glob("*.ipynb")
+    nb = nbformat.read(path, as_version=4)
+    graded = [checker.nbgrader_meta(c)["grade_id"] for c in nb.cells if checker.nbgrader_meta(c).get("grade")]
+    parts = hidden_tests.PARTS[assignment]
+    assert [p.grade_id for p in parts] == graded
+    solutions = "\n".join(c.source for c in nb.cells if checker.nbgrader_meta(c).get("solution"))
+    for part in parts:
+        assert f"def {part.function}(" in solutions
+        assert part.grade_id == f"{part.function}-tests"
+        assert set(part.lecture_lib) <= {"functions", "losses", "gradients"}
+        for name in part.stand_in_names:  # a stand-in replaces an earlier part's function
+            assert name in [p.function for p in parts[:parts.index(part)]]
+
+
+def test_every_assignment_has_hidden_tests():
+    assert set(hidden_tests.PARTS) == {p.name for p in (EXERCISES / "source").iterdir() if p.is_dir()}
+
+
+# -- grade without bubblewrap ---------------------------------------------------------------------
+def _tiny_course(tmp_path: Path) -> Path:
+    course = tmp_path / "course"
+    course.mkdir()
+    for name in ("nbgrader_config.py", "autograde_checks.py"):
+        shutil.copy(EXERCISES / name, course / name)
+    shutil.copytree(EXERCISES / "source", course / "source")
+    return course
+
+
+def test_grade_refuses_without_bubblewrap(tmp_path):
+    course = _tiny_course(tmp_path)
+    env = {**os.environ, "PATH": str(Path(sys.executable).parent)}  # no /usr/bin: no bwrap
+    result = subprocess.run([sys.executable, str(EXERCISES / "instructor.py"), "grade", "--course", str(course)],
+                            capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode != 0
+    assert "bwrap" in result.stderr and "apt-get install bubblewrap" in result.stderr
+    assert "--no-sandbox" in result.stderr
+    assert not (course / "grades.csv").exists()
+
+
+def test_no_sandbox_is_loudly_warned_and_still_grades_outside(tmp_path):
+    course = _tiny_course(tmp_path)
+    name = "softmax.ipynb"
+    folder = course / "submitted" / "alice" / "01_modeling"
+    folder.mkdir(parents=True)
+    shutil.copy(EXERCISES / "source" / "01_modeling" / name, folder / name)
+    result = subprocess.run([sys.executable, str(EXERCISES / "instructor.py"), "grade", "01_modeling",
+                             "--no-sandbox", "--course", str(course)], capture_output=True, text=True, timeout=600)
+    assert "WARNING: --no-sandbox" in result.stderr and "WITHOUT isolation" in result.stderr
+    rows = (course / "grades.csv").read_text().splitlines()
+    assert any(row.startswith("01_modeling,") and ",alice," in row and row.endswith(",5.0,5.0") for row in rows)
+
+
+def test_course_option_goes_anywhere(tmp_path):
+    course = _tiny_course(tmp_path)
+    for args in (["--course", str(course), "release", "01_modeling"], ["release", "01_modeling", "--course", str(course)]):
+        result = subprocess.run([sys.executable, str(EXERCISES / "instructor.py"), *args],
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stderr
+        assert (course / "release" / "01_modeling" / "softmax.ipynb").is_file()
+        shutil.rmtree(course / "release")
