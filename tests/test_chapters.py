@@ -252,6 +252,16 @@ def test_every_number_is_formatted_and_computed(chapter):
         missing = _used_names(expr) - before
         if missing:
             problems.append(f"{expr!r} uses {sorted(missing)}, which no code cell above it computes")
+        # JupyterLab's Run All may evaluate a Markdown cell late (jupyterlab-myst#133): the value must be
+        # the same then, so nothing below the paragraph may assign the names it uses.
+        later = set()
+        for cell in cells:
+            if cell.end > position:
+                later |= _defined_names(_ipython_source(cell.source))
+        reassigned = _used_names(expr) & later
+        if reassigned:
+            problems.append(f"{expr!r} uses {sorted(reassigned)}, which a code cell below it assigns again "
+                            "(JupyterLab may evaluate the paragraph late): give the value its own name")
     assert not problems, f"{chapter.name}: " + "; ".join(problems)
     if prose_spans:
         assert "fmt" in defined, f"{chapter.name}: uses fmt but never imports it (from lecture_lib.formatting import fmt)"

@@ -107,6 +107,8 @@ def test_lab_settings_open_markdown_as_notebooks(tmp_path):
     settings = json.loads(path.read_text())
     viewers = settings["@jupyterlab/docmanager-extension:plugin"]["defaultViewers"]
     assert viewers == {"markdown": "Jupytext Notebook", "myst": "Jupytext Notebook"}
+    assert settings["@jupyterlab/notebook-extension:tracker"] == {"windowingMode": "none"}, (
+        "every Markdown cell must render (and so evaluate its {eval}s) on Run All")
     assert settings["@jupyterlab/apputils-extension:themes"] == {"theme": "JupyterLab Dark"}, "other settings kept"
     assert course.LAB_OVERRIDES_FILE == ROOT / ".venv" / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
 

@@ -35,12 +35,19 @@ NBVAL_DIR = ROOT / "_build" / "nbval"
 ENV_INPUTS = ("requirements.txt", "pyproject.toml")
 
 #: JupyterLab settings the course ships in the venv (``share/jupyter/lab/settings/overrides.json``, read by
-#: every JupyterLab started from it): double-clicking a chapter (MyST Markdown, ``.md``) opens it as a
-#: notebook with jupytext, instead of as Markdown source.
+#: every JupyterLab started from it):
+#:
+#: - double-clicking a chapter (MyST Markdown, ``.md``) opens it as a notebook with jupytext, instead of as
+#:   Markdown source;
+#: - every cell is rendered when the notebook opens (no windowing): jupyterlab-myst evaluates a Markdown
+#:   cell's ``{eval}`` roles only once the cell is rendered, so with JupyterLab's default lazy rendering a
+#:   *Run All* would evaluate the cells below the screen late, after later code changed their variables
+#:   (jupyter-book/jupyterlab-myst#133).
 LAB_OVERRIDES = {
     "@jupyterlab/docmanager-extension:plugin": {
         "defaultViewers": {"markdown": "Jupytext Notebook", "myst": "Jupytext Notebook"},
     },
+    "@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"},
 }
 LAB_OVERRIDES_FILE = VENV / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
 

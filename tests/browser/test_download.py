@@ -65,7 +65,8 @@ def _get(url: str) -> bytes:
 
 def install_tip(page_html: str) -> tuple[str, str]:
     """(wheel link, pip command) from a chapter page's 'Run this chapter yourself' tip."""
-    tip = re.search(r'<div class="admonition tip[^"]*">.*?Run this chapter yourself.*?</div>', page_html, re.S)
+    tip = re.search(r'<div class="[^"]*\badmonition\b[^"]*">\s*<p class="admonition-title">Run this chapter yourself</p>'
+                    r'.*?</div>', page_html, re.S)
     assert tip, "no 'Run this chapter yourself' tip on the page"
     wheel = re.search(r'href="([^"]+\.whl)"', tip.group(0))
     assert wheel, "the tip does not link the wheel"
@@ -77,7 +78,7 @@ def install_tip(page_html: str) -> tuple[str, str]:
 
 
 def test_install_tip_parser():
-    page = ('<div class="admonition tip"><p class="admonition-title">Run this chapter yourself</p><p>Get the '
+    page = ('<div class="tip admonition"><p class="admonition-title">Run this chapter yourself</p><p>Get the '
             '<a href="../wheels/lecture_lib-1.0.0-py3-none-any.whl">wheel</a>: <code class="literal">'
             '<span class="pre">pip</span> <span class="pre">install</span> <span class="pre">x.whl</span></code></p></div>')
     assert install_tip(page) == ("../wheels/lecture_lib-1.0.0-py3-none-any.whl", "pip install x.whl")

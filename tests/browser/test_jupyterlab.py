@@ -58,8 +58,11 @@ READ_NOTEBOOK = """() => {
                                                           ename: o.ename || null}));
       cell.metadata = model.metadata;
     } else if (model.type === 'markdown') {
-      const rendered = widget.node.querySelector('.jp-MarkdownOutput');
-      cell.rendered = rendered ? rendered.innerText : null;
+      // jupyterlab-myst renders into its own element next to the (hidden) editor; textContent, because
+      // innerText is empty for cells scrolled out of view (content-visibility).
+      const rendered = widget.node.querySelector('.jp-InputArea .myst, .jp-RenderedMarkdown');
+      cell.rendered = widget.rendered && rendered ? rendered.textContent : null;
+      cell.source = model.sharedModel.getSource();
       cell.expressions = (model.getMetadata('user_expressions') || []).map(
         (e) => e.result && e.result.data ? e.result.data['text/plain'] : null);
     }
@@ -123,6 +126,10 @@ def lab(tmp_path_factory):
     solution = _solution_notebook(release, ROOT / "exercises" / "source" / EXERCISE)
     (root / "exercise_solution.ipynb").write_text(json.dumps(solution, indent=1))
     port, token = _free_port(), secrets.token_hex(16)
+    # A user setting of this server only: no "get notified about Jupyter news?" toast over the screenshots.
+    notification = work / "user-settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    notification.parent.mkdir(parents=True)
+    notification.write_text(json.dumps({"fetchNews": "false"}))
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(work / "config"), "JUPYTER_RUNTIME_DIR": str(work / "runtime"),
            "JUPYTERLAB_SETTINGS_DIR": str(work / "user-settings"), "JUPYTERLAB_WORKSPACES_DIR": str(work / "ws"),
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}", "PYTHONNOUSERSITE": "1"}
@@ -180,6 +187,10 @@ def open_and_run_all(page, lab, name: str) -> list[dict]:
     folder = SCREENSHOT_DIR / "jupyterlab"
     folder.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(folder / f"{Path(name).stem}.png"))
+    image = page.locator(".jp-Notebook .jp-OutputArea-output img").first
+    if image.count():
+        image.scroll_into_view_if_needed()
+        page.screenshot(path=str(folder / f"{Path(name).stem}-figure.png"))
     return json.loads(page.evaluate(READ_NOTEBOOK))
 
 
@@ -220,7 +231,8 @@ def test_chapter_runs_in_jupyterlab_as_on_the_site(lab, lab_page, chapter):
     assert all_images == len(figure_cells), f"{chapter.name}: {all_images} images for {len(figure_cells)} figures"
 
     markdown = [c for c in cells if c["type"] == "markdown"]
-    assert all(c["rendered"] is not None for c in markdown), f"{chapter.name}: a Markdown cell was not rendered"
+    unrendered = [c["source"][:80] for c in markdown if c["rendered"] is None]
+    assert not unrendered, f"{chapter.name}: Markdown cells not rendered: {unrendered}"
     raw = sorted({token for c in markdown for token in RAW_MYST if token in c["rendered"]})
     assert not raw, f"{chapter.name}: raw MyST in the rendered Markdown: {raw}"
 
