@@ -270,12 +270,33 @@ def test_no_sandbox_is_loudly_warned_and_still_grades_outside(tmp_path):
     name = "softmax.ipynb"
     folder = course / "submitted" / "alice" / "01_modeling"
     folder.mkdir(parents=True)
-    shutil.copy(EXERCISES / "source" / "01_modeling" / name, folder / name)
-    result = subprocess.run([sys.executable, str(EXERCISES / "instructor.py"), "grade", "01_modeling",
-                             "--no-sandbox", "--course", str(course)], capture_output=True, text=True, timeout=600)
+    solved = nbformat.read(EXERCISES / "source" / "01_modeling" / name, as_version=4)
+    for cell in solved.cells:  # what a student hands in: the answers without the solution markers
+        cell.source = "\n".join(line for line in cell.source.splitlines() if "SOLUTION" not in line)
+    nbformat.write(solved, folder / name)
+    result = subprocess.run([sys.executable, str(EXERCISES / "instructor.py"), "grade", "--no-sandbox",
+                             "--course", str(course)], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
     assert "WARNING: --no-sandbox" in result.stderr and "WITHOUT isolation" in result.stderr
+    assert "02_forward_pass: no submissions" in result.stdout and "ERROR" not in result.stdout + result.stderr
     rows = (course / "grades.csv").read_text().splitlines()
     assert any(row.startswith("01_modeling,") and ",alice," in row and row.endswith(",5.0,5.0") for row in rows)
+
+    # What formgrader shows comes from nbgrader's API; a manual grade overrides the autograder's.
+    from nbgrader.api import Gradebook
+    from nbgrader.apps import NbGraderAPI
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    config.CourseDirectory.root = str(course)
+    config.CourseDirectory.db_url = f"sqlite:///{course / 'gradebook.db'}"
+    shown = NbGraderAPI(config=config).get_submission("01_modeling", "alice")
+    assert shown["autograded"] and shown["score"] == 5.0 and not shown["needs_manual_grade"]
+    with Gradebook(config.CourseDirectory.db_url, "softmax-regression") as gb:
+        grade = gb.find_grade("softmax-tests", "softmax", "01_modeling", "alice")
+        grade.manual_score = 1.0
+        gb.db.commit()
+    assert NbGraderAPI(config=config).get_submission("01_modeling", "alice")["score"] == 3.0
 
 
 def test_course_option_goes_anywhere(tmp_path):

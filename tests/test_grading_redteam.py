@@ -347,6 +347,8 @@ def test_every_student_has_its_rows(red_team):
             sub = gb.find_submission(assignment, student)
             assert all(g.auto_score is not None for nb in sub.notebooks for g in nb.grades)
             assert all(g.manual_score is None for nb in sub.notebooks for g in nb.grades)  # no SQL UPDATE
+            listed = student in red_team["graded"].stdout.split("need attention")[-1]
+            assert all(nb.flagged == listed for nb in sub.notebooks), student  # flagged: what needs attention
 
 
 def test_nothing_leaks_into_feedback_output_or_csv(red_team):

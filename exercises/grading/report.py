@@ -79,6 +79,8 @@ def _verdict(part) -> dict:
 def autograded_notebook(source_nb, student_nb, result: SubmissionResult):
     """The graded notebook: the student's cells, the source's locked and test cells, verdicts as outputs."""
     source_cells = {nbgrader_meta(c)["grade_id"]: c for c in source_nb.cells if nbgrader_meta(c).get("locked")}
+    answer_cells = {nbgrader_meta(c)["grade_id"]: dict(nbgrader_meta(c)) for c in source_nb.cells
+                    if nbgrader_meta(c).get("solution")}
     parts = {p.grade_id: p for p in result.parts}
     nb = nbformat.v4.new_notebook(metadata=copy.deepcopy(source_nb.metadata))
     seen = set()
@@ -94,9 +96,8 @@ def autograded_notebook(source_nb, student_nb, result: SubmissionResult):
             maker = {"code": nbformat.v4.new_code_cell, "markdown": nbformat.v4.new_markdown_cell,
                      "raw": nbformat.v4.new_raw_cell}[kind]
             new = maker(cell.source)
-            meta = nbgrader_meta(cell)
-            if meta.get("solution") and grade_id:  # keep the answer cell's identity for formgrader
-                new.metadata["nbgrader"] = copy.deepcopy(dict(meta))
+            if grade_id in answer_cells:  # the answer cell keeps its identity (the source's metadata)
+                new.metadata["nbgrader"] = copy.deepcopy(answer_cells[grade_id])
         else:
             continue
         if new.cell_type == "code":

@@ -12,7 +12,8 @@ This is the only module that starts a student's code. The sandbox
 - writes only to a private tmpfs (``/home/student``, its working folder) and its own ``/tmp``;
 - has the resource limits of :class:`Limits` (address space, CPU time, processes, open files,
   file size), set by the runner before any student code exists in it;
-- talks to the grader only through two pipes the grader owns (requests and replies); its stdout and stderr go to a third pipe that the grader drains, counts and discards.
+- talks to the grader only through two pipes the grader owns (requests and replies); its
+  stdout and stderr go to a third pipe that the grader drains, counts and discards.
 
 The grader enforces wall-clock time per request and per notebook and the output cap, and ends
 every sandbox with SIGKILL to bubblewrap, whose PID namespace (and so every process the student
@@ -157,8 +158,7 @@ class Sandbox:
         try:
             self.process = subprocess.Popen(
                 [*command, str(req_r), str(rep_w)], cwd=cwd, stdin=subprocess.DEVNULL, stdout=out_w,
-                stderr=out_w, env=_env(), start_new_session=True,
-                pass_fds=(req_r, rep_w))
+                stderr=out_w, env=_env(), start_new_session=True, pass_fds=(req_r, rep_w))
         finally:
             for fd in (req_r, rep_w, out_w):
                 os.close(fd)
@@ -200,7 +200,7 @@ class Sandbox:
         return self._reply(timeout or self.limits.cell_seconds)
 
     def _reply(self, timeout: float) -> dict:
-        end = min(time.monotonic() + timeout, self.deadline if hasattr(self, "deadline") else float("inf"))
+        end = min(time.monotonic() + timeout, self.deadline)
         while b"\n" not in self._buffer:
             left = end - time.monotonic()
             if left <= 0:
