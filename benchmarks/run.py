@@ -10,7 +10,9 @@ Benchmarks (``--only`` names):
 ``lbfgs``     ``SoftmaxRegression(solver="lbfgs")`` vs scikit-learn's ``LogisticRegression`` on the
               same objective (``C = 1 / (l2 m)``): fit time, final cost, test accuracy.
 ``gradient``  one full-batch cost-and-gradient and one ``gd`` iteration vs the two bare matrix
-              products they need (``X @ W`` and ``X.T @ G``), in float64 and float32.
+              products they need (``X @ W`` and ``X.T @ G``), in float64 and float32; PyTorch
+              (CPU) in the same rounds: its autograd gradient, a hand-written one and its own
+              two bare products (skipped with a note if torch is not installed).
 ``memory``    peak memory of a fit beyond ``X`` itself (tracemalloc, to which numpy reports).
 ``sgd``       mini-batch SGD throughput (samples per second) for several batch sizes.
 ``threads``   the default BLAS threads vs one thread for every BLAS library vs one thread for
@@ -158,6 +160,51 @@ def _gd_iteration_times(SoftmaxRegression, X, y, repeats: int, extra: int = 5) -
             "fit_%d_iterations_s" % (1 + extra): _median(times["long"]), "dtype_of_W_": str(long.W_.dtype)}
 
 
+def _torch_gradients(X, y, W, b, G):
+    """PyTorch (CPU) versions of the full-batch cost and gradient, on tensors sharing numpy's memory.
+
+    Returns callables for ``time_interleaved``: ``torch_autograd`` (``F.cross_entropy`` plus the
+    penalty, then ``torch.autograd.grad``), ``torch_manual`` (the formulas of chapter 4 written
+    with tensors: ``G = (P - Y) / m``, ``dW = X^T G + lambda W``, ``db = 1^T G``) and
+    ``torch_bare_products`` (``X @ W`` and ``X.T @ G``), plus ``check``, which returns the three
+    gradients ``(dW, db)`` as numpy arrays. Empty if torch is not installed.
+    """
+    try:
+        import torch
+        import torch.nn.functional as F
+    except ImportError:
+        return {}
+    Xt, yt, Gt = torch.from_numpy(X), torch.from_numpy(y.astype(np.int64)), torch.from_numpy(G)
+    Wt = torch.from_numpy(W.copy()).requires_grad_(True)
+    bt = torch.from_numpy(b.copy()).requires_grad_(True)
+    m, rows = X.shape[0], torch.arange(X.shape[0])
+
+    def autograd():
+        J = F.cross_entropy(torch.addmm(bt, Xt, Wt), yt) + 0.5 * L2 * (Wt * Wt).sum()
+        dW, db = torch.autograd.grad(J, (Wt, bt))
+        return J, dW, db
+
+    @torch.no_grad()
+    def manual():
+        Z = torch.addmm(bt, Xt, Wt)
+        log_P = torch.log_softmax(Z, dim=1)
+        J = -log_P[rows, yt].mean() + 0.5 * L2 * (Wt * Wt).sum()
+        G = log_P.exp_()  # P, in place
+        G[rows, yt] -= 1.0
+        G /= m
+        return J, torch.addmm(Wt, Xt.T, G, alpha=1.0, beta=L2), G.sum(dim=0)
+
+    @torch.no_grad()
+    def bare():
+        return Xt @ Wt, Xt.T @ Gt
+
+    def check():
+        return {name: (f()[1].detach().numpy(), f()[2].detach().numpy())
+                for name, f in (("torch_autograd", autograd), ("torch_manual", manual))}
+
+    return {"torch_autograd": autograd, "torch_manual": manual, "torch_bare_products": bare, "check": check}
+
+
 def bench_gradient(cfg: dict, data: dict) -> dict:
     X64, y = data["train"]
     m, d = X64.shape
@@ -177,11 +224,31 @@ def bench_gradient(cfg: dict, data: dict) -> dict:
             "XT_at_G": lambda: X.T @ G,
             "gradient": lambda: _softmax_cost_grad(X, y, W, b, L2),
         }
+        torch_funcs = _torch_gradients(X, y, W, b, G)
+        check = torch_funcs.pop("check", None)
+        funcs.update(torch_funcs)  # the same interleaved rounds as lecture_lib and numpy's products
         times = time_interleaved(funcs, cfg["repeats"])
-        dW = _softmax_cost_grad(X, y, W, b, L2)[1]
+        _, dW, db = _softmax_cost_grad(X, y, W, b, L2)
         res = {name: summarize(t) for name, t in times.items()}
         bare = _median(times["bare_products"])
         res["gradient_ratio"] = ratio(times, "gradient", "bare_products")
+        if check is None:
+            res["torch"] = "skipped: torch is not installed"
+        else:
+            import torch
+
+            scale = float(np.abs(dW).max())
+            res["torch"] = {
+                "version": torch.__version__, "threads": torch.get_num_threads(),
+                "autograd_ratio": ratio(times, "torch_autograd", "bare_products"),
+                "manual_ratio": ratio(times, "torch_manual", "bare_products"),
+                "torch_bare_ratio": ratio(times, "torch_bare_products", "bare_products"),
+                "autograd_vs_lecture_lib": ratio(times, "torch_autograd", "gradient"),
+                # Largest difference to lecture_lib's gradient, relative to its largest entry.
+                "max_rel_difference": {name: max(float(np.abs(tdW - dW).max()) / scale,
+                                                 float(np.abs(tdb - db).max()) / scale)
+                                       for name, (tdW, tdb) in check().items()},
+            }
         res["gradient_output_dtype"] = str(dW.dtype)
         res["bare_gflops"] = out["flops_per_gradient_products"] / bare / 1e9
         res["bare_gbytes_per_s"] = 2 * X.nbytes / bare / 1e9  # each product reads X once
@@ -502,6 +569,11 @@ def summary_rows(results: dict) -> list[dict]:
             case = f"{g['m']}x{g['d']}x{g['K']} {dtype}"
             rows.append({"benchmark": "gradient vs matmul", "case": case, "metric": "time ratio",
                          "value": r["gradient_ratio"], "target": "<= 1.2", "met": r["gradient_ratio"] <= 1.2})
+            if isinstance(r.get("torch"), dict):
+                for side, key in (("autograd", "autograd_ratio"), ("hand-written", "manual_ratio"),
+                                  ("bare products", "torch_bare_ratio")):
+                    rows.append({"benchmark": f"torch {side} vs numpy matmul", "case": case, "metric": "time ratio",
+                                 "value": r["torch"][key], "target": "", "met": None})
             if "gd_iteration_ratio" in r:
                 rows.append({"benchmark": "gd iteration vs matmul", "case": case, "metric": "time ratio",
                              "value": r["gd_iteration_ratio"], "target": "<= 1.2",

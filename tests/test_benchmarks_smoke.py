@@ -60,6 +60,15 @@ def test_results_have_what_the_appendix_reads(tiny_results):
         r = b["gradient"][dtype]
         assert r["gradient_output_dtype"] == dtype
         assert {"gradient", "bare_products", "gradient_ratio", "gd_iteration_ratio"} <= set(r)
+        # PyTorch in the same interleaved rounds: autograd, hand-written, its own bare products.
+        assert {"torch_autograd", "torch_manual", "torch_bare_products"} <= set(r)
+        torch_result = r["torch"]
+        assert torch_result["threads"] >= 1 and torch_result["version"].startswith("2.")
+        assert all(torch_result[key] > 0 for key in ("autograd_ratio", "manual_ratio", "torch_bare_ratio"))
+        # Both PyTorch gradients are lecture_lib's, to rounding of the dtype (float32: ~1e-7 per entry).
+        tolerance = 1e-12 if dtype == "float64" else 1e-4
+        assert set(torch_result["max_rel_difference"]) == {"torch_autograd", "torch_manual"}
+        assert all(0 <= v < tolerance for v in torch_result["max_rel_difference"].values()), torch_result
     assert b["memory"]["gradient core, float64"]["peak_bytes"] > 0
     assert all(r["samples_per_s"] > 0 for r in b["sgd"]["batches"].values())
     assert any(case.startswith("lbfgs fit, digits") for case in b["threads"])
@@ -68,7 +77,8 @@ def test_results_have_what_the_appendix_reads(tiny_results):
     assert imp["heavy_modules_loaded"] == []  # machine independent, unlike the seconds
     assert {row["benchmark"] for row in results["summary"]} >= {"lbfgs vs sklearn", "gradient vs matmul",
                                                                "peak memory", "sgd throughput", "BLAS threads",
-                                                               "strided X", "memmap partial_fit", "import time"}
+                                                               "strided X", "memmap partial_fit", "import time",
+                                                               "torch autograd vs numpy matmul"}
     strided = b["strided"]
     assert strided["fit_ratio_strided_vs_contiguous"] > 0 and strided["gradient_ratio_uncopied_view_vs_contiguous"] > 0
     stream = b["stream"]

@@ -162,8 +162,8 @@ def _ipython_source(source: str) -> str:
     return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
 
 
-def test_the_six_chapters_exist():
-    assert len(CHAPTERS) == 6, f"expected the six chapters book/01_*.md ... book/06_*.md; found {CHAPTERS}"
+def test_the_seven_chapters_exist():
+    assert len(CHAPTERS) == 7, f"expected the seven chapters book/01_*.md ... book/07_*.md; found {CHAPTERS}"
 
 
 chapter_param = pytest.mark.parametrize("chapter", CHAPTERS, ids=[c.stem for c in CHAPTERS])

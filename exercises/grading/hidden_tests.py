@@ -270,6 +270,41 @@ def check_softmax_to_logistic(call):
         assert_close(logistic, lecture_lib.softmax(X @ W + b)[:, 1], "sigmoid(X @ w + c)", rtol=1e-9, atol=1e-14)
 
 
+# -- 07_pytorch ----------------------------------------------------------------------------------
+def _classification(rng, m: int, d: int, K: int):
+    """Seeded data with every class present: ``X (m, d)``, ``y (m,)`` (int64)."""
+    X = rng.normal(size=(m, d))
+    y = np.concatenate([np.arange(K), rng.integers(K, size=m - K)]).astype(np.int64)
+    return X, y
+
+
+def check_cost_and_gradient_torch(call):
+    rng = np.random.default_rng(701)
+    for m, d, K, lam in ((40, 5, 4, 0.0), (25, 3, 2, 0.3), (7, 8, 6, 1e-3)):
+        X, y = _classification(rng, m, d, K)
+        W, b = rng.normal(size=(d, K)), rng.normal(size=K)
+        out = call("cost_and_gradient", X, y, W, b, lam)
+        check_tuple(out, "cost_and_gradient", 3, "(J, dW, db)")
+        J, dW, db = lecture_lib.softmax_regression_cost_and_gradient(X, y, W, b, l2=lam)
+        assert_scalar_close(out[0], J, "J", rtol=1e-10)
+        assert_close(out[1], dW, "dW", rtol=1e-9, atol=1e-12)
+        assert_close(out[2], db, "db", rtol=1e-9, atol=1e-12)
+
+
+def check_fit_lbfgs(call):
+    rng = np.random.default_rng(702)
+    for m, d, K, lam in ((60, 4, 3, 0.05), (30, 6, 5, 1e-3)):
+        X, y = _classification(rng, m, d, K)
+        out = call("fit_lbfgs", X, y, K, lam)
+        check_tuple(out, "fit_lbfgs", 2, "(W, b)")
+        check_array(out[0], "W", (d, K))
+        check_array(out[1], "b", (K,))
+        best = lecture_lib.SoftmaxRegression(l2=lam, solver="lbfgs", tol=1e-10, max_iter=5000).fit(X, y)
+        J_star = lecture_lib.softmax_regression_cost(X, y, best.W_, best.b_, l2=lam)
+        J = lecture_lib.softmax_regression_cost(X, y, out[0].astype(np.float64), out[1].astype(np.float64), l2=lam)
+        assert_scalar_close(J, J_star, "J_lambda(W, b)", rtol=1e-8)
+
+
 #: lecture_lib's modules that hold softmax, log_softmax, logsumexp and one_hot (and the validation they use).
 FUNCTIONS = ("functions",)
 #: ... and the cross-entropy and the cost and gradient of softmax regression.
@@ -306,5 +341,9 @@ PARTS: dict[str, list[Part]] = {
     "06_comparisons": [
         Part("sigmoid-tests", "sigmoid", check_sigmoid),
         Part("softmax_to_logistic-tests", "softmax_to_logistic", check_softmax_to_logistic),
+    ],
+    "07_pytorch": [  # PyTorch is in the sandbox's environment; lecture_lib is not
+        Part("cost_and_gradient-tests", "cost_and_gradient", check_cost_and_gradient_torch),
+        Part("fit_lbfgs-tests", "fit_lbfgs", check_fit_lbfgs),
     ],
 }
