@@ -35,6 +35,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -160,6 +161,12 @@ def _gd_iteration_times(SoftmaxRegression, X, y, repeats: int, extra: int = 5) -
             "fit_%d_iterations_s" % (1 + extra): _median(times["long"]), "dtype_of_W_": str(long.W_.dtype)}
 
 
+def _torch_blas(torch) -> str:
+    """The BLAS library torch's matrix products call (``BLAS_INFO`` of its build, e.g. ``mkl``)."""
+    found = re.search(r"BLAS_INFO=([\w-]+)", torch.__config__.show())
+    return found.group(1) if found else "unknown"
+
+
 def _torch_gradients(X, y, W, b, G):
     """PyTorch (CPU) versions of the full-batch cost and gradient, on tensors sharing numpy's memory.
 
@@ -240,6 +247,7 @@ def bench_gradient(cfg: dict, data: dict) -> dict:
             scale = float(np.abs(dW).max())
             res["torch"] = {
                 "version": torch.__version__, "threads": torch.get_num_threads(),
+                "blas": _torch_blas(torch),
                 "autograd_ratio": ratio(times, "torch_autograd", "bare_products"),
                 "manual_ratio": ratio(times, "torch_manual", "bare_products"),
                 "torch_bare_ratio": ratio(times, "torch_bare_products", "bare_products"),

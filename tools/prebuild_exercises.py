@@ -15,6 +15,7 @@ Safe to run twice; it replaces ``book/exercises/`` as a whole.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import runpy
 import shutil
@@ -43,6 +44,15 @@ def release_all(course: Path) -> Path:
     return course / "release"
 
 
+def write_if_changed(path: Path, text: str) -> None:
+    """Write ``text`` unless the file already holds it: an unchanged file keeps its mtime, so Sphinx
+    does not re-read the page (a rebuild with nothing changed stays a no-op)."""
+    if path.is_file() and path.read_text() == text:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
 def describe(notebook: Path) -> dict:
     """Title, parts and points of one release notebook, from its cells and nbgrader metadata."""
     nb = json.loads(notebook.read_text())
@@ -57,12 +67,29 @@ def describe(notebook: Path) -> dict:
     return {"title": title, "parts": parts, "points": sum(p for _, p in parts)}
 
 
+#: Digest of what the release is made from, when it was last made (outside the served folders).
+STAMP = ROOT / "_build" / ".exercises-release-sha256"
+
+
+def sources_digest() -> str:
+    """SHA-256 of the exercise sources and of the code that turns them into the release."""
+    h = hashlib.sha256()
+    files = sorted(p for p in (EXERCISES / "source").rglob("*") if p.is_file() and ".ipynb_checkpoints" not in p.parts)
+    files += [EXERCISES / name for name in ("nbgrader_config.py", "autograde_checks.py", "instructor.py")]
+    files.append(Path(__file__).resolve())
+    for path in files:
+        h.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
 def main() -> None:
+    digest = sources_digest()
+    if STAMP.is_file() and STAMP.read_text() == digest and (OUT / "list.md").is_file():
+        print(f"the student release in {OUT.relative_to(ROOT)}/ is up to date")
+        return
     with tempfile.TemporaryDirectory(prefix="course-release-") as tmp:
         release = release_all(Path(tmp))
-        if OUT.exists():
-            shutil.rmtree(OUT)
-        rows = []
+        rows, written = [], set()
         for assignment_dir in sorted(p for p in release.iterdir() if p.is_dir()):
             for notebook in sorted(assignment_dir.glob("*.ipynb")):
                 text = notebook.read_text()
@@ -70,15 +97,20 @@ def main() -> None:
                 if leaked:  # nbgrader strips these; refuse to publish if it ever did not
                     sys.exit(f"{notebook.name} still contains {leaked}: not publishing it")
                 dest = OUT / assignment_dir.name / notebook.name
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(notebook, dest)
+                write_if_changed(dest, text)
+                written.add(dest)
                 info = describe(notebook)
                 docname = f"/book/exercises/{assignment_dir.name}/{notebook.stem}"
                 functions = ", ".join(f"`{name}` ({points:g})" for name, points in info["parts"])
                 rows.append(f"| {{doc}}`{info['title']} <{docname}>` | {functions} | {info['points']:g} "
                             f"| {{download}}`{notebook.name} <{docname}.ipynb>` |")
     header = ["| Exercise | Functions you write (points) | Points | Download |", "| --- | --- | --- | --- |"]
-    (OUT / "list.md").write_text("\n".join(header + rows) + "\n")
+    write_if_changed(OUT / "list.md", "\n".join(header + rows) + "\n")
+    written.add(OUT / "list.md")
+    for stale in [p for p in OUT.rglob("*") if p.is_file() and p not in written]:
+        stale.unlink()  # an exercise that was renamed or removed
+    STAMP.parent.mkdir(parents=True, exist_ok=True)
+    STAMP.write_text(digest)
     print(f"wrote {len(rows)} student notebooks and the list into {OUT.relative_to(ROOT)}/")
 
 

@@ -14,6 +14,7 @@ wheel's own PyPI dependencies (numpy, scipy, scikit-learn, matplotlib, threadpoo
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
 import sys
@@ -23,6 +24,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 WHEELS = ROOT / "_build" / "vendor" / "wheels"
+#: Digest of the sources of the wheel in WHEELS (outside the served folder).
+STAMP = ROOT / "_build" / ".wheel-sources-sha256"
 
 
 def wheel_name() -> str:
@@ -31,8 +34,22 @@ def wheel_name() -> str:
     return f"{project['name']}-{project['version']}-py3-none-any.whl"
 
 
+def sources_digest() -> str:
+    """SHA-256 of everything that goes into the wheel (a rebuild with nothing changed skips pip)."""
+    h = hashlib.sha256()
+    files = [ROOT / name for name in ("pyproject.toml", "README.md", "LICENSE")]
+    files += sorted(p for p in (ROOT / "lecture_lib").rglob("*") if p.is_file() and p.suffix != ".pyc")
+    for path in files:
+        h.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
 def build(target: Path = WHEELS) -> Path:
-    """Build the wheel into ``target`` (replacing what was there); return its path."""
+    """Build the wheel into ``target`` (replacing what was there) unless it is up to date; return its path."""
+    digest, stamp = sources_digest(), STAMP if target == WHEELS else None
+    if stamp and (target / wheel_name()).is_file() and stamp.is_file() and stamp.read_text() == digest:
+        print(f"{(target / wheel_name()).relative_to(ROOT)} is up to date", flush=True)
+        return target / wheel_name()
     with tempfile.TemporaryDirectory(prefix="course-wheel-") as tmp:
         # Build from a copy of the package sources only: no _build/, .venv/ or egg-info in the wheel.
         src = Path(tmp) / "src"
@@ -53,6 +70,8 @@ def build(target: Path = WHEELS) -> Path:
             shutil.rmtree(target)
         target.mkdir(parents=True)
         shutil.copy2(built, target / built.name)
+        if stamp:
+            stamp.write_text(digest)
     print(f"built {(target / built.name).relative_to(ROOT)}", flush=True)
     return target / built.name
 
