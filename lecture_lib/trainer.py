@@ -272,7 +272,7 @@ if (!window.softmaxTrainer) {
       return {W: W, b: b, losses: losses, loss: now.J, gradW: now.dW, gradb: now.db, gradNorm: gradNorm(now),
               diverged: diverged};
     }
-    function fmt(v, digits) {
+    function formatNumber(v, digits) {
       if (!isFinite(v)) { return "too large to show"; }
       var a = Math.abs(v);
       return (a !== 0 && (a < 1e-3 || a >= 1e5)) ? v.toExponential(digits - 1) : v.toPrecision(digits);
@@ -307,8 +307,8 @@ if (!window.softmaxTrainer) {
         if (!running) { root.dataset.losses = JSON.stringify(S.losses); }
         root.dataset.state = S.mode;
         root.dataset.cursor = JSON.stringify(S.cursor);
-        readout.textContent = "Step " + S.step + ": loss J = " + fmt(S.g.J, 6) + ", gradient norm = " +
-          fmt(gradNorm(S.g), 3) + " (" + S.points.length + " points).";
+        readout.textContent = "Step " + S.step + ": loss J = " + formatNumber(S.g.J, 6) + ", gradient norm = " +
+          formatNumber(gradNorm(S.g), 3) + " (" + S.points.length + " points).";
       }
       /* Data changed: the loss and gradient at the current parameters change with it. */
       function dataChanged() {
@@ -322,10 +322,10 @@ if (!window.softmaxTrainer) {
         if (allFinite(next.W, next.b)) { g = costGrad(S.points, S.labels, next.W, next.b, S.l2); }
         if (!g || diverges(g.J, S.J0) || !allFinite(g.dW, g.db)) {
           S.mode = "diverged"; setRunning(false);
-          say("Gradient descent diverged: step " + (S.step + 1) + " would raise the loss from " + fmt(S.J0, 4) +
-              " at the start to " + (g ? fmt(g.J, 3) : "beyond any number") + ". The learning rate \u03b1 = " +
+          say("Gradient descent diverged: step " + (S.step + 1) + " would raise the loss from " + formatNumber(S.J0, 4) +
+              " at the start to " + (g ? formatNumber(g.J, 3) : "beyond any number") + ". The learning rate \u03b1 = " +
               S.lr + " is too large for these points" + (S.lr * S.l2 > 2 ? " (with \u03b1\u03bb = " +
-              fmt(S.lr * S.l2, 3) + " > 2 the penalty alone makes every step overshoot)" : "") + "; try " +
+              formatNumber(S.lr * S.l2, 3) + " > 2 the penalty alone makes every step overshoot)" : "") + "; try " +
               (S.lr / 10) + ", then press Reset.", "error");
           publish();
           return false;
@@ -431,7 +431,7 @@ if (!window.softmaxTrainer) {
         ctx.clearRect(0, 0, w, h);
         ctx.strokeStyle = ink; ctx.fillStyle = ink; ctx.lineWidth = 1; ctx.font = "11px sans-serif";
         ctx.beginPath(); ctx.moveTo(left, pad); ctx.lineTo(left, bottom); ctx.lineTo(w - pad, bottom); ctx.stroke();
-        ctx.fillText(fmt(top, 2), 2, pad + 8); ctx.fillText("0", left - 10, bottom);
+        ctx.fillText(formatNumber(top, 2), 2, pad + 8); ctx.fillText("0", left - 10, bottom);
         ctx.fillText("loss J per step (" + (L.length - 1) + ")", left + 6, h - 3);
         ctx.strokeStyle = PALETTE[0]; ctx.lineWidth = 2; ctx.beginPath();
         for (t = 0; t < L.length; t += (t + stride < L.length ? stride : Math.max(1, L.length - 1 - t))) {

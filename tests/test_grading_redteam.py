@@ -39,7 +39,7 @@ pytestmark = [pytest.mark.slow,
                                  reason="bubblewrap (bwrap) is not installed (in CI it must be)")]
 
 #: Small limits, so that the attacks cost seconds; every honest submission runs well within them.
-LIMITS = ("--cell-timeout", "4", "--notebook-timeout", "60", "--memory-mb", "1024", "--cpu-seconds", "20",
+LIMITS = ("--cell-timeout", "8", "--notebook-timeout", "60", "--memory-mb", "1024", "--cpu-seconds", "20",
           "--output-limit-kb", "512")
 #: A marker in the argv of every process an attacker leaves behind, to find them afterwards.
 MARKER = "987654"

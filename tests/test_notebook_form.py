@@ -128,7 +128,8 @@ def _site_page(chapter: Path) -> str:
 @pytest.mark.parametrize("chapter", NOTEBOOK_PAGES, ids=[c.stem for c in NOTEBOOK_PAGES])
 def test_site_shows_numbers_and_captioned_figures(chapter):
     html = _site_page(chapter)
-    text = re.sub(r"<[^>]+>", "", html)
+    prose = re.sub(r"<(script|style)\b.*?</\1>", "", html, flags=re.S)  # the page's text, not its code
+    text = re.sub(r"<[^>]+>", "", prose)
     for raw in ("{eval}", "{glue", "fmt(", "**Figure.**", ":::{"):
         assert raw not in text, f"{chapter.stem}: raw {raw!r} on the page"
     assert "output text_plain" in html or not re.search(r"\{eval\}", chapter.read_text()), "no evaluated number"

@@ -50,7 +50,7 @@ for name in sys.argv[1:]:
     except Exception as exc:  # CellExecutionError carries the traceback
         error = f"{type(exc).__name__}: {exc}"[:3000]
     cells = [{"figure": bool(cell.metadata.get("mystnb", {}).get("figure")),
-              "images": sum("image/png" in o.get("data", {}) for o in cell.outputs),
+              "images": sum(bool({"image/png", "image/svg+xml"} & set(o.get("data", {}))) for o in cell.outputs),
               "errors": [o.get("ename") for o in cell.outputs if o.output_type == "error"]}
              for cell in nb.cells if cell.cell_type == "code"]
     summary["notebooks"][path.name] = {"error": error, "cells": cells}

@@ -38,6 +38,8 @@ pytestmark = pytest.mark.browser
 BOOK = ROOT / "book"
 CHAPTERS = sorted(BOOK.glob("0*.md"))
 EXERCISE = "01_modeling/softmax.ipynb"
+#: Output types of a figure: the course style shows SVG (lecture_lib.plotting.style), PNG elsewhere.
+IMAGE_MIMES = {"image/png", "image/svg+xml"}
 #: Raw MyST that must never show in rendered Markdown.
 RAW_MYST = ("{eval}", "{glue", "```{", ":::{", "{numref}", "{ref}", "{doc}", "{download}", "{math}")
 #: Seconds one notebook may take to run (chapters take 10-60 s on a loaded 2-core machine).
@@ -221,7 +223,7 @@ def test_chapter_runs_in_jupyterlab_as_on_the_site(lab, lab_page, chapter):
     figure_cells = [i for i, c in enumerate(cells) if c["type"] == "code" and (c["metadata"].get("mystnb") or {}).get("figure")]
     assert figure_cells, f"{chapter.name}: no figure cell found"
     for i in figure_cells:
-        images = [o for o in cells[i]["outputs"] if "image/png" in o["mimes"]]
+        images = [o for o in cells[i]["outputs"] if set(o["mimes"]) & IMAGE_MIMES]
         first = cells[i]["source"].splitlines()[-1]
         assert len(images) == 1 and cells[i]["images"] == 1, f"{chapter.name}: figure cell {first!r} shows {cells[i]['images']} images"
         after = cells[i + 1]
