@@ -38,6 +38,9 @@
     fitFigures();
   }
 
+  /* For tests and for scripts that change the page: recheck the frames now, not at the next frame. */
+  window.courseLayout = {update: update};
+
   function start() {
     update();
     /* Typesetting, a resize and a late image all change some box's size: recheck then. */

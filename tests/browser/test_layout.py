@@ -139,6 +139,9 @@ def _record(kind: str, rel: str, value) -> None:
 def run_axe(page) -> list[dict]:
     if not page.evaluate("() => !!window.axe"):
         page.add_script_tag(path=str(AXE))
+    # course.js rechecks the scroll frames one animation frame after a resize; do it now, so that axe
+    # never sees a frame between the resize and that recheck.
+    page.evaluate("() => window.courseLayout && window.courseLayout.update()")
     result = page.evaluate("""() => axe.run(document, {resultTypes: ['violations']}).then(r =>
         r.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)})))""")
     return result
