@@ -132,6 +132,37 @@ def test_every_page_has_the_favicon_and_the_course_assets():
             assert (page.parent / urls[0].split("?")[0]).resolve().is_file()
 
 
+def test_static_files_are_the_current_sources():
+    """The site serves today's course.css, course.js and favicon, even after a rebuild that changed no page
+    (Sphinx copies static files only when it writes a page; tools/course.py forces that)."""
+    pages()
+    for source in sorted((BOOK_DIR / "book" / "_static").iterdir()):
+        if source.is_file():
+            served = SITE_DIR / "_static" / source.name
+            assert served.is_file() and served.read_bytes() == source.read_bytes(), f"{served} is stale"
+
+
+def test_site_inputs_digest_sees_every_untracked_input(tmp_path, monkeypatch):
+    """A changed file under any of course.py's UNTRACKED_SITE_INPUTS changes the digest (so the build is full)."""
+    spec = importlib.util.spec_from_file_location("course_tool", ROOT / "tools" / "course.py")
+    course = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(course)
+    monkeypatch.setattr(course, "ROOT", tmp_path)
+    for top in course.UNTRACKED_SITE_INPUTS:
+        (tmp_path / top).mkdir(parents=True)
+        (tmp_path / top / "a.txt").write_text("one")
+    before = course.site_inputs_digest()
+    assert course.site_inputs_digest() == before
+    for top in course.UNTRACKED_SITE_INPUTS:
+        (tmp_path / top / "a.txt").write_text("two")
+        changed = course.site_inputs_digest()
+        assert changed != before, f"a change in {top}/ does not rebuild the site"
+        before = changed
+    (tmp_path / "lecture_lib" / "__pycache__").mkdir()
+    (tmp_path / "lecture_lib" / "__pycache__" / "a.pyc").write_bytes(b"x")
+    assert course.site_inputs_digest() == before, "byte-code caches must not force a full build"
+
+
 def test_theme_override_drops_only_fontawesome_js():
     """book/_templates/static/webpack-macros.html is the theme's file without the fontawesome.js script.
 

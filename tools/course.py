@@ -137,10 +137,34 @@ def prebuild() -> None:
         run(PY, step, env=tool_env())
 
 
+#: What the pages depend on that Sphinx does not track: it re-reads a page only when the page itself changed,
+#: and copies static files only when some page is written. A change here rebuilds every page (``--all``):
+#: the package every chapter runs, the static files and vendored assets, the local Sphinx extensions.
+UNTRACKED_SITE_INPUTS = ("lecture_lib", "book/_static", "book/_templates", "_build/vendor", "tools")
+SITE_STAMP = ROOT / "_build" / ".site-inputs-sha256"
+
+
+def site_inputs_digest() -> str:
+    """SHA-256 over the paths and contents of every file in :data:`UNTRACKED_SITE_INPUTS`."""
+    h = hashlib.sha256()
+    for top in UNTRACKED_SITE_INPUTS:
+        for path in sorted(p for p in (ROOT / top).rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            h.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
 def build() -> None:
-    """Build the site into ``_build/html``; a notebook error or any warning fails the build."""
+    """Build the site into ``_build/html``; a notebook error or any warning fails the build.
+
+    Sphinx's incremental build rewrites only the pages that changed; when a file from
+    :data:`UNTRACKED_SITE_INPUTS` changed since the last successful build, every page is rebuilt.
+    """
     prebuild()
-    run(BIN / "jupyter-book", "build", ".", "--warningiserror", "--keep-going", env=tool_env())
+    digest = site_inputs_digest()
+    untracked_changed = not (SITE_STAMP.is_file() and SITE_STAMP.read_text() == digest)
+    run(BIN / "jupyter-book", "build", ".", "--warningiserror", "--keep-going", *(["--all"] if untracked_changed else []),
+        env=tool_env())
+    SITE_STAMP.write_text(digest)
     print(f"\nThe site is in {SITE}; open {SITE / 'index.html'} in a browser.")
 
 

@@ -47,6 +47,17 @@ WAIT_TYPESET_JS = """async () => {
   return true;
 }"""
 
+#: After a resize: wait for the theme's transitions (its sidebars slide for 250-400 ms, and the text column
+#: changes width meanwhile), then let course.js recheck its scroll frames on the settled layout.
+SETTLE_JS = """async () => {
+  const frames = () => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
+  await frames();
+  const finite = a => a.effect && Number.isFinite(a.effect.getComputedTiming().endTime);
+  await Promise.all(document.getAnimations().filter(finite).map(a => a.finished.catch(() => null)));
+  await frames();
+  if (window.courseLayout) { window.courseLayout.update(); }
+}"""
+
 #: Elements that stick out of the viewport, and equations/tables that neither fit nor scroll visibly.
 OVERFLOW_JS = """() => {
   const vw = document.documentElement.clientWidth;
@@ -115,7 +126,7 @@ def test_page_fits_every_width(rel, page, site_url, screenshot_dir):
     report = {}
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 800})
-        page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        page.evaluate(SETTLE_JS)
         r = page.evaluate(OVERFLOW_JS)
         report[width] = r
         assert r["sticking"] == [], f"{rel} at {width} px: elements stick out of the viewport: {r['sticking']}"
@@ -139,9 +150,6 @@ def _record(kind: str, rel: str, value) -> None:
 def run_axe(page) -> list[dict]:
     if not page.evaluate("() => !!window.axe"):
         page.add_script_tag(path=str(AXE))
-    # course.js rechecks the scroll frames one animation frame after a resize; do it now, so that axe
-    # never sees a frame between the resize and that recheck.
-    page.evaluate("() => window.courseLayout && window.courseLayout.update()")
     result = page.evaluate("""() => axe.run(document, {resultTypes: ['violations']}).then(r =>
         r.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)})))""")
     return result
@@ -162,7 +170,7 @@ def test_axe_light_and_dark(rel, page, site_url):
         page.evaluate("""(m) => { localStorage.setItem('mode', m); localStorage.setItem('theme', m);
             document.documentElement.dataset.mode = m; document.documentElement.dataset.theme = m; }""", mode)
         page.set_viewport_size({"width": width, "height": 900})
-        page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        page.evaluate(SETTLE_JS)
         assert page.evaluate("() => getComputedStyle(document.documentElement).colorScheme").startswith(mode)
         for v in run_axe(page):
             if v["impact"] in ("serious", "critical") or v["id"] in OUR_RULES:
@@ -244,7 +252,7 @@ def test_figure_text_is_legible(rel, page, site_url):
     svg_fonts = {}
     for width in (1280, 360):
         page.set_viewport_size({"width": width, "height": 900})
-        page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        page.evaluate(SETTLE_JS)
         figures = page.evaluate(FIGURES_JS)
         assert figures, f"{rel}: no figure found"
         for fig in figures:
