@@ -328,13 +328,32 @@ def test_summary_section(chapter):
     assert re.search(r"^## Summary[ \t]*$", _read(chapter), re.M), f"{chapter.name}: needs a '## Summary' section"
 
 
+#: A self-study exercise and its solution (sphinx-exercise; jupyterlab-myst renders the same directives).
+EXERCISE = re.compile(r"^(`{3,}|:{3,})\{exercise\}[^\n]*\n:label: (?P<label>\S+)\n", re.M)
+SOLUTION = re.compile(r"^(`{3,}|:{3,})\{solution\} (?P<label>\S+)\n(?P<options>(?::[a-z-]+:.*\n)*)", re.M)
+#: How many paper exercises a chapter ends with.
+PAPER_EXERCISES = range(3, 6)
+
+
 @chapter_param
-def test_exercise_link(chapter):
-    number = int(chapter.stem[:2])
-    link = f"[Exercise {number}](exercises.md)"
-    assert link in _prose(_read(chapter)), (
-        f"{chapter.name}: the Exercises section must say "
-        f"'See the exercise notebook for this chapter: {link}.'")
+def test_exercises_section(chapter):
+    """The chapter ends with 3-5 exercises, each with a folded worked solution, and links its own notebook."""
+    text = _read(chapter)
+    exercises = text[text.rindex("\n## Exercises"):] if "\n## Exercises" in text else ""
+    assert exercises, f"{chapter.name}: needs a final '## Exercises' section"
+    labels = [m["label"] for m in EXERCISE.finditer(exercises)]
+    assert len(labels) in PAPER_EXERCISES, f"{chapter.name}: {len(labels)} paper exercises (3 to 5 expected)"
+    assert len(set(labels)) == len(labels), f"{chapter.name}: repeated exercise labels {labels}"
+    solutions = {m["label"]: m["options"] for m in SOLUTION.finditer(exercises)}
+    for label in labels:
+        assert label in solutions, f"{chapter.name}: exercise {label} has no solution"
+        assert ":class: dropdown" in solutions[label], f"{chapter.name}: the solution of {label} must be folded"
+    number = chapter.stem[:2]
+    notebooks = sorted((ROOT / "exercises" / "source").glob(f"{number}_*/*.ipynb"))
+    assert notebooks, f"no exercise notebook for chapter {number}"
+    for notebook in notebooks:
+        target = f"(exercises/{notebook.parent.name}/{notebook.name})"
+        assert target in _prose(exercises), f"{chapter.name}: the Exercises section must link {target[1:-1]}"
 
 
 @chapter_param

@@ -2,6 +2,9 @@
 
 * The sidebar's expand/collapse toggles are ``<summary>`` elements holding only an icon: each gets an
   ``aria-label`` naming the section it opens (axe rule ``summary-name``).
+* sphinx-exercise gives the body of every exercise and solution the same id (``exercise-content``,
+  ``solution-content``); each gets its block's own id plus ``-content``, so a page of several exercises
+  has no duplicate ids (axe rule ``duplicate-id``).
 
 Everything else the site changes in the theme is a template override in ``book/_templates/`` (each says
 why) or a rule in ``book/_static/course.css``.
@@ -39,6 +42,24 @@ def wrap_toctree(app, pagename, templatename, context, doctree) -> None:
     context["generate_toctree_html"] = generate_named
 
 
+#: The fixed ids sphinx-exercise (1.2.1) gives the body of each block.
+_EXERCISE_BODY_IDS = ("exercise-content", "solution-content")
+
+
+def unique_exercise_body_ids(app, doctree, docname) -> None:
+    """Rename each exercise/solution body id to ``<the block's id>-content``."""
+    from docutils import nodes
+
+    for section in doctree.findall(nodes.section):
+        if any(i in _EXERCISE_BODY_IDS for i in section["ids"]):
+            parent = section.parent
+            owner = parent["ids"][0] if parent is not None and parent.get("ids") else None
+            if owner is None:
+                raise RuntimeError(f"{docname}: an exercise or solution body without an id on its block")
+            section["ids"] = [f"{owner}-content"]
+
+
 def setup(app):
     app.connect("html-page-context", wrap_toctree, priority=900)  # after the theme adds its functions
+    app.connect("doctree-resolved", unique_exercise_body_ids)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
