@@ -56,7 +56,7 @@ def tempered_softmax(z, temperature: float = 1.0):
 
     Notes
     -----
-    .. math:: a_k = \frac{e^{z_k / T}}{\sum_{j=1}^{K} e^{z_j / T}}
+    .. math:: a_k = \frac{e^{z_k / T}}{\sum_{l=1}^{K} e^{z_l / T}}
 
     computed as ``softmax(z / temperature)``, i.e. stably (the maximum is subtracted first).
     """
@@ -322,11 +322,11 @@ def explorer_html(logits=DEFAULT_LOGITS, temperature: float = 1.0):
 
     Notes
     -----
-    .. math:: a_k = \frac{e_k}{S}, \qquad e_k = e^{z_k / T - c}, \qquad S = \sum_{j=1}^{K} e_j,
-              \qquad c = \max_j z_j / T
+    .. math:: a_k = \frac{e_k}{S}, \qquad e_k = e^{z_k / T - c}, \qquad S = \sum_{l=1}^{K} e_l,
+              \qquad c = \max_l z_l / T
 
     Subtracting :math:`c` multiplies numerator and denominator by the same :math:`e^{-c}`, so
-    :math:`a_k = e^{z_k/T} / \sum_j e^{z_j/T}` is unchanged, and no exponential overflows. The initial
+    :math:`a_k = e^{z_k/T} / \sum_l e^{z_l/T}` is unchanged, and no exponential overflows. The initial
     bars are computed here by :func:`lecture_lib.softmax`, so the page shows the right numbers even
     before (or without) JavaScript. Every call uses fresh element ids, so several explorers can share a
     page. Rows for classes beyond the initial ``K`` (up to 10, logit 0) are in the markup, hidden until

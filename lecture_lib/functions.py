@@ -175,8 +175,8 @@ def softmax(z, axis: int = -1):
 
     Notes
     -----
-    .. math:: \operatorname{softmax}(z)_k = \frac{e^{z_k}}{\sum_{j=1}^{K} e^{z_j}}
-              = \frac{e^{z_k - c}}{\sum_{j=1}^{K} e^{z_j - c}}, \qquad c = \max_j z_j
+    .. math:: \operatorname{softmax}(z)_k = \frac{e^{z_k}}{\sum_{l=1}^{K} e^{z_l}}
+              = \frac{e^{z_k - c}}{\sum_{l=1}^{K} e^{z_l - c}}, \qquad c = \max_l z_l
 
     Subtracting the maximum changes nothing mathematically (shift invariance) and keeps every
     exponent at or below zero, so logits of any magnitude are safe.
@@ -217,7 +217,7 @@ def log_softmax(z, axis: int = -1):
     Notes
     -----
     .. math:: \log \operatorname{softmax}(z)_k = z_k - \operatorname{LSE}(z)
-              = (z_k - c) - \log\Bigl(1 + \sum_{j \ne t} e^{z_j - c}\Bigr), \qquad c = z_t = \max_j z_j
+              = (z_k - c) - \log\Bigl(1 + \sum_{l \ne t} e^{z_l - c}\Bigr), \qquad c = z_t = \max_l z_l
 
     computed in the second form: two non-positive terms, so nothing cancels. The textbook
     :math:`z_k - (c + \log s)` loses as many digits as :math:`c` has before the point (float32
@@ -245,13 +245,13 @@ def softmax_jacobian(z):
     Returns
     -------
     J : ndarray, ``(K, K)`` or ``(m, K, K)``
-        ``J[..., i, j]`` is :math:`\partial a_i / \partial z_j`.
+        ``J[..., k, l]`` is :math:`\partial a_k / \partial z_l`.
 
     Notes
     -----
     With :math:`a = \operatorname{softmax}(z)`,
 
-    .. math:: \frac{\partial a_i}{\partial z_j} = a_i(\delta_{ij} - a_j),
+    .. math:: \frac{\partial a_k}{\partial z_l} = a_k(\delta_{kl} - a_l),
               \qquad J = \operatorname{diag}(a) - a a^\top.
 
     The matrix is symmetric and each row sums to zero (the probabilities always sum to one).

@@ -99,7 +99,7 @@ def plot_softmax_curves(z, k: int = 0, z_range=(-6.0, 6.0), n_points: int = 241,
 
     Notes
     -----
-    Draws :math:`a_j = \operatorname{softmax}(z)_j` for every class :math:`j` as a function of
+    Draws :math:`a_l = \operatorname{softmax}(z)_l` for every class :math:`l` as a function of
     :math:`z_k`, plus their sum (a flat line at 1). The curves are smooth (softmax is
     differentiable), stay strictly between 0 and 1, and :math:`a_k` is the only one that rises.
     """
@@ -115,10 +115,10 @@ def plot_softmax_curves(z, k: int = 0, z_range=(-6.0, 6.0), n_points: int = 241,
     Z[:, k] = grid
     P = softmax(Z)
     fig, ax = _new_axes(ax, (6, 3.5))
-    for j in range(z.size):
-        label = f"$a_{{{j + 1}}}$" + (f" (its logit $z_{{{k + 1}}}$ varies)" if j == k else "")
-        ax.plot(grid, P[:, j], color=PALETTE[j % len(PALETTE)], lw=2, label=label)
-    ax.plot(grid, P.sum(axis=1), color=PALETTE[7], ls="--", lw=1, label="sum of all $a_j$")
+    for l in range(z.size):  # l: a class index, as on the notation page
+        label = f"$a_{{{l + 1}}}$" + (f" (its logit $z_{{{k + 1}}}$ varies)" if l == k else "")
+        ax.plot(grid, P[:, l], color=PALETTE[l % len(PALETTE)], lw=2, label=label)
+    ax.plot(grid, P.sum(axis=1), color=PALETTE[7], ls="--", lw=1, label="sum of all $a_l$")
     ax.set_xlabel(f"logit $z_{{{k + 1}}}$")
     ax.set_ylabel("probability")
     ax.set_ylim(-0.05, 1.1)
