@@ -17,6 +17,7 @@ from .gradients import (
     softmax_regression_cost_and_gradient,
     softmax_regression_gradient,
 )
+from .information import entropy, kl_divergence, smooth_labels
 from .losses import (
     binary_cross_entropy,
     binary_cross_entropy_from_probs,
@@ -51,7 +52,9 @@ __all__ = [
     "binary_cross_entropy_from_probs",
     "cross_entropy",
     "cross_entropy_from_probs",
+    "entropy",
     "gradient_check",
+    "kl_divergence",
     "linear_regression_cost_and_gradient",
     "log_softmax",
     "logistic_regression_cost_and_gradient",
@@ -61,6 +64,7 @@ __all__ = [
     "one_hot",
     "relative_error",
     "sigmoid",
+    "smooth_labels",
     "softmax",
     "softmax_jacobian",
     "softmax_regression_cost",
