@@ -629,3 +629,26 @@ def test_plot_negative_log(close_figures):
         plot_negative_log(marks=[0.0, 0.5])
     with pytest.raises(ValueError, match="p_min"):
         plot_negative_log(p_min=1.5)
+
+
+def test_plot_smoothed_loss(close_figures):
+    from lecture_lib.plotting import plot_smoothed_loss
+
+    K, epsilon = 4, 0.2
+    fig = plot_smoothed_loss(K, epsilon, gap_max=10.0, n_points=60)
+    one_hot_curve, smoothed_curve, minimum = fig.axes[0].get_lines()
+    g = one_hot_curve.get_xdata()
+    assert g[0] == 0 and g[-1] == pytest.approx(10.0)
+    assert np.allclose(one_hot_curve.get_ydata(), [math.log(1 + (K - 1) * math.exp(-v)) for v in g], rtol=1e-12)
+    top, other = 1 - epsilon + epsilon / K, epsilon / K  # the smoothed target: LSE(z) - sum_k y~_k z_k
+    assert np.allclose(smoothed_curve.get_ydata(), [math.log(math.exp(v) + K - 1) - top * v for v in g], rtol=1e-12)
+    best = math.log(top / other)
+    assert minimum.get_xdata()[0] == pytest.approx(best, rel=1e-12)
+    entropy_of_target = -(top * math.log(top) + (K - 1) * other * math.log(other))
+    assert minimum.get_ydata()[0] == pytest.approx(entropy_of_target, rel=1e-12)
+    assert smoothed_curve.get_ydata().min() >= entropy_of_target - 1e-12  # the marked point is the minimum
+    _check_labelled(fig)
+    with pytest.raises(ValueError, match="epsilon"):
+        plot_smoothed_loss(K, 1.5)
+    with pytest.raises(ValueError, match="epsilon"):
+        plot_smoothed_loss(K, 0.0)

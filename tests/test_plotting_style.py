@@ -15,8 +15,8 @@ from matplotlib.text import Text  # noqa: E402
 from lecture_lib import SoftmaxRegression  # noqa: E402
 from lecture_lib.plotting import (PALETTE, plot_class_weights, plot_confusion_matrix, plot_decision_regions,  # noqa: E402
                                   plot_loss_curves, plot_misclassified, plot_negative_log, plot_probabilities,
-                                  plot_reliability_curve, plot_sigmoid_as_softmax, plot_softmax_curves,
-                                  plot_temperatures)
+                                  plot_reliability_curve, plot_sigmoid_as_softmax, plot_smoothed_loss,
+                                  plot_softmax_curves, plot_temperatures)
 from lecture_lib.plotting.style import (COURSE_STYLE, MIN_FONT_PT, MIN_TEXT_PX, TEXT_COLUMN_PX,  # noqa: E402
                                         rendered_px_per_pt)
 
@@ -38,6 +38,7 @@ def figures():
     yield "sigmoid", plot_sigmoid_as_softmax()
     yield "temperatures", plot_temperatures([2.0, 1.0, 0.1], (0.5, 1.0, 5.0))
     yield "negative log", plot_negative_log(marks=[0.1, 0.7])
+    yield "smoothed loss", plot_smoothed_loss(10, 0.1)
     yield "loss curves", plot_loss_curves({"a": [3.0, 2.0, 1.5], "b": [3.0, 1.0, 0.5]})
     yield "confusion", plot_confusion_matrix(rng.integers(0, 10, 200), rng.integers(0, 10, 200))
     yield "class weights", plot_class_weights(rng.standard_normal((64, 10)))

@@ -25,6 +25,7 @@ from .probabilities import (  # noqa: E402  (needs PALETTE above)
     plot_negative_log,
     plot_probabilities,
     plot_sigmoid_as_softmax,
+    plot_smoothed_loss,
     plot_softmax_curves,
     plot_temperatures,
 )

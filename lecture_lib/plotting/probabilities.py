@@ -3,22 +3,27 @@ r"""Figures for the chapters on modeling, the forward pass and the loss.
 Each helper draws one idea, labels its axes, uses the Okabe–Ito palette
 (:data:`lecture_lib.plotting.PALETTE`) and returns the matplotlib ``Figure`` so that a chapter can
 ``glue`` it with a caption and then close it. Every number drawn is computed with
-:mod:`lecture_lib` (``softmax``, ``sigmoid``), never re-implemented here.
+:mod:`lecture_lib` (``softmax``, ``sigmoid``, ``cross_entropy``), never re-implemented here.
 """
 
 from __future__ import annotations
+
+import math
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 from .._validation import as_float_array, check_positive
 from ..functions import sigmoid, softmax
+from ..information import smooth_labels
+from ..losses import cross_entropy
 from . import PALETTE
 
 __all__ = [
     "plot_negative_log",
     "plot_probabilities",
     "plot_sigmoid_as_softmax",
+    "plot_smoothed_loss",
     "plot_softmax_curves",
     "plot_temperatures",
 ]
@@ -241,5 +246,58 @@ def plot_negative_log(marks=None, ax=None, p_min: float = 1e-3, n_points: int = 
     ax.set_ylim(bottom=0)
     ax.set_xlabel("probability $p$ given to the true class")
     ax.set_ylabel(r"loss $-\log p$")
+    ax.legend(loc="upper right")
+    return fig
+
+
+def plot_smoothed_loss(K: int, epsilon: float, gap_max: float = 15.0, ax=None, n_points: int = 400):
+    r"""The loss of one sample against the gap between its true class's logit and the others'.
+
+    Parameters
+    ----------
+    K : int
+        Number of classes.
+    epsilon : float
+        Label smoothing, ``0 < epsilon <= 1``.
+    gap_max : float
+        Right end of the plotted gaps :math:`g \in [0, g_{\max}]`.
+    ax : matplotlib Axes, optional
+    n_points : int
+        Number of grid points.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+
+    Notes
+    -----
+    The logits are :math:`z = (g, 0, \dots, 0)` (true class first); the curves are
+    ``cross_entropy`` of the one-hot target, :math:`\log(1 + (K - 1) e^{-g})`, which falls towards 0
+    for ever larger :math:`g`, and of the smoothed target :math:`\tilde y` (:func:`lecture_lib.smooth_labels`),
+    smallest at :math:`g^* = \log\bigl((1 - \varepsilon + \varepsilon / K) / (\varepsilon / K)\bigr)`,
+    where it equals :math:`H(\tilde y)`; the minimum is marked.
+    """
+    check_positive(K, "K", integer=True)
+    check_positive(epsilon, "epsilon")
+    if epsilon > 1:
+        raise ValueError(f"epsilon must be in (0, 1]; got {epsilon!r}.")
+    check_positive(gap_max, "gap_max")
+    check_positive(n_points, "n_points", integer=True)
+    gaps = np.linspace(0.0, gap_max, n_points)
+    Z = np.zeros((n_points, K))
+    Z[:, 0] = gaps
+    one_hot_loss = cross_entropy(np.zeros(n_points, dtype=int), Z, reduction="none")
+    smoothed = smooth_labels(np.zeros(n_points, dtype=int), K, epsilon)
+    smoothed_loss = cross_entropy(smoothed, Z, reduction="none")
+    best = math.log((1 - epsilon + epsilon / K) / (epsilon / K))
+    best_loss = cross_entropy(smoothed[:1], np.array([[best] + [0.0] * (K - 1)]))
+    fig, ax = _new_axes(ax, (6, 3.5))
+    ax.plot(gaps, one_hot_loss, color=PALETTE[0], lw=2, label="one-hot target")
+    ax.plot(gaps, smoothed_loss, color=PALETTE[5], lw=2, ls="--", label=rf"smoothed target, $\varepsilon = {epsilon:g}$")
+    ax.plot([best], [best_loss], "o", color=PALETTE[5], ms=7, label=rf"smoothed minimum, gap {best:.2f}")
+    ax.set_xlim(0, gap_max)
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel(f"gap between the true class's logit and the other {K - 1} logits")
+    ax.set_ylabel("loss of the sample")
     ax.legend(loc="upper right")
     return fig
