@@ -72,8 +72,7 @@ def entropy(p, axis: int = -1):
     """
     p, axis = _check_distributions(p, "p", axis)
     positive = p > 0
-    with np.errstate(divide="ignore"):
-        terms = np.where(positive, -p * np.log(np.where(positive, p, 1)), 0)
+    terms = np.where(positive, -p * np.log(np.where(positive, p, 1)), 0)  # log(1) for p = 0: no warning
     return terms.astype(p.dtype, copy=False).sum(axis=axis)
 
 
