@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array, check_shape
+from ._validation import as_float_array
 from .functions import _softmax
-from .gradients import _check_l2, _without_overflow
+from .gradients import _check_l2, _check_scores, _without_overflow
 
 __all__ = ["lipschitz_bound", "softmax_regression_hessian"]
 
@@ -98,12 +98,7 @@ def softmax_regression_hessian(X, W, b, l2: float = 0.0) -> np.ndarray:
     ValueError
         For arguments of the wrong shape, NaN/inf, a negative ``l2``, or logits that overflow.
     """
-    X = as_float_array(X, "X", ndim=2)
-    W = as_float_array(W, "W", ndim=2)
-    if W.shape[0] != X.shape[1]:
-        raise ValueError(f"W must have shape (d, K) with d = {X.shape[1]} features of X; got {W.shape}.")
-    b = as_float_array(b, "b", ndim=1)
-    check_shape(b, "b", (W.shape[1],))
+    X, W, b = _check_scores(X, W, b)
     return _without_overflow(_softmax_hessian, "softmax_regression_hessian", X, W.astype(X.dtype, copy=False),
                              b.astype(X.dtype, copy=False), _check_l2(l2))
 
