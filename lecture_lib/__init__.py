@@ -6,6 +6,7 @@ Notation (the book's notation page): ``m`` samples, ``d`` features, ``K`` classe
 Every formula in the book is implemented here once, tested against an independent reference.
 """
 
+from .curvature import lipschitz_bound, softmax_regression_hessian
 from .functions import log_softmax, logsumexp, one_hot, sigmoid, softmax, softmax_jacobian
 from .gradients import (
     gradient_check,
@@ -56,6 +57,7 @@ __all__ = [
     "gradient_check",
     "kl_divergence",
     "linear_regression_cost_and_gradient",
+    "lipschitz_bound",
     "log_softmax",
     "logistic_regression_cost_and_gradient",
     "logsumexp",
@@ -70,4 +72,5 @@ __all__ = [
     "softmax_regression_cost",
     "softmax_regression_cost_and_gradient",
     "softmax_regression_gradient",
+    "softmax_regression_hessian",
 ]

@@ -142,13 +142,19 @@ def _check_l2(l2):
     return float(l2)
 
 
-def _check_multiclass(X, Y, W, b):
+def _check_scores(X, W, b):
+    """Checked ``X (m, d)``, ``W (d, K)``, ``b (K,)`` of the logits ``X W + b``."""
     X = as_float_array(X, "X", ndim=2)
     W = as_float_array(W, "W", ndim=2)
     if W.shape[0] != X.shape[1]:
         raise ValueError(f"W must have shape (d, K) with d = {X.shape[1]} features of X; got {W.shape}.")
     b = as_float_array(b, "b", ndim=1)
     check_shape(b, "b", (W.shape[1],))
+    return X, W, b
+
+
+def _check_multiclass(X, Y, W, b):
+    X, W, b = _check_scores(X, W, b)
     Y = check_targets(Y, "Y", X.shape[0], W.shape[1])
     return X, Y, W, b
 
