@@ -464,7 +464,7 @@ def test_detectors_catch_a_bad_chapter(tmp_path):
                   test_no_glue, test_every_number_is_formatted_and_computed,
                   test_figures_are_cell_outputs_with_label_alt_and_caption,
                   test_visible_code_is_at_most_five_percent_plumbing, test_install_note, test_summary_section,
-                  test_exercise_link, test_imports_lecture_lib, test_random_generators_are_seeded, test_headings):
+                  test_exercises_section, test_imports_lecture_lib, test_random_generators_are_seeded, test_headings):
         with pytest.raises(AssertionError, match="07_bad.md"):
             check(bad)
     test_jupytext_header(bad)  # this part of the bad chapter is fine
