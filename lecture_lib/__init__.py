@@ -25,6 +25,7 @@ from .losses import (
     cross_entropy,
     cross_entropy_from_probs,
     mean_squared_error,
+    multiclass_hinge_loss,
 )
 
 __version__ = "1.0.0"
@@ -62,6 +63,7 @@ __all__ = [
     "logistic_regression_cost_and_gradient",
     "logsumexp",
     "mean_squared_error",
+    "multiclass_hinge_loss",
     "numerical_gradient",
     "one_hot",
     "relative_error",

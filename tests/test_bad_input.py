@@ -13,6 +13,7 @@ from lecture_lib import (
     cross_entropy_from_probs,
     logsumexp,
     mean_squared_error,
+    multiclass_hinge_loss,
     numerical_gradient,
     one_hot,
     sigmoid,
@@ -284,6 +285,28 @@ def test_binary_cross_entropy_with_bad_labels_or_lengths():
         binary_cross_entropy([0, 1, 1], [0.1, 0.2])
 
 
+def test_hinge_loss_with_bad_targets_shapes_or_options():
+    Z = np.zeros((4, 3))
+    with pytest.raises(ValueError, match=r"Y has 3 labels but there are 4 samples; the lengths must match"):
+        multiclass_hinge_loss([0, 1, 2], Z)
+    with pytest.raises(ValueError, match=r"Y must hold class indices 0..2 \(K=3\); found 3"):
+        multiclass_hinge_loss([0, 1, 2, 3], Z)
+    with pytest.raises(ValueError, match=r"Y must be class indices \(m,\) or one-hot rows .*not defined for soft"):
+        multiclass_hinge_loss(np.full((4, 3), 1 / 3), Z)
+    with pytest.raises(ValueError, match=r"Z must be a 2-D array; got 1-D"):
+        multiclass_hinge_loss([0, 1, 2, 0], np.zeros(4))
+    with pytest.raises(ValueError, match=r"Z contains NaN or infinity"):
+        multiclass_hinge_loss([0], [[0.0, np.inf]])
+    with pytest.raises(ValueError, match=r"kind must be one of \('weston_watkins', 'crammer_singer'\); got 'ww'"):
+        multiclass_hinge_loss([0, 1, 2, 0], Z, kind="ww")
+    with pytest.raises(ValueError, match=r"reduction must be one of \('mean', 'sum', 'none'\); got 'max'"):
+        multiclass_hinge_loss([0, 1, 2, 0], Z, reduction="max")
+    with pytest.raises(ValueError, match=r"delta must be a finite positive number \(delta > 0\); got 0"):
+        multiclass_hinge_loss([0, 1, 2, 0], Z, delta=0)
+    with pytest.raises(TypeError, match=r"delta must be a positive number; got '1' of type str"):
+        multiclass_hinge_loss([0, 1, 2, 0], Z, delta="1")
+
+
 def test_mean_squared_error_lengths():
     with pytest.raises(ValueError, match=r"y has 2 rows but y_hat has 3"):
         mean_squared_error([1.0, 2.0], [1.0, 2.0, 3.0])
@@ -334,6 +357,7 @@ def _public_calls():
         ("softmax_jacobian", ll.softmax_jacobian, (z,), (0,)), ("one_hot", ll.one_hot, (y,), (0,)),
         ("cross_entropy", ll.cross_entropy, (Y, z), (0, 1)),
         ("cross_entropy_from_probs", ll.cross_entropy_from_probs, (Y, P), (0, 1)),
+        ("multiclass_hinge_loss", ll.multiclass_hinge_loss, (Y, z), (0, 1)),
         ("binary_cross_entropy", ll.binary_cross_entropy, (y * 1.0, z[:, 0]), (0, 1)),
         ("binary_cross_entropy_from_probs", ll.binary_cross_entropy_from_probs, (y * 1.0, P[:, 0]), (0, 1)),
         ("mean_squared_error", ll.mean_squared_error, (z[:, 0], z[:, 1]), (0, 1)),

@@ -39,8 +39,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "book"
 CHAPTERS = sorted(BOOK.glob("0*.md"))
-#: Pages in the chapter form: the chapters and the appendix page (which reads the benchmark results).
-NOTEBOOK_PAGES = [*CHAPTERS, BOOK / "performance.md"]
+#: Pages in the chapter form: the chapters and the appendix pages (which read the benchmark results and the
+#: chapters' sources).
+NOTEBOOK_PAGES = [*CHAPTERS, BOOK / "performance.md", BOOK / "further_reading.md"]
 
 #: A code cell: the opening fence (three or more backticks), the cell's text, the same fence.
 CODE_CELL = re.compile(r"^(?P<fence>`{3,})\{code-cell\}[^\n]*\n(?P<body>.*?)^(?P=fence)[ \t]*$", re.M | re.S)
