@@ -603,12 +603,13 @@ def test_plot_temperatures(close_figures):
     from lecture_lib.plotting import plot_temperatures
 
     z, temperatures = [2.0, 1.0, 0.1], (0.5, 1.0, 5.0)
-    fig = plot_temperatures(z, temperatures)
-    assert len(fig.axes) == len(temperatures)
-    for ax, T in zip(fig.axes, temperatures):
-        heights = [bar.get_height() for bar in ax.patches][: len(z)]
-        assert np.allclose(heights, _softmax_reference([v / T for v in z]), rtol=1e-12)
-    _check_labelled(fig)
+    panels = plot_temperatures(z, temperatures)
+    for fig in (panels.wide, panels.stacked):  # the same panels, side by side and stacked
+        assert len(fig.axes) == len(temperatures)
+        for ax, T in zip(fig.axes, temperatures):
+            heights = [bar.get_height() for bar in ax.patches][: len(z)]
+            assert np.allclose(heights, _softmax_reference([v / T for v in z]), rtol=1e-12)
+        _check_labelled(fig)
     with pytest.raises(ValueError):
         plot_temperatures(z, (1.0, -1.0))
     with pytest.raises(ValueError, match="at least one"):
