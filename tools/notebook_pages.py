@@ -42,9 +42,11 @@ CAPTION_MARK = "Figure."
 REPOSITORY_BUTTONS = ("use_repository_button", "use_issues_button")
 #: Output metadata key of a ``lecture_lib.plotting.Panels`` figure (``lecture_lib.plotting.panels.METADATA_KEY``).
 PANELS_KEY = "lecture_lib.panels"
-#: CSS px between the viewport and the text column on screens up to a tablet's (the article's padding and
-#: scroll bar, measured at 360-960 px): the stacked figure is shown up to the wide one's legible width plus this.
-PAGE_MARGIN_PX = 64
+#: CSS px between the viewport and the text column below 960 px (the article's padding, 27-32 px, and room for
+#: a scroll bar): without JavaScript the stacked figure is shown up to the wide one's legible width plus this.
+#: ``course.js`` then decides from the column's real width (wider screens have sidebars: at 1200 px the
+#: column is 622 px).
+PAGE_MARGIN_PX = 48
 #: Launch services; each one builds a link from the repository URL.
 LAUNCH_KEYS = ("binderhub_url", "jupyterhub_url", "colab_url", "deepnote_url", "jupyterlite_url", "thebe")
 
@@ -74,6 +76,12 @@ class FigureCaptions(SphinxTransform):
     default_priority = 210  # after the document is parsed, before references are resolved
 
     def apply(self, **kwargs) -> None:
+        for cell in self.document.findall(nodes.container):
+            metadata = (cell.get("cell_metadata") or {}) if cell.get("nb_element") == "cell_code" else {}
+            if (metadata.get("mystnb") or {}).get("figure") and not any(cell.findall(nodes.figure)):
+                LOGGER.warning(f"figure cell {metadata['mystnb']['figure'].get('name')!r} shows no figure: end it "
+                               "with the expression that draws it (a Panels object must be the cell's last line)",
+                               location=cell, type="course", subtype="caption")
         for figure in list(self.document.findall(nodes.figure)):
             cell = _enclosing_cell(figure)
             if cell is None or any(isinstance(c, nodes.caption) for c in figure.children):
@@ -127,6 +135,7 @@ class StackedFigures(SphinxTransform):
             stacked = "".join(stacked) if isinstance(stacked, list) else stacked
             name = hashlib.sha256(stacked.encode("utf-8")).hexdigest() + "-stacked.svg"
             wrapper = stacked_figure("", stacked_svg=stacked, stacked_name=name, n_panels=int(panels[0]["n_panels"]),
+                                     wide_min_px=int(panels[0]["wide_min_px"]),
                                      max_width=int(panels[0]["wide_min_px"]) + PAGE_MARGIN_PX)
             image.replace_self(wrapper)
             wrapper.append(image)
@@ -139,7 +148,8 @@ def visit_stacked_figure_html(self, node) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(node["stacked_svg"], encoding="utf-8")
     src = posixpath.join(self.builder.imgpath, node["stacked_name"])
-    self.body.append(f'<picture class="course-panels" data-panels="{node["n_panels"]}">'
+    self.body.append(f'<picture class="course-panels" data-panels="{node["n_panels"]}" '
+                     f'data-wide-min-px="{node["wide_min_px"]}">'
                      f'<source media="(max-width: {node["max_width"]}px)" srcset="{self.encode(src)}" '
                      f'type="image/svg+xml">')
 

@@ -165,8 +165,8 @@ def lab(tmp_path_factory):
         log.close()
 
 
-def open_and_run_all(page, lab, name: str) -> list[dict]:
-    """Open ``name`` by double-click in the file browser, Run All, wait for the kernel; return the cells."""
+def open_notebook(page, lab, name: str) -> None:
+    """Open ``name`` by double-click in the file browser and wait until it is a notebook with an idle kernel."""
     url, token, _ = lab
     page.goto(f"{url}/lab?reset&token={token}")
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.serviceManager", timeout=120_000)
@@ -182,6 +182,11 @@ def open_and_run_all(page, lab, name: str) -> list[dict]:
                            timeout=120_000)
     classes = page.evaluate("() => window.jupyterapp.shell.currentWidget.node.className")
     assert "jp-NotebookPanel" in classes, f"{name} did not open as a notebook ({classes})"
+
+
+def open_and_run_all(page, lab, name: str) -> list[dict]:
+    """Open ``name`` by double-click in the file browser, Run All, wait for the kernel; return the cells."""
+    open_notebook(page, lab, name)
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
     page.wait_for_timeout(1000)
     page.wait_for_function(RUN_FINISHED, timeout=RUN_TIMEOUT_S * 1000, polling=500)
@@ -265,3 +270,22 @@ def test_exercise_visible_tests_fail_on_the_release(lab, lab_page):
     first = failed[0]
     assert (first["metadata"].get("nbgrader") or {}).get("grade"), "the first failure must be a test cell"
     assert any(o["ename"] == "NotImplementedError" for o in first["outputs"] if o["type"] == "error")
+
+
+#: The rendered Markdown cell that holds chapter 1's exercise and its solution (jupyterlab-myst's DOM).
+EXERCISE_CELL = """() => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  const index = panel.content.widgets.findIndex((w) => w.model.type === 'markdown' &&
+      w.model.sharedModel.getSource().includes('{exercise}'));
+  if (index < 0) return null;
+  const widget = panel.content.widgets[index];
+  return {index, rendered: widget.rendered, html: widget.node.innerHTML.slice(0, 6000)};
+}"""
+
+
+def test_exercise_block_and_folded_solution_in_jupyterlab(lab, lab_page):
+    open_notebook(lab_page, lab, "01_modeling.md")
+    lab_page.wait_for_timeout(3000)
+    cell = lab_page.evaluate(EXERCISE_CELL)
+    print(cell)
+    assert False
