@@ -30,7 +30,9 @@
     document.querySelectorAll(".bd-article picture.course-panels").forEach(function (picture) {
       var box = picture.closest("figure") || picture.parentElement;
       var source = picture.querySelector("source");
-      var media = box.clientWidth < Number(picture.dataset.wideMinPx) ? "all" : "not all";
+      var style = getComputedStyle(box);
+      var room = box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+      var media = room < Number(picture.dataset.wideMinPx) ? "all" : "not all";
       if (source && source.media !== media) { source.media = media; }
     });
   }

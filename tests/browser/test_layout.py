@@ -223,9 +223,16 @@ _AXES_GROUP = re.compile(r"(?:axes|panel)_\d+")
 
 
 def axes_count(svg_text: str) -> int:
-    """How many Axes a matplotlib SVG draws (panels, and colour bars, which are Axes too)."""
-    return sum(1 for el in ET.fromstring(svg_text).iter()
-               if el.tag.rsplit("}", 1)[-1] == "g" and _AXES_GROUP.fullmatch(el.get("id") or ""))
+    """How many panels a matplotlib SVG draws: its Axes groups, less colour bars (an Axes with ticks on one
+    axis only; a panel has ticks on both, or none, as an image or a diagram)."""
+    count = 0
+    for el in ET.fromstring(svg_text).iter():
+        if el.tag.rsplit("}", 1)[-1] != "g" or not _AXES_GROUP.fullmatch(el.get("id") or ""):
+            continue
+        ids = [g.get("id") or "" for g in el.iter()]
+        ticks = {axis for axis in "xy" if any(i.startswith(f"{axis}tick_") for i in ids)}
+        count += len(ticks) != 1
+    return count
 
 
 def smallest_svg_font(svg_text: str) -> tuple[float, float, float]:
