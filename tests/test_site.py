@@ -394,3 +394,35 @@ def test_multi_panel_figures_offer_their_stacked_rendering():
         if count:
             expected[f"book/{chapter.stem}.html"] = count
     assert found == expected
+
+
+def _site_icons():
+    spec = importlib.util.spec_from_file_location("site_icons", ROOT / "tools" / "site_icons.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _cmap(path: Path) -> set[int]:
+    from fontTools.ttLib import TTFont
+
+    with TTFont(str(path)) as font:
+        return set(font.getBestCmap())
+
+
+def test_icon_fonts_hold_only_the_icons_the_site_uses():
+    """The Font Awesome fonts of the site are cut to the glyphs its pages and stylesheets can show: every one of
+    those the theme's font has is still there (the browser test checks what the pages really display), and the
+    solid font, which every page loads, is a few KB instead of 156 KB."""
+    pages()  # skips (or fails on CI) without a built site
+    icons = _site_icons()
+    wanted = icons.icon_code_points(SITE_DIR)
+    assert {0xF002, 0xF0C9} <= wanted, "the search and menu icons of the theme's buttons"
+    for name in icons.FONTS:
+        for suffix in icons.FORMATS:
+            built, original = SITE_DIR / "_static" / icons.FONT_DIR / f"{name}{suffix}", icons.theme_fonts() / f"{name}{suffix}"
+            if not original.is_file():
+                continue
+            full, kept = _cmap(original), _cmap(built)
+            assert kept == wanted & full, f"{built.name}: missing {sorted(map(hex, (wanted & full) - kept))}"
+            assert built.stat().st_size < original.stat().st_size / 5, f"{built.name} is not trimmed"

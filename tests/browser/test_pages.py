@@ -191,3 +191,47 @@ def test_solutions_are_folded_until_opened_by_keyboard(rel, page, site_url):
         page.keyboard.press("Enter")
         closed = page.evaluate(SOLUTIONS_JS)[i]
         assert not closed["shown"] and closed["expanded"] == "false", f"{rel}: Enter does not close it again"
+
+
+#: The code point of every Font Awesome icon the page draws (its ::before content), and the font it asks for.
+ICONS_JS = """() => {
+  const found = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const before = getComputedStyle(el, '::before');
+    if (!/Font Awesome/.test(before.fontFamily) || !before.content || before.content === 'none') continue;
+    const text = before.content.replace(/^"|"$/g, '');
+    if (!text) continue;
+    found.push({what: el.tagName.toLowerCase() + '.' + String(el.className).trim().split(/\\s+/).join('.'),
+                code: text.codePointAt(0), weight: before.fontWeight, family: before.fontFamily});
+  }
+  return found;
+}"""
+
+
+@pytest.fixture(scope="module")
+def icon_glyphs():
+    """Code points in each of the site's Font Awesome fonts (as served: trimmed by tools/site_icons.py)."""
+    from fontTools.ttLib import TTFont
+
+    folder = SITE_DIR / "_static" / "vendor" / "fontawesome" / "webfonts"
+    glyphs = {}
+    for path in folder.glob("*.woff2"):
+        with TTFont(str(path)) as font:
+            glyphs[path.stem] = set(font.getBestCmap())
+    return glyphs
+
+
+@pytest.mark.parametrize("rel", PAGES or ["(no built site)"])
+def test_every_icon_has_its_glyph(rel, page, site_url, icon_glyphs):
+    """Each icon the page draws with Font Awesome has its glyph in the font the browser uses for it (solid 900,
+    regular 400, brands): the fonts are trimmed to the icons the site uses, so an icon left out would show
+    as an empty box."""
+    require_site()
+    page.goto(site_url + rel, wait_until="load")
+    missing = []
+    for icon in page.evaluate(ICONS_JS):
+        font = ("fa-brands-400" if "Brands" in icon["family"] else
+                "fa-solid-900" if str(icon["weight"]) == "900" else "fa-regular-400")
+        if icon["code"] not in icon_glyphs.get(font, set()):
+            missing.append(f"{icon['what']} U+{icon['code']:04X} ({font})")
+    assert not missing, f"{rel}: icons without a glyph: {sorted(set(missing))}"
