@@ -268,6 +268,27 @@ def test_every_number_is_formatted_and_computed(chapter):
         assert "fmt" in defined, f"{chapter.name}: uses fmt but never imports it (from lecture_lib.formatting import fmt)"
 
 
+_SUBPLOTS = re.compile(r"\bsubplots\(\s*(?:(?P<rows>\d+)\s*,\s*(?P<cols>\d+))?(?P<rest>[^)]*)\)")
+
+
+def side_by_side_subplots(source: str) -> bool:
+    """Whether the code makes a matplotlib grid with more than one column (``plt.subplots(1, 3)``,
+    ``subplots(ncols=2)``): a multi-panel figure that a phone could only show shrunk or scrolling."""
+    for match in _SUBPLOTS.finditer(source):
+        cols = match["cols"] or (re.search(r"\bncols\s*=\s*(\d+)", match["rest"]) or [None, "1"])[1]
+        if int(cols) > 1:
+            return True
+    return False
+
+
+def test_side_by_side_subplots_detector():
+    assert side_by_side_subplots("fig, axes = plt.subplots(1, 3, figsize=(10, 3.8), sharey=True)")
+    assert side_by_side_subplots("fig, axes = plt.subplots(ncols=2)")
+    assert not side_by_side_subplots("fig, ax = plt.subplots(figsize=(6, 3.8))")
+    assert not side_by_side_subplots("fig, axes = plt.subplots(3, 1)")
+    assert not side_by_side_subplots("Panels(draw, 3, panel_size=(3.3, 3.8))")
+
+
 @page_param
 def test_figures_are_cell_outputs_with_label_alt_and_caption(chapter):
     text = _read(chapter)
@@ -289,6 +310,9 @@ def test_figures_are_cell_outputs_with_label_alt_and_caption(chapter):
             problems.append(f"figure {name}: the cell must show its figure (no plt.close or glue)")
         if not CAPTION.match(text[cell.end:]):
             problems.append(f"figure {name}: needs a caption paragraph '**Figure.** ...' right after the cell")
+        if side_by_side_subplots(cell.source):
+            problems.append(f"figure {name}: panels side by side are drawn with lecture_lib.plotting.Panels "
+                            "(stacked on a phone), not plt.subplots with several columns")
         figure_ends.append(cell.end)
     for caption in re.finditer(r"^\*\*Figure\.\*\*", text, re.M):
         if not any(CAPTION.match(text[end:]) and text[end:].lstrip("\n").startswith(text[caption.start():caption.end()])
@@ -604,12 +628,13 @@ def test_plot_temperatures(close_figures):
     from lecture_lib.plotting import plot_temperatures
 
     z, temperatures = [2.0, 1.0, 0.1], (0.5, 1.0, 5.0)
-    fig = plot_temperatures(z, temperatures)
-    assert len(fig.axes) == len(temperatures)
-    for ax, T in zip(fig.axes, temperatures):
-        heights = [bar.get_height() for bar in ax.patches][: len(z)]
-        assert np.allclose(heights, _softmax_reference([v / T for v in z]), rtol=1e-12)
-    _check_labelled(fig)
+    panels = plot_temperatures(z, temperatures)
+    for fig in (panels.wide, panels.stacked):  # the same panels, side by side and stacked
+        assert len(fig.axes) == len(temperatures)
+        for ax, T in zip(fig.axes, temperatures):
+            heights = [bar.get_height() for bar in ax.patches][: len(z)]
+            assert np.allclose(heights, _softmax_reference([v / T for v in z]), rtol=1e-12)
+        _check_labelled(fig)
     with pytest.raises(ValueError):
         plot_temperatures(z, (1.0, -1.0))
     with pytest.raises(ValueError, match="at least one"):

@@ -13,7 +13,7 @@ import pytest  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
 from lecture_lib import SoftmaxRegression  # noqa: E402
-from lecture_lib.plotting import (PALETTE, plot_class_weights, plot_confusion_matrix, plot_decision_regions,  # noqa: E402
+from lecture_lib.plotting import (PALETTE, Panels, plot_class_weights, plot_confusion_matrix, plot_decision_regions,  # noqa: E402
                                   plot_loss_curves, plot_misclassified, plot_negative_log, plot_probabilities,
                                   plot_reliability_curve, plot_sigmoid_as_softmax, plot_smoothed_loss,
                                   plot_softmax_curves, plot_temperatures)
@@ -53,7 +53,17 @@ def smallest_text_pt(fig) -> float:
     return min(sizes)
 
 
-@pytest.mark.parametrize("name, fig", list(figures()), ids=lambda v: v if isinstance(v, str) else "")
+def layouts():
+    """Each helper's figure; a multi-panel one (``Panels``) in both its layouts."""
+    for name, fig in figures():
+        if isinstance(fig, Panels):
+            yield f"{name} (wide)", fig.wide
+            yield f"{name} (stacked)", fig.stacked
+        else:
+            yield name, fig
+
+
+@pytest.mark.parametrize("name, fig", list(layouts()), ids=lambda v: v if isinstance(v, str) else "")
 def test_helper_text_is_legible_in_the_text_column(name, fig):
     width_in = fig.get_size_inches()[0]
     smallest = smallest_text_pt(fig)

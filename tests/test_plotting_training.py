@@ -83,23 +83,25 @@ def test_confusion_matrix_counts_and_labels():
 
 def test_class_weights_one_panel_per_class_with_a_shared_symmetric_scale():
     W = np.arange(64 * 3, dtype=float).reshape(64, 3) - 50
-    fig = plot_class_weights(W, ncols=2)
-    images = [ax.images[0] for ax in fig.axes if ax.images]
-    assert len(images) == 3
-    for k, image in enumerate(images):
-        np.testing.assert_array_equal(image.get_array(), W[:, k].reshape(8, 8))
-        assert image.get_clim() == (-np.abs(W).max(), np.abs(W).max())
-    plt.close(fig)
+    panels = plot_class_weights(W, ncols=2)
+    for fig in (panels.wide, panels.stacked):
+        images = [ax.images[0] for ax in fig.axes if ax.images]
+        assert len(images) == 3
+        for k, image in enumerate(images):
+            np.testing.assert_array_equal(image.get_array(), W[:, k].reshape(8, 8))
+            assert image.get_clim() == (-np.abs(W).max(), np.abs(W).max())
+    with pytest.raises(ValueError, match="ncols must be a positive integer"):
+        plot_class_weights(W, ncols=0)
     with pytest.raises(ValueError, match="W must have d"):
         plot_class_weights(np.zeros((10, 3)))
 
 
 def test_misclassified_titles_name_true_and_predicted_class():
     P = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]])
-    fig = plot_misclassified(np.zeros((2, 64)), [1, 0], P)
-    titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
-    assert titles == ["true 1: 0.20\npred 0: 0.70", "true 0: 0.10\npred 2: 0.60"]
-    plt.close(fig)
+    panels = plot_misclassified(np.zeros((2, 64)), [1, 0], P)
+    for fig in (panels.wide, panels.stacked):
+        titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
+        assert titles == ["true 1: 0.20\npred 0: 0.70", "true 0: 0.10\npred 2: 0.60"]
     with pytest.raises(ValueError, match="one row per image"):
         plot_misclassified(np.zeros((3, 64)), [0, 1, 2], P)
 

@@ -357,3 +357,72 @@ def test_thebe_loader_dropped_only_when_thebe_is_off():
         context = {"script_files": list(scripts)}
         vendor.drop_unused_thebe(app, "page", "page.html", context, None)
         assert [s.filename for s in context["script_files"]] == kept
+
+
+PICTURE = re.compile(r'<picture class="course-panels" data-panels="(?P<n>\d+)" data-wide-min-px="(?P<min>\d+)">'
+                     r'<source media="\(max-width: (?P<max>\d+)px\)" srcset="(?P<stacked>[^"]+)" type="image/svg\+xml">'
+                     r'<img (?P<img>[^>]*)/?>\s*</picture>')
+
+
+def test_multi_panel_figures_offer_their_stacked_rendering():
+    """Every ``Panels`` figure of a chapter is a <picture>: the stacked SVG for narrow screens, the wide one's
+    <img> with the alt text of the cell, in a numbered figure with its caption."""
+    found = {}
+    for page in pages():
+        text = page.read_text(encoding="utf-8")
+        for match in PICTURE.finditer(text):
+            name = page.relative_to(SITE_DIR).as_posix()
+            stacked, wide = (page.parent / match["stacked"]).resolve(), re.search(r'src="([^"]+)"', match["img"])
+            assert stacked.is_file() and stacked.name.endswith("-stacked.svg"), f"{name}: no {match['stacked']}"
+            assert wide and (page.parent / wide[1]).resolve().is_file(), f"{name}: the wide image is missing"
+            for path in (stacked, (page.parent / wide[1]).resolve()):
+                root = ET.fromstring(path.read_text(encoding="utf-8"))
+                panels = [g for g in root.iter("{http://www.w3.org/2000/svg}g")
+                          if re.fullmatch(r"panel_\d+", g.get("id") or "")]
+                assert len(panels) == int(match["n"]), f"{name}: {path.name} has {len(panels)} panels"
+            assert re.search(r'alt="[^"]{20,}"', match["img"]), f"{name}: a multi-panel figure without alt text"
+            assert int(match["max"]) > int(match["min"]) > 360, f"{name}: a phone would get the wide rendering"
+            after = text[match.end():match.end() + 300]
+            assert after.startswith("<figcaption>") and "caption-number" in after, f"{name}: no numbered caption"
+            found[name] = found.get(name, 0) + 1
+    # The chapters' multi-panel figures (tests/test_chapters.py keeps them drawn with Panels in the source).
+    expected = {}
+    for chapter in sorted((BOOK_DIR / "book").glob("0*.md")):
+        source = chapter.read_text(encoding="utf-8")
+        count = len(re.findall(r"^(?:Panels\(|plot_temperatures\(|plot_class_weights\(|plot_misclassified\()",
+                               source, re.M))
+        if count:
+            expected[f"book/{chapter.stem}.html"] = count
+    assert found == expected
+
+
+def _site_icons():
+    spec = importlib.util.spec_from_file_location("site_icons", ROOT / "tools" / "site_icons.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _cmap(path: Path) -> set[int]:
+    from fontTools.ttLib import TTFont
+
+    with TTFont(str(path)) as font:
+        return set(font.getBestCmap())
+
+
+def test_icon_fonts_hold_only_the_icons_the_site_uses():
+    """The Font Awesome fonts of the site are cut to the glyphs its pages and stylesheets can show: every one of
+    those the theme's font has is still there (the browser test checks what the pages really display), and the
+    solid font, which every page loads, is a few KB instead of 156 KB."""
+    pages()  # skips (or fails on CI) without a built site
+    icons = _site_icons()
+    wanted = icons.icon_code_points(SITE_DIR)
+    assert {0xF002, 0xF0C9} <= wanted, "the search and menu icons of the theme's buttons"
+    for name in icons.FONTS:
+        for suffix in icons.FORMATS:
+            built, original = SITE_DIR / "_static" / icons.FONT_DIR / f"{name}{suffix}", icons.theme_fonts() / f"{name}{suffix}"
+            if not original.is_file():
+                continue
+            full, kept = _cmap(original), _cmap(built)
+            assert kept == wanted & full, f"{built.name}: missing {sorted(map(hex, (wanted & full) - kept))}"
+            assert built.stat().st_size < original.stat().st_size / 5, f"{built.name} is not trimmed"

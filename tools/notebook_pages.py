@@ -15,10 +15,18 @@ The chapters are MyST Markdown notebooks that must read the same in JupyterLab a
    one setting: empty means the course has no public repository yet, so the repository, issues,
    edit and launch (Binder) buttons are off and thebe's default Binder configuration is dropped.
    Set it to the real repository and all of them come back.
+4. **Multi-panel figures on phones.** A figure drawn by ``lecture_lib.plotting.Panels`` is one SVG
+   output (the panels side by side) that carries a second, stacked rendering in its output metadata.
+   Here the stacked SVG goes to ``_images/`` next to the wide one and the ``<img>`` is wrapped in a
+   ``<picture>`` whose ``<source>`` shows the stacked one on screens too narrow for the wide one's
+   text to stay legible (same alt text, same caption, same figure number).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import posixpath
 import shutil
 from pathlib import Path
 
@@ -32,6 +40,13 @@ LOGGER = logging.getLogger(__name__)
 CAPTION_MARK = "Figure."
 #: Theme options that show a button pointing to the repository (turned on when it is set).
 REPOSITORY_BUTTONS = ("use_repository_button", "use_issues_button")
+#: Output metadata key of a ``lecture_lib.plotting.Panels`` figure (``lecture_lib.plotting.panels.METADATA_KEY``).
+PANELS_KEY = "lecture_lib.panels"
+#: CSS px between the viewport and the text column below 960 px (the article's padding, 27-32 px, and room for
+#: a scroll bar): without JavaScript the stacked figure is shown up to the wide one's legible width plus this.
+#: ``course.js`` then decides from the column's real width (wider screens have sidebars: at 1200 px the
+#: column is 622 px).
+PAGE_MARGIN_PX = 48
 #: Launch services; each one builds a link from the repository URL.
 LAUNCH_KEYS = ("binderhub_url", "jupyterhub_url", "colab_url", "deepnote_url", "jupyterlite_url", "thebe")
 
@@ -61,6 +76,12 @@ class FigureCaptions(SphinxTransform):
     default_priority = 210  # after the document is parsed, before references are resolved
 
     def apply(self, **kwargs) -> None:
+        for cell in self.document.findall(nodes.container):
+            metadata = (cell.get("cell_metadata") or {}) if cell.get("nb_element") == "cell_code" else {}
+            if (metadata.get("mystnb") or {}).get("figure") and not any(cell.findall(nodes.figure)):
+                LOGGER.warning(f"figure cell {metadata['mystnb']['figure'].get('name')!r} shows no figure: end it "
+                               "with the expression that draws it (a Panels object must be the cell's last line)",
+                               location=cell, type="course", subtype="caption")
         for figure in list(self.document.findall(nodes.figure)):
             cell = _enclosing_cell(figure)
             if cell is None or any(isinstance(c, nodes.caption) for c in figure.children):
@@ -81,6 +102,64 @@ class FigureCaptions(SphinxTransform):
             caption.source, caption.line = following.source, following.line
             figure.append(caption)
             parent.remove(following)
+
+
+class stacked_figure(nodes.General, nodes.Element):  # noqa: N801 - docutils names nodes in lower case
+    """Wraps the ``image`` of a multi-panel figure; HTML: a ``<picture>`` with the stacked SVG as a source."""
+
+
+class StackedFigures(SphinxTransform):
+    """Give each ``Panels`` figure its stacked rendering (from the executed notebook's output metadata)."""
+
+    default_priority = 205
+
+    def apply(self, **kwargs) -> None:
+        executed = Path(self.app.outdir).parent / "jupyter_execute" / f"{self.env.docname}.ipynb"
+        if not executed.is_file():
+            return
+        cells = None
+        for image in list(self.document.findall(nodes.image)):
+            cell = _enclosing_cell(image)
+            if cell is None or cell.get("cell_index") is None or isinstance(image.parent, stacked_figure):
+                continue
+            if cells is None:
+                cells = json.loads(executed.read_text(encoding="utf-8"))["cells"]
+            outputs = cells[cell["cell_index"]].get("outputs", [])
+            panels = [o["metadata"][PANELS_KEY] for o in outputs if PANELS_KEY in o.get("metadata", {})]
+            if not panels:
+                continue
+            if len(panels) > 1:
+                LOGGER.warning("a figure cell shows more than one Panels figure; only the first gets its stacked "
+                               "rendering", location=cell, type="course", subtype="panels")
+            stacked = panels[0]["stacked"]
+            stacked = "".join(stacked) if isinstance(stacked, list) else stacked
+            name = hashlib.sha256(stacked.encode("utf-8")).hexdigest() + "-stacked.svg"
+            wrapper = stacked_figure("", stacked_svg=stacked, stacked_name=name, n_panels=int(panels[0]["n_panels"]),
+                                     wide_min_px=int(panels[0]["wide_min_px"]),
+                                     max_width=int(panels[0]["wide_min_px"]) + PAGE_MARGIN_PX)
+            image.replace_self(wrapper)
+            wrapper.append(image)
+
+
+def visit_stacked_figure_html(self, node) -> None:
+    """``<picture>``: narrow screens get the stacked SVG (written to ``_images/`` here), others the ``<img>``."""
+    target = Path(self.builder.outdir) / self.builder.imagedir / node["stacked_name"]
+    if not target.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(node["stacked_svg"], encoding="utf-8")
+    src = posixpath.join(self.builder.imgpath, node["stacked_name"])
+    self.body.append(f'<picture class="course-panels" data-panels="{node["n_panels"]}" '
+                     f'data-wide-min-px="{node["wide_min_px"]}">'
+                     f'<source media="(max-width: {node["max_width"]}px)" srcset="{self.encode(src)}" '
+                     f'type="image/svg+xml">')
+
+
+def depart_stacked_figure_html(self, node) -> None:
+    self.body.append("</picture>")
+
+
+def _pass(self, node) -> None:
+    """Other builders show the wide figure only."""
 
 
 def publish_notebook(app, pagename, templatename, context, doctree) -> None:
@@ -140,6 +219,9 @@ def drop_thebe_config(app, doctree, docname) -> None:
 
 def setup(app):
     app.add_transform(FigureCaptions)
+    app.add_transform(StackedFigures)
+    app.add_node(stacked_figure, html=(visit_stacked_figure_html, depart_stacked_figure_html),
+                 latex=(_pass, _pass), text=(_pass, _pass), man=(_pass, _pass), texinfo=(_pass, _pass))
     app.connect("config-inited", configure_repository, priority=900)
     app.connect("html-page-context", publish_notebook, priority=500)  # before sphinx-book-theme's buttons (501)
     app.connect("doctree-resolved", drop_thebe_config, priority=900)  # after sphinx-thebe's (500)

@@ -4,7 +4,12 @@
  *    shadows); the frame gets tabindex=0 so keyboard users can scroll it too (axe: scrollable-region-focusable).
  * 2. On a narrow screen a figure that would shrink below 70% of its natural size (a wide, multi-panel
  *    figure on a phone) keeps 70% -- its text stays legible -- and scrolls sideways in a framed box.
- * Both are re-checked whenever one of those boxes changes size (MathJax typesetting, a resize, an image).
+ * 3. A multi-panel figure (lecture_lib.plotting.Panels, a <picture class="course-panels">) shows its stacked
+ *    rendering whenever the text column is narrower than the width its side-by-side rendering needs for
+ *    legible text (data-wide-min-px); the <source media> query is the same rule for pages without JavaScript,
+ *    but the column is not a fixed part of the viewport (sidebars come and go), so the column decides here.
+ *    Either rendering is legible where it is shown, so neither needs the scroll frame of item 2.
+ * All are re-checked whenever one of those boxes changes size (MathJax typesetting, a resize, an image).
  */
 (function () {
   "use strict";
@@ -21,10 +26,22 @@
     }
   }
 
+  function choosePanels() {
+    document.querySelectorAll(".bd-article picture.course-panels").forEach(function (picture) {
+      var box = picture.closest("figure") || picture.parentElement;
+      var source = picture.querySelector("source");
+      var style = getComputedStyle(box);
+      var room = box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+      var media = room < Number(picture.dataset.wideMinPx) ? "all" : "not all";
+      if (source && source.media !== media) { source.media = media; }
+    });
+  }
+
   function fitFigures() {
+    choosePanels();
     document.querySelectorAll(".bd-article figure img, .bd-article .cell_output img").forEach(function (img) {
       var box = img.closest("figure") || img.parentElement;
-      if (!img.naturalWidth) { return; }
+      if (!img.naturalWidth || img.closest("picture.course-panels")) { return; }
       var minWidth = Math.round(MIN_FIGURE_SCALE * img.naturalWidth);
       var wide = minWidth > box.clientWidth + 1;
       box.classList.toggle("course-wide-figure", wide);

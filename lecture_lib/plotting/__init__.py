@@ -12,6 +12,8 @@ from .style import COURSE_STYLE, MIN_FONT_PT, MIN_TEXT_PX, rendered_px_per_pt, u
 
 use_course_style()
 
+from .panels import Panels  # noqa: E402  (multi-panel figures, wide and stacked for phones)
+
 from .training import (  # noqa: E402  (chapters 4-6: training curves and evaluation figures)
     plot_class_weights,
     plot_confusion_matrix,

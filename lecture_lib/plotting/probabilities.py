@@ -18,6 +18,7 @@ from ..functions import sigmoid, softmax
 from ..information import smooth_labels
 from ..losses import cross_entropy
 from . import PALETTE
+from .panels import Panels
 
 __all__ = [
     "plot_negative_log",
@@ -171,7 +172,7 @@ def plot_sigmoid_as_softmax(z_range=(-6.0, 6.0), n_points: int = 241, ax=None):
 
 
 def plot_temperatures(z, temperatures=(0.5, 1.0, 5.0)):
-    r"""One softmax bar chart per temperature, side by side, for the same logits.
+    r"""One softmax bar chart per temperature, side by side (stacked on a phone), for the same logits.
 
     Parameters
     ----------
@@ -182,7 +183,9 @@ def plot_temperatures(z, temperatures=(0.5, 1.0, 5.0)):
 
     Returns
     -------
-    fig : matplotlib Figure
+    Panels
+        One panel per temperature (:class:`~lecture_lib.plotting.panels.Panels`: the panels in a row,
+        and stacked for narrow screens); ``.wide`` is the matplotlib Figure.
 
     Notes
     -----
@@ -199,11 +202,12 @@ def plot_temperatures(z, temperatures=(0.5, 1.0, 5.0)):
         raise ValueError("temperatures must contain at least one temperature.")
     for T in temperatures:
         check_positive(T, "temperature")
-    fig, axes = plt.subplots(1, len(temperatures), figsize=(3.3 * len(temperatures), 3.4), sharey=True,
-                             layout="constrained", squeeze=False)
-    for ax, T in zip(axes[0], temperatures):
-        plot_softmax_bars(z, temperature=T, ax=ax)  # titles each panel with its T
-    return fig
+
+    def draw(axes):
+        for ax, T in zip(axes, temperatures):
+            plot_softmax_bars(z, temperature=T, ax=ax)  # titles each panel with its T
+
+    return Panels(draw, len(temperatures), panel_size=(3.3, 3.4), sharey=True)
 
 
 def plot_negative_log(marks=None, ax=None, p_min: float = 1e-3, n_points: int = 400):

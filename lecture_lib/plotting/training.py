@@ -17,6 +17,7 @@ from matplotlib.colors import ListedColormap
 
 from .._validation import as_float_array
 from . import PALETTE
+from .panels import Panels, _positive_int
 from .style import MIN_FONT_PT
 
 __all__ = [
@@ -162,11 +163,13 @@ def plot_class_weights(W, *, image_shape: tuple[int, int] = (8, 8), class_names:
     class_names : sequence of str, optional
         Panel titles (default ``"class k"``).
     ncols : int
-        Panels per row.
+        Panels per row (on a phone: at most three).
 
     Returns
     -------
-    matplotlib.figure.Figure
+    Panels
+        The panels in rows of ``ncols``, and in narrower rows for phones
+        (:class:`~lecture_lib.plotting.panels.Panels`); ``.wide`` is the matplotlib Figure.
 
     Notes
     -----
@@ -179,19 +182,19 @@ def plot_class_weights(W, *, image_shape: tuple[int, int] = (8, 8), class_names:
         raise ValueError(f"W must have d = {image_shape[0]}*{image_shape[1]} rows to be shown as "
                          f"{image_shape} images; got W of shape {W.shape}.")
     names = [f"class {k}" for k in range(K)] if class_names is None else [str(c) for c in class_names]
-    nrows = -(-K // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(1.7 * ncols + 0.8, 1.8 * nrows), squeeze=False)
     limit = float(np.abs(W).max()) or 1.0
-    for k, ax in enumerate(axes.flat):
-        ax.set_xticks([])
-        ax.set_yticks([])
-        if k >= K:
-            ax.set_visible(False)
-            continue
-        image = ax.imshow(W[:, k].reshape(image_shape), cmap="PuOr_r", vmin=-limit, vmax=limit)
-        ax.set_title(names[k], fontsize=MIN_FONT_PT)
-    fig.colorbar(image, ax=axes, label="weight $w_{j,k}$", shrink=0.9)
-    return fig
+
+    def draw(axes):
+        for k, ax in enumerate(axes):
+            ax.set_xticks([])
+            ax.set_yticks([])
+            image = ax.imshow(W[:, k].reshape(image_shape), cmap="PuOr_r", vmin=-limit, vmax=limit)
+            ax.set_title(names[k], fontsize=MIN_FONT_PT)
+        axes[0].figure.colorbar(image, ax=list(axes), label="weight $w_{j,k}$", shrink=0.9)
+
+    # 1.7 in per panel (10 pt titles), and room for the colour bar; on a phone rows of three.
+    ncols = _positive_int(ncols, "ncols")
+    return Panels(draw, K, panel_size=(1.7 + 0.8 / ncols, 1.8), ncols=ncols, stacked_ncols=min(3, ncols))
 
 
 def plot_misclassified(images, y_true, P, *, image_shape: tuple[int, int] = (8, 8),
@@ -211,11 +214,13 @@ def plot_misclassified(images, y_true, P, *, image_shape: tuple[int, int] = (8, 
     class_names : sequence of str, optional
         Names of the classes (default ``0..K-1``).
     ncols : int
-        Panels per row.
+        Panels per row (on a phone: at most four).
 
     Returns
     -------
-    matplotlib.figure.Figure
+    Panels
+        The panels in rows of ``ncols``, and in narrower rows for phones
+        (:class:`~lecture_lib.plotting.panels.Panels`); ``.wide`` is the matplotlib Figure.
     """
     images = as_float_array(images, "images", ndim=2)
     n = images.shape[0]
@@ -227,21 +232,19 @@ def plot_misclassified(images, y_true, P, *, image_shape: tuple[int, int] = (8, 
         raise ValueError("images must hold at least one image.")
     names = [str(k) for k in range(P.shape[1])] if class_names is None else [str(c) for c in class_names]
     y_pred = P.argmax(axis=1)
-    ncols = min(ncols, n)
-    nrows = -(-n // ncols)
-    # 1.25 in per panel: eight in a row are 10 in, so the 10 pt titles stay >= 9 px in the text column.
-    fig, axes = plt.subplots(nrows, ncols, figsize=(1.25 * ncols, 1.9 * nrows), squeeze=False)
-    for i, ax in enumerate(axes.flat):
-        ax.set_xticks([])
-        ax.set_yticks([])
-        if i >= n:
-            ax.set_visible(False)
-            continue
-        ax.imshow(images[i].reshape(image_shape), cmap="gray_r")
-        t, p = y_true[i], y_pred[i]
-        ax.set_title(f"true {names[t]}: {P[i, t]:.2f}\npred {names[p]}: {P[i, p]:.2f}", fontsize=MIN_FONT_PT,
-                     color=PALETTE[5] if t != p else "black")
-    return fig
+
+    def draw(axes):
+        for i, ax in enumerate(axes):
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.imshow(images[i].reshape(image_shape), cmap="gray_r")
+            t, p = y_true[i], y_pred[i]
+            ax.set_title(f"true {names[t]}: {P[i, t]:.2f}\npred {names[p]}: {P[i, p]:.2f}", fontsize=MIN_FONT_PT,
+                         color=PALETTE[5] if t != p else "black")
+
+    # 1.25 in per panel: eight in a row are 10 in, so the 10 pt titles stay >= 9 px in the text column;
+    # on a phone rows of four.
+    return Panels(draw, n, panel_size=(1.25, 1.9), ncols=ncols, stacked_ncols=min(4, ncols))
 
 
 def plot_decision_regions(model, X, y, *, ax=None, resolution: int = 300, padding: float = 0.5,

@@ -10,7 +10,9 @@ must open as notebooks by default), run with *Run All*, and checked once the ker
 - every figure cell shows exactly one rendered image, and the Markdown right under it is its caption;
 - no rendered Markdown shows raw MyST (``{eval}``, ``{glue``, directives);
 - the numbers jupyterlab-myst computed for the ``{eval}`` roles are the numbers the built site shows;
-- the exercise's visible tests pass on the solution and fail on the release.
+- the exercise's visible tests pass on the solution and fail on the release;
+- chapter 1's self-study exercise renders as an exercise block and its solution folded until clicked
+  (the same ``{exercise}``/``{solution}`` source as sphinx-exercise on the site).
 
 Screenshots go to ``_build/screenshots/jupyterlab/``.
 """
@@ -165,8 +167,8 @@ def lab(tmp_path_factory):
         log.close()
 
 
-def open_and_run_all(page, lab, name: str) -> list[dict]:
-    """Open ``name`` by double-click in the file browser, Run All, wait for the kernel; return the cells."""
+def open_notebook(page, lab, name: str) -> None:
+    """Open ``name`` by double-click in the file browser and wait until it is a notebook with an idle kernel."""
     url, token, _ = lab
     page.goto(f"{url}/lab?reset&token={token}")
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.serviceManager", timeout=120_000)
@@ -182,6 +184,11 @@ def open_and_run_all(page, lab, name: str) -> list[dict]:
                            timeout=120_000)
     classes = page.evaluate("() => window.jupyterapp.shell.currentWidget.node.className")
     assert "jp-NotebookPanel" in classes, f"{name} did not open as a notebook ({classes})"
+
+
+def open_and_run_all(page, lab, name: str) -> list[dict]:
+    """Open ``name`` by double-click in the file browser, Run All, wait for the kernel; return the cells."""
+    open_notebook(page, lab, name)
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
     page.wait_for_timeout(1000)
     page.wait_for_function(RUN_FINISHED, timeout=RUN_TIMEOUT_S * 1000, polling=500)
@@ -265,3 +272,47 @@ def test_exercise_visible_tests_fail_on_the_release(lab, lab_page):
     first = failed[0]
     assert (first["metadata"].get("nbgrader") or {}).get("grade"), "the first failure must be a test cell"
     assert any(o["ename"] == "NotImplementedError" for o in first["outputs"] if o["type"] == "error")
+
+
+#: The exercise blocks and folded blocks jupyterlab-myst rendered in the open notebook's Markdown cells.
+EXERCISE_BLOCKS = """() => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  const shown = (el) => !!el && el.checkVisibility() && el.getBoundingClientRect().height > 0;
+  const blocks = {exercises: [], folded: []};
+  panel.content.widgets.forEach((widget) => {
+    if (widget.model.type !== 'markdown' || !widget.rendered) return;
+    widget.node.querySelectorAll('.myst aside.myst-exercise, .myst .myst-exercise').forEach((el) => {
+      blocks.exercises.push({id: el.id, cls: el.className.split(' ')[0], tag: el.tagName.toLowerCase(),
+                             title: (el.querySelector('.myst-exercise-title') || el).textContent.trim().slice(0, 80)});
+    });
+    widget.node.querySelectorAll('.myst details').forEach((el) => {
+      const summary = el.querySelector(':scope > summary');
+      const body = Array.from(el.children).filter((c) => c.tagName !== 'SUMMARY');
+      blocks.folded.push({cls: el.className.split(' ')[0], open: el.open, id: el.id,
+                          summary: summary ? summary.textContent.trim().slice(0, 80) : null,
+                          bodyShown: body.some(shown), text: body.map((c) => c.textContent).join(' ').slice(0, 60)});
+    });
+  });
+  return blocks;
+}"""
+
+
+def test_exercise_block_and_folded_solution_in_jupyterlab(lab, lab_page):
+    """Chapter 1's {exercise} renders as an exercise block, and its {solution} (``:class: dropdown``) as a
+    folded block: closed, its body hidden, until its summary is clicked."""
+    open_notebook(lab_page, lab, "01_modeling.md")
+    lab_page.wait_for_function("() => document.querySelector('.jp-Notebook .myst .myst-exercise')", timeout=60_000)
+    blocks = lab_page.evaluate(EXERCISE_BLOCKS)
+    exercises = [b for b in blocks["exercises"] if b["tag"] == "aside"]
+    assert [(b["id"], b["title"]) for b in exercises] == [("ex-1-temperature-limits", "Exercise 1")], (
+        f"chapter 1's exercise is not rendered as an exercise block: {blocks}")
+    solutions = [b for b in blocks["folded"] if b["summary"] and b["summary"].startswith("Solution to Exercise")]
+    assert len(solutions) == 1, f"chapter 1's solution is not rendered as a folded block: {blocks}"
+    assert solutions[0]["summary"].replace("\xa0", " ") == "Solution to Exercise 1"
+    assert not solutions[0]["open"] and not solutions[0]["bodyShown"], f"the solution starts open: {solutions[0]}"
+    summary = lab_page.locator(".jp-Notebook .myst details > summary", has_text="Solution to Exercise").first
+    summary.scroll_into_view_if_needed()
+    summary.click()
+    opened = [b for b in lab_page.evaluate(EXERCISE_BLOCKS)["folded"] if b["summary"] == solutions[0]["summary"]]
+    assert opened and opened[0]["open"] and opened[0]["bodyShown"], f"a click does not open the solution: {opened}"
+    assert opened[0]["text"].startswith("Divide the numerator")

@@ -8,8 +8,9 @@
   all of the rules our templates and CSS control.
 * Weight: everything a page loads cold, from the browser's own network log (CDP ``Network`` events,
   encoded bytes as served by a host that gzips text, like GitHub Pages), within 1.2 MB; no icon set twice.
-* Figures: the smallest text of every figure, at the width the page shows it, is at least 9 px on a desktop
-  and on a phone (sub- and superscripts: 70% of that, TeX's script size).
+* Figures: the smallest text of every figure, at the width the page shows it, is at least 9 px on desktops,
+  a tablet and a phone (sub- and superscripts: 70% of that, TeX's script size); on a phone, multi-panel
+  figures show their stacked rendering and fit the column.
 """
 
 from __future__ import annotations
@@ -206,10 +207,32 @@ def test_page_weight(rel, page, site_url):
 
 FIGURES_JS = """() => Array.from(document.querySelectorAll('.bd-article img'))
   .filter(img => /_images\\/.*\\.(svg|png)$/.test(new URL(img.currentSrc || img.src).pathname))
-  .map(img => ({src: img.currentSrc || img.src, width: img.getBoundingClientRect().width,
-                natural: img.naturalWidth}))"""
+  .map(img => {
+    const box = img.closest('figure') || img.parentElement, picture = img.closest('picture.course-panels');
+    return {src: img.currentSrc || img.src, width: img.getBoundingClientRect().width, natural: img.naturalWidth,
+            box: box.clientWidth, id: box.id || img.alt.slice(0, 40), alt: img.alt,
+            framed: !!img.closest('.course-wide-figure'), panels: picture ? Number(picture.dataset.panels) : 0,
+            stacked: picture ? picture.querySelector('source').srcset : null};
+  })"""
 
 _FONT_SIZE = re.compile(r"font(?:-size)?\s*:\s*(?:[a-z]+\s+)*([0-9.]+)px")
+
+
+#: The group matplotlib writes for each Axes (``axes_1`` ...; ``panel_1`` ... for ``Panels``' panels).
+_AXES_GROUP = re.compile(r"(?:axes|panel)_\d+")
+
+
+def axes_count(svg_text: str) -> int:
+    """How many panels a matplotlib SVG draws: its Axes groups, less colour bars (an Axes with ticks on one
+    axis only; a panel has ticks on both, or none, as an image or a diagram)."""
+    count = 0
+    for el in ET.fromstring(svg_text).iter():
+        if el.tag.rsplit("}", 1)[-1] != "g" or not _AXES_GROUP.fullmatch(el.get("id") or ""):
+            continue
+        ids = [g.get("id") or "" for g in el.iter()]
+        ticks = {axis for axis in "xy" if any(i.startswith(f"{axis}tick_") for i in ids)}
+        count += len(ticks) != 1
+    return count
 
 
 def smallest_svg_font(svg_text: str) -> tuple[float, float, float]:
@@ -238,33 +261,52 @@ def smallest_svg_font(svg_text: str) -> tuple[float, float, float]:
 SCRIPT_RATIO = 0.7
 
 
+#: Where the figures are measured: desktops (1280 px; 1200 px, whose secondary sidebar leaves the narrowest
+#: desktop column), a tablet and a phone.
+FIGURE_WIDTHS = (1280, 1200, 768, 360)
+PHONE = 360
+
+
 @pytest.mark.parametrize("rel", [p for p in PAGES if "_images/" in (SITE_DIR / p).read_text(encoding="utf-8")]
                          or ["(no figures)"])
 def test_figure_text_is_legible(rel, page, site_url):
-    """Each matplotlib figure is an SVG whose smallest text is >= 9 CSS px at the width the page shows it,
-    on a 1280 px desktop and on a 360 px phone (where a wide figure keeps 70% of its size and scrolls)."""
+    """Each matplotlib figure is an SVG whose smallest text is >= 9 CSS px at the width the page shows it, on
+    desktops, a tablet and a 360 px phone. On the phone a multi-panel figure shows its stacked rendering (the
+    ``<picture>`` of ``lecture_lib.plotting.Panels``) and fits the column: a figure with several Axes shown
+    side by side in a sideways-scroll frame fails. Only a single wide figure may keep 70% and scroll."""
     require_site()
     if rel == "(no figures)":
         pytest.skip("no page shows a figure")
     page.goto(site_url + rel, wait_until="load")
     page.evaluate(LOAD_ALL_IMAGES_JS)
     smallest: dict[str, dict[int, float]] = {}
-    svg_fonts = {}
-    for width in (1280, 360):
+    svg_fonts, svg_axes, problems = {}, {}, []
+    for width in FIGURE_WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         page.evaluate(SETTLE_JS)
+        page.evaluate(LOAD_ALL_IMAGES_JS)
         figures = page.evaluate(FIGURES_JS)
         assert figures, f"{rel}: no figure found"
         for fig in figures:
             assert fig["src"].endswith(".svg"), f"{rel}: {fig['src']} is a raster image; figures are SVG"
             if fig["src"] not in svg_fonts:
-                svg_fonts[fig["src"]] = smallest_svg_font(page.evaluate("(u) => fetch(u).then(r => r.text())",
-                                                                        fig["src"]))
+                text = page.evaluate("(u) => fetch(u).then(r => r.text())", fig["src"])
+                svg_fonts[fig["src"]], svg_axes[fig["src"]] = smallest_svg_font(text), axes_count(text)
             size, script, view_width = svg_fonts[fig["src"]]
             scale = fig["width"] / view_width
             smallest.setdefault(fig["src"].rsplit("/", 1)[-1], {})[width] = (round(size * scale, 2),
                                                                              round(script * scale, 2))
+            if fig["panels"]:
+                assert len(fig["alt"]) >= 20, f"{rel}: the multi-panel figure {fig['id']} lost its alt text"
+            if width != PHONE:
+                continue
+            if svg_axes[fig["src"]] > 1 and (fig["framed"] or fig["width"] > fig["box"] + 1):
+                problems.append(f"{fig['id']}: {svg_axes[fig['src']]} panels shown side by side, "
+                                f"{fig['width']:.0f} px in a {fig['box']} px column (draw it with Panels)")
+            if fig["panels"] and not fig["src"].endswith(fig["stacked"].rsplit("/", 1)[-1]):
+                problems.append(f"{fig['id']}: shows {fig['src'].rsplit('/', 1)[-1]}, not its stacked rendering")
     _record("figure-font-px", rel, smallest)
+    assert not problems, f"{rel} at {PHONE} px: " + "; ".join(problems)
     too_small = {name: px for name, px in smallest.items()
                  if min(t for t, _ in px.values()) < MIN_FIGURE_FONT_PX
                  or min(s for _, s in px.values()) < SCRIPT_RATIO * MIN_FIGURE_FONT_PX}

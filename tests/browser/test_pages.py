@@ -148,3 +148,92 @@ def test_search_finds_softmax_offline(page, site_url):
     assert all(r.startswith(site_url) for r in results), results
     problems = page.log.problems()
     assert not problems, "\n".join(problems)
+
+
+EXERCISE_PAGES = [rel for rel in PAGES if 'class="solution dropdown' in (SITE_DIR / rel).read_text(encoding="utf-8")]
+
+#: The folded solutions of the page: visible body?, the toggle's state, and whether the toggle has the focus.
+SOLUTIONS_JS = """() => Array.from(document.querySelectorAll('.bd-article .solution.dropdown')).map(el => {
+  const body = el.querySelector(':scope > section');
+  const button = el.querySelector(':scope > .admonition-title button.toggle-button');
+  return {id: el.id, shown: !!body && body.checkVisibility() && body.getBoundingClientRect().height > 0,
+          button: !!button, expanded: button ? button.getAttribute('aria-expanded') : null,
+          focused: !!button && document.activeElement === button,
+          title: (el.querySelector(':scope > .admonition-title') || {}).textContent || ''};
+})"""
+
+
+@pytest.mark.parametrize("rel", EXERCISE_PAGES or ["(no exercises)"])
+def test_solutions_are_folded_until_opened_by_keyboard(rel, page, site_url):
+    """Each self-study solution is hidden until its toggle is used; the toggle is a button in the tab order
+    (reached by Tab from the exercise before it) that Enter opens and closes."""
+    require_site()
+    if rel == "(no exercises)":
+        pytest.skip("no page has a folded solution")
+    page.goto(site_url + rel, wait_until="load")
+    solutions = page.evaluate(SOLUTIONS_JS)
+    assert solutions, f"{rel}: no folded solution found"
+    for i, solution in enumerate(solutions):
+        assert solution["button"], f"{rel}: solution {solution['id']} has no toggle button"
+        assert not solution["shown"] and solution["expanded"] == "false", f"{rel}: {solution['id']} starts open"
+        assert solution["title"].strip().startswith("Solution to"), f"{rel}: {solution['title']!r}"
+        # Keyboard: focus the link of the exercise this solution answers, then Tab to the toggle.
+        page.locator(".bd-article .solution.dropdown").nth(i).locator(".admonition-title a").first.focus()
+        for _ in range(10):
+            page.keyboard.press("Tab")
+            if page.evaluate(SOLUTIONS_JS)[i]["focused"]:
+                break
+        else:
+            pytest.fail(f"{rel}: Tab never reaches the toggle of {solution['id']}")
+        page.keyboard.press("Enter")
+        opened = page.evaluate(SOLUTIONS_JS)[i]
+        assert opened["shown"] and opened["expanded"] == "true", f"{rel}: Enter does not open {solution['id']}"
+        page.keyboard.press("Enter")
+        closed = page.evaluate(SOLUTIONS_JS)[i]
+        assert not closed["shown"] and closed["expanded"] == "false", f"{rel}: Enter does not close it again"
+
+
+#: The code point of every Font Awesome icon the page draws (its ::before content), and the font it asks for.
+ICONS_JS = """() => {
+  const found = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const before = getComputedStyle(el, '::before');
+    if (!/Font Awesome/.test(before.fontFamily) || !before.content || before.content === 'none') continue;
+    const text = before.content.replace(/^"|"$/g, '');
+    if (!text) continue;
+    found.push({what: el.tagName.toLowerCase() + '.' + String(el.className).trim().split(/\\s+/).join('.'),
+                code: text.codePointAt(0), weight: before.fontWeight, family: before.fontFamily});
+  }
+  return found;
+}"""
+
+
+@pytest.fixture(scope="module")
+def icon_glyphs():
+    """Code points in each of the site's Font Awesome fonts (as served: trimmed by tools/site_icons.py)."""
+    from fontTools.ttLib import TTFont
+
+    folder = SITE_DIR / "_static" / "vendor" / "fontawesome" / "webfonts"
+    glyphs = {}
+    for path in folder.glob("*.woff2"):
+        with TTFont(str(path)) as font:
+            glyphs[path.stem] = set(font.getBestCmap())
+    return glyphs
+
+
+@pytest.mark.parametrize("rel", [rel for rel in PAGES if 'http-equiv="Refresh"' not in
+                                 (SITE_DIR / rel).read_text(encoding="utf-8", errors="replace")[:2000]]
+                         or ["(no built site)"])
+def test_every_icon_has_its_glyph(rel, page, site_url, icon_glyphs):
+    """Each icon the page draws with Font Awesome has its glyph in the font the browser uses for it (solid 900,
+    regular 400, brands): the fonts are trimmed to the icons the site uses, so an icon left out would show
+    as an empty box."""
+    require_site()
+    page.goto(site_url + rel, wait_until="load")
+    missing = []
+    for icon in page.evaluate(ICONS_JS):
+        font = ("fa-brands-400" if "Brands" in icon["family"] else
+                "fa-solid-900" if str(icon["weight"]) == "900" else "fa-regular-400")
+        if icon["code"] not in icon_glyphs.get(font, set()):
+            missing.append(f"{icon['what']} U+{icon['code']:04X} ({font})")
+    assert not missing, f"{rel}: icons without a glyph: {sorted(set(missing))}"
