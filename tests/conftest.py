@@ -36,11 +36,15 @@ SPREAD_FILES = ("tests/browser/test_layout.py", "tests/browser/test_pages.py")
 #: Files cut into this many groups (round robin in collection order); each group builds its own module
 #: fixtures (e.g. one JupyterLab server per worker), so the parts run at the same time.
 SPLIT_FILES = {"tests/browser/test_jupyterlab.py": 2}
-#: Groups that start first, longest first (``--durations`` on the 2-core machine: the class run grades
-#: every submission in a sandbox, JupyterLab runs every chapter, the download test installs a fresh
-#: environment and runs every chapter, nbval runs the chapters). Every other group keeps pytest's order.
-LONG_FIRST = ("tests/test_exercises.py", "tests/browser/test_jupyterlab.py", "tests/browser/test_download.py",
-              "_build/nbval/book/07_pytorch.ipynb", "tests/test_grading_redteam.py")
+#: Groups that start first, longest first: their share of the test time in a full run on the 2-core
+#: machine (``--durations``, junit times): the download test 17.5% (a fresh environment from the registry,
+#: then every chapter), JupyterLab 11.8% (every chapter, in two parts), the class run and the red team
+#: 6% each (a sandbox per submission), the other grading tests 4.4%, the benchmark smoke tests 3.4%, the
+#: estimator checks 2.4%, the nbval gate 2.2%, the PyTorch chapter under nbval 2.1%. Every other group
+#: keeps pytest's order after these; the spread page tests (test_layout 25%, test_pages 7%) fill the gaps.
+LONG_FIRST = ("tests/browser/test_download.py", "tests/browser/test_jupyterlab.py", "tests/test_exercises.py",
+              "tests/test_grading_redteam.py", "tests/test_grading.py", "tests/test_benchmarks_smoke.py",
+              "tests/test_estimator_checks.py", "tests/test_notebook_gate.py", "_build/nbval/book/07_pytorch.ipynb")
 
 
 def file_of(nodeid: str) -> str:

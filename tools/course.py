@@ -21,6 +21,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import venv
 from pathlib import Path
 
@@ -57,11 +58,14 @@ LAB_OVERRIDES_FILE = VENV / "share" / "jupyter" / "lab" / "settings" / "override
 
 
 def run(*cmd: str | Path, **kwargs) -> None:
-    """Run a command from the repository root; stop the task runner if it fails."""
+    """Run a command from the repository root; stop the task runner if it fails. Prints the time it took."""
     printable = " ".join(str(c) for c in cmd)
     print(f"+ {printable}", flush=True)
     env = {**os.environ, **kwargs.pop("env", {})}
+    start = time.monotonic()
     result = subprocess.run([str(c) for c in cmd], cwd=kwargs.pop("cwd", ROOT), env=env, **kwargs)
+    step = " ".join([Path(str(cmd[0])).name, *(str(c) for c in cmd[1:3])])
+    print(f"+ {time.monotonic() - start:.1f} s: {step}", flush=True)
     if result.returncode != 0:
         sys.exit(result.returncode)
 
