@@ -64,8 +64,9 @@ def run(*cmd: str | Path, **kwargs) -> None:
     env = {**os.environ, **kwargs.pop("env", {})}
     start = time.monotonic()
     result = subprocess.run([str(c) for c in cmd], cwd=kwargs.pop("cwd", ROOT), env=env, **kwargs)
-    step = " ".join([Path(str(cmd[0])).name, *(str(c) for c in cmd[1:3])])
-    print(f"+ {time.monotonic() - start:.1f} s: {step}", flush=True)
+    step = [Path(str(cmd[0])).name, *(str(c) for c in cmd[1:3])]
+    step = step[:step.index("-c") + 1] if "-c" in step else step  # the step, not its script
+    print(f"+ {time.monotonic() - start:.1f} s: {' '.join(step)}", flush=True)
     if result.returncode != 0:
         sys.exit(result.returncode)
 
