@@ -2,6 +2,11 @@
 
 Fixture files under ``tests/fixtures/`` (e.g. deliberately wrong exercise submissions, a broken
 notebook) are data for the tests, not notebooks to execute, so nbval must not collect them.
+
+How the tests are spread over the pytest-xdist workers (``tools/course.py test`` passes ``--dist
+loadgroup``): see :func:`group_of`. The wall time of a parallel run is bounded by its longest group, and
+by a long group that starts last, so the long groups are split where their tests are independent and
+start first (:data:`LONG_FIRST`).
 """
 
 import pytest
@@ -22,3 +27,78 @@ def one_blas_thread():
     multi-threaded BLAS makes them many times slower (see benchmarks/ on thread settings)."""
     with threadpool_limits(1):
         yield
+
+
+# -- Spreading the tests over the xdist workers ----------------------------------------------------
+#: Files whose tests share nothing but session fixtures every worker has (the browser, the served
+#: site): each test is a group of its own, so the pages spread over the workers.
+SPREAD_FILES = ("tests/browser/test_layout.py", "tests/browser/test_pages.py")
+#: Files cut into this many groups (round robin in collection order); each group builds its own module
+#: fixtures (e.g. one JupyterLab server per worker), so the parts run at the same time.
+SPLIT_FILES = {"tests/browser/test_jupyterlab.py": 2}
+#: Groups that start first, longest first: their share of the test time in a full run on the 2-core
+#: machine (``--durations``, junit times): the download test 17.5% (a fresh environment from the registry,
+#: then every chapter), JupyterLab 11.8% (every chapter, in two parts), the class run and the red team
+#: 6% each (a sandbox per submission), the other grading tests 4.4%, the benchmark smoke tests 3.4%, the
+#: estimator checks 2.4%, the nbval gate 2.2%, the PyTorch chapter under nbval 2.1%. Every other group
+#: keeps pytest's order after these; the spread page tests (test_layout 25%, test_pages 7%) fill the gaps.
+LONG_FIRST = ("tests/browser/test_download.py", "tests/browser/test_jupyterlab.py", "tests/test_exercises.py",
+              "tests/test_grading_redteam.py", "tests/test_grading.py", "tests/test_benchmarks_smoke.py",
+              "tests/test_estimator_checks.py", "tests/test_notebook_gate.py", "_build/nbval/book/07_pytorch.ipynb")
+
+
+def file_of(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
+
+
+def group_of(nodeid: str, index_in_file: int = 0) -> str:
+    """The work unit of a test: all tests of one group run in one worker, in their order.
+
+    An explicit ``@pytest.mark.xdist_group(name)`` wins; a file of :data:`SPREAD_FILES` makes one group
+    per test; a file of :data:`SPLIT_FILES` makes that many; any other file is one group (what ``--dist
+    loadfile`` does: a notebook's cells run in order in one kernel, a module fixture is built once).
+    """
+    if nodeid.rfind("@") > nodeid.rfind("]"):  # xdist appends "@name" for an explicit mark
+        return nodeid.rsplit("@", 1)[1]
+    file = file_of(nodeid)
+    if file in SPREAD_FILES:
+        return nodeid
+    if file in SPLIT_FILES:
+        return f"{file}#{index_in_file % SPLIT_FILES[file]}"
+    return file
+
+
+def _long_first_rank(nodeid: str) -> int:
+    file = file_of(nodeid)
+    return LONG_FIRST.index(file) if file in LONG_FIRST else len(LONG_FIRST)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Long groups first (a stable sort: every file keeps its own order)."""
+    if config.getoption("dist", "no") == "loadgroup":
+        items.sort(key=lambda item: _long_first_rank(item.nodeid))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadgroup`` with the groups of :func:`group_of`, sent in collection order."""
+    if config.getoption("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class CourseScheduling(LoadScopeScheduling):
+        def __init__(self, config, log=None):
+            super().__init__(config, log)
+            self.groups: dict[str, str] = {}
+
+        def _split_scope(self, nodeid: str) -> str:
+            if not self.groups:
+                seen: dict[str, int] = {}
+                for other in next(iter(self.registered_collections.values())):
+                    index = seen[file_of(other)] = seen.get(file_of(other), -1) + 1
+                    self.groups[other] = group_of(other, index)
+            return self.groups.get(nodeid) or group_of(nodeid)
+
+    config.option.loadscopereorder = False  # keep LONG_FIRST's order (xdist would sort by test count)
+    return CourseScheduling(config, log)

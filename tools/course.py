@@ -14,12 +14,14 @@ install, so a second run costs nothing.
 
 from __future__ import annotations
 
+import concurrent.futures
 import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+import time
 import venv
 from pathlib import Path
 
@@ -56,11 +58,15 @@ LAB_OVERRIDES_FILE = VENV / "share" / "jupyter" / "lab" / "settings" / "override
 
 
 def run(*cmd: str | Path, **kwargs) -> None:
-    """Run a command from the repository root; stop the task runner if it fails."""
+    """Run a command from the repository root; stop the task runner if it fails. Prints the time it took."""
     printable = " ".join(str(c) for c in cmd)
     print(f"+ {printable}", flush=True)
     env = {**os.environ, **kwargs.pop("env", {})}
+    start = time.monotonic()
     result = subprocess.run([str(c) for c in cmd], cwd=kwargs.pop("cwd", ROOT), env=env, **kwargs)
+    step = [Path(str(cmd[0])).name, *(str(c) for c in cmd[1:3])]
+    step = step[:step.index("-c") + 1] if "-c" in step else step  # the step, not its script
+    print(f"+ {time.monotonic() - start:.1f} s: {' '.join(step)}", flush=True)
     if result.returncode != 0:
         sys.exit(result.returncode)
 
@@ -176,16 +182,23 @@ def convert_chapters() -> Path:
     out.mkdir(parents=True)
     chapters = sorted((ROOT / "book").glob("*.md"))
     notebooks = [p for p in chapters if p.read_text().startswith("---\njupytext:")]
-    for chapter in notebooks:
-        run(BIN / "jupytext", "--quiet", "--to", "ipynb", "--output", out / (chapter.stem + ".ipynb"), chapter,
-            env=tool_env())
+    # jupytext's own command line, called once per chapter in one process (a process per chapter spends
+    # seconds importing jupytext each time).
+    script = ("import sys\nfrom jupytext.cli import jupytext\n"
+              "for src, dst in zip(sys.argv[1::2], sys.argv[2::2]):\n"
+              "    jupytext(['--quiet', '--to', 'ipynb', '--output', dst, src])")
+    pairs = [str(arg) for chapter in notebooks for arg in (chapter, out / (chapter.stem + ".ipynb"))]
+    run(PY, "-c", script, *pairs, env=tool_env())
     return out
 
 
 def test(extra: list[str]) -> None:
     """Build the site, then run unit tests, browser tests and every notebook in one pytest run."""
-    build()
-    ensure_node_modules()
+    # npm ci mostly waits on the registry: it runs while the build keeps a core busy.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        npm = pool.submit(ensure_node_modules)
+        build()
+        npm.result()  # re-raises its failure (run() exits with npm's status)
     chapters = convert_chapters()
     targets = ["tests", str(chapters.relative_to(ROOT))]
     if (ROOT / "exercises" / "source").exists():
@@ -195,17 +208,19 @@ def test(extra: list[str]) -> None:
 
 
 def parallel_args(extra: list[str]) -> list[str]:
-    """pytest-xdist options: one worker per core (at most 4), each test file on one worker.
+    """pytest-xdist options: one worker per core (at most 4), the tests sent in groups (``tests/conftest.py``).
 
-    ``--dist loadfile`` keeps a notebook's cells in one kernel (nbval runs them in order) and a file's
-    module-scoped fixtures (a served site, a graded class) in one process. ``COURSE_TEST_WORKERS=0``
-    (or ``-n`` among the extra arguments, or ``-x``/``--pdb`` for debugging) runs everything in this process.
+    ``--dist loadgroup`` with the course's groups: as ``--dist loadfile``, a file's tests run in one worker
+    (a notebook's cells in one kernel, in order; a file's module fixtures built once), except for the files
+    that conftest spreads test by test or splits in parts, and the longest groups start first.
+    ``COURSE_TEST_WORKERS=0`` (or ``-n`` among the extra arguments, or ``-x``/``--pdb`` for debugging)
+    runs everything in this process.
     """
     workers = int(os.environ.get("COURSE_TEST_WORKERS", min(os.cpu_count() or 1, 4)))
     if workers <= 1 or any(a in extra for a in ("-n", "-x", "--exitfirst", "--pdb")) or \
             any(a.startswith("--numprocesses") for a in extra):
         return []
-    return ["-n", str(workers), "--dist", "loadfile"]
+    return ["-n", str(workers), "--dist", "loadgroup"]
 
 
 def print_book() -> None:

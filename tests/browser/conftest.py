@@ -123,15 +123,30 @@ def site_url():
     server.close()
 
 
+def merge_json(path: Path, entries: dict) -> None:
+    """Add ``entries`` to the JSON object in ``path`` (created if missing), sorted by key.
+
+    Several pytest-xdist workers record pages into the same file: the read-modify-write holds an
+    exclusive lock (``path`` + ``.lock``), so no worker's entries are lost or half written.
+    """
+    import fcntl
+    import json
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        data = json.loads(path.read_text()) if path.is_file() and path.stat().st_size else {}
+        data.update(entries)
+        path.write_text(json.dumps(dict(sorted(data.items())), indent=1))
+
+
 @pytest.fixture(scope="session")
 def page_weights(screenshot_dir):
     """Bytes each page loads (HTML and every asset), written to ``page-weights.json`` beside the screenshots."""
     weights: dict[str, int] = {}
     yield weights
     if weights:
-        import json
-
-        (screenshot_dir / "page-weights.json").write_text(json.dumps(dict(sorted(weights.items())), indent=1))
+        merge_json(screenshot_dir / "page-weights.json", weights)
 
 
 @pytest.fixture(scope="session")

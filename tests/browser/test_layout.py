@@ -15,14 +15,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
-from .conftest import SCREENSHOT_DIR, SITE_DIR, require_site, site_pages, unavailable
+from .conftest import SCREENSHOT_DIR, SITE_DIR, merge_json, require_site, site_pages, unavailable
 
 pytestmark = pytest.mark.browser
 
@@ -141,11 +140,7 @@ def test_page_fits_every_width(rel, page, site_url, screenshot_dir):
 
 def _record(kind: str, rel: str, value) -> None:
     """Keep one measurement per page in ``<screenshots>/<kind>.json`` (a CI artifact, never asserted on)."""
-    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOT_DIR / f"{kind}.json"
-    data = json.loads(path.read_text()) if path.is_file() else {}
-    data[rel] = value
-    path.write_text(json.dumps(dict(sorted(data.items())), indent=1))
+    merge_json(SCREENSHOT_DIR / f"{kind}.json", {rel: value})
 
 
 def run_axe(page) -> list[dict]:

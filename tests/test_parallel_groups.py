@@ -1,0 +1,66 @@
+"""How the tests are spread over the xdist workers (``tests/conftest.py``), and the JSON records that
+several workers write into at once (``tests/browser/conftest.py``)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+
+from browser.conftest import merge_json
+from conftest import LONG_FIRST, SPLIT_FILES, SPREAD_FILES, group_of
+
+
+def test_a_file_is_one_group():
+    assert group_of("tests/test_models.py::test_fit[0]") == "tests/test_models.py"
+    assert group_of("_build/nbval/book/01_modeling.ipynb::Cell 3") == "_build/nbval/book/01_modeling.ipynb"
+
+
+def test_an_explicit_mark_wins_and_a_parameter_with_an_at_sign_does_not():
+    assert group_of("tests/test_models.py::test_fit@solvers") == "solvers"
+    assert group_of("tests/test_models.py::test_fit[a@b]") == "tests/test_models.py"
+
+
+def test_spread_files_make_one_group_per_test():
+    file = SPREAD_FILES[0]
+    ids = [f"{file}::test_page[a.html]", f"{file}::test_page[b.html]"]
+    assert [group_of(i) for i in ids] == ids
+
+
+def test_split_files_make_that_many_groups_round_robin():
+    file, parts = next(iter(SPLIT_FILES.items()))
+    groups = [group_of(f"{file}::test_{i}", i) for i in range(2 * parts)]
+    assert len(set(groups)) == parts
+    assert groups[:parts] == groups[parts:]
+
+
+def test_long_first_names_existing_files_once():
+    root = Path(__file__).resolve().parent.parent
+    assert len(set(LONG_FIRST)) == len(LONG_FIRST)
+    book = {f"_build/nbval/book/{p.stem}.ipynb" for p in (root / "book").glob("*.md")}  # converted by the runner
+    missing = [f for f in [*LONG_FIRST, *SPREAD_FILES, *SPLIT_FILES] if not (root / f).is_file() and f not in book]
+    assert not missing, f"LONG_FIRST names files that do not exist: {missing}"
+
+
+def test_merge_json_keeps_every_entry_of_concurrent_writers(tmp_path):
+    """Writers that each open the lock file hold separate locks (flock), as two xdist workers do."""
+    path, writers, n = tmp_path / "record.json", 4, 50
+    errors = []
+
+    def write_many(writer):
+        try:
+            for i in range(n):
+                merge_json(path, {f"w{writer}-{i:03d}": i})
+        except Exception as exc:  # a torn read would raise JSONDecodeError here
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write_many, args=(w,)) for w in range(writers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    data = json.loads(path.read_text())
+    assert len(data) == writers * n
+    assert list(data) == sorted(data)
