@@ -303,13 +303,18 @@ def test_exercise_block_and_folded_solution_in_jupyterlab(lab, lab_page):
     open_notebook(lab_page, lab, "01_modeling.md")
     lab_page.wait_for_function("() => document.querySelector('.jp-Notebook .myst .myst-exercise')", timeout=60_000)
     blocks = lab_page.evaluate(EXERCISE_BLOCKS)
+    labels = re.findall(r"^`{3,}\{exercise\}[^\n]*\n:label: (\S+)$", (BOOK / "01_modeling.md").read_text(), re.M)
+    assert labels, "chapter 1 has no {exercise} block"
     exercises = [b for b in blocks["exercises"] if b["tag"] == "aside"]
-    assert [(b["id"], b["title"]) for b in exercises] == [("ex-1-temperature-limits", "Exercise 1")], (
-        f"chapter 1's exercise is not rendered as an exercise block: {blocks}")
+    assert [(b["id"], b["title"]) for b in exercises] == [(label, f"Exercise {n}") for n, label in
+                                                         enumerate(labels, 1)], (
+        f"chapter 1's exercises are not rendered as exercise blocks: {blocks}")
     solutions = [b for b in blocks["folded"] if b["summary"] and b["summary"].startswith("Solution to Exercise")]
-    assert len(solutions) == 1, f"chapter 1's solution is not rendered as a folded block: {blocks}"
-    assert solutions[0]["summary"].replace("\xa0", " ") == "Solution to Exercise 1"
-    assert not solutions[0]["open"] and not solutions[0]["bodyShown"], f"the solution starts open: {solutions[0]}"
+    assert [b["summary"].replace("\xa0", " ") for b in solutions] == [
+        f"Solution to Exercise {n}" for n in range(1, len(labels) + 1)], (
+        f"chapter 1's solutions are not rendered as folded blocks: {blocks}")
+    for solution in solutions:
+        assert not solution["open"] and not solution["bodyShown"], f"a solution starts open: {solution}"
     summary = lab_page.locator(".jp-Notebook .myst details > summary", has_text="Solution to Exercise").first
     summary.scroll_into_view_if_needed()
     summary.click()
