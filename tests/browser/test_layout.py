@@ -53,7 +53,9 @@ SETTLE_JS = """async () => {
   const frames = () => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
   await frames();
   const finite = a => a.effect && Number.isFinite(a.effect.getComputedTiming().endTime);
-  await Promise.all(document.getAnimations().filter(finite).map(a => a.finished.catch(() => null)));
+  /* At most 3 s: a paused animation never finishes, and the theme's slides last 0.4 s. */
+  const ended = Promise.all(document.getAnimations().filter(finite).map(a => a.finished.catch(() => null)));
+  await Promise.race([ended, new Promise(done => setTimeout(done, 3000))]);
   await frames();
   if (window.courseLayout) { window.courseLayout.update(); }
 }"""
