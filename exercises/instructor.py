@@ -30,8 +30,10 @@ import argparse
 import concurrent.futures
 import datetime
 import os
+import re
 import runpy
 import shutil
+import stat
 import sys
 import time
 from pathlib import Path
@@ -45,6 +47,27 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE / "grading"))  # the trusted grader: checker, report, sandbox
 NEEDS_A_LOOK = 3
+#: What a student id may be: a letter or digit, then up to 63 letters, digits and ``. _ @ + -``
+#: (what LMS exports use: logins, matriculation numbers, e-mail addresses). Nothing else is
+#: collected or graded: ids become folder names, gradebook keys and spreadsheet cells.
+STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}")
+STUDENT_ID_RULE = "a letter or digit, then up to 63 letters, digits, '.', '_', '@', '+' or '-'"
+
+
+def shown(text) -> str:
+    """``text`` safe to print on a terminal: control and format characters (escape sequences,
+    carriage returns, bidi overrides) replaced by their ``\\x``/``\\u`` escapes."""
+    return "".join(c if c.isprintable() or c == " " else c.encode("unicode_escape").decode("ascii")
+                   for c in str(text))
+
+
+def id_problem(student: str, needles) -> str | None:
+    """Why ``student`` is not a valid student id (None if it is)."""
+    if not STUDENT_ID.fullmatch(student):
+        return f"the student id {shown(student)!r} is not valid ({STUDENT_ID_RULE})"
+    if any(n.lower() in student.lower() for n in needles if n):
+        return f"the student id {student!r} contains a word reserved for hidden tests"
+    return None
 
 
 def _env() -> dict[str, str]:
@@ -83,32 +106,81 @@ def release(course: Path, names: list[str]) -> None:
 
 
 def collect(course: Path, assignment: str, inbox: Path) -> list[str]:
-    """Copy ``inbox/<student>.ipynb`` or ``inbox/<student>/*.ipynb`` into ``submitted/``."""
+    """Copy ``inbox/<student>.ipynb`` or ``inbox/<student>/*.ipynb`` into ``submitted/``.
+
+    Only regular files are copied (no links, FIFOs or devices), at most
+    ``checker.MAX_NOTEBOOK_BYTES`` each; an entry whose name is not a valid student id
+    (:data:`STUDENT_ID`) is refused with a message, and so is a file name with a path in it.
+    """
+    import checker
+
     (assignment,) = assignments(course, [assignment])
     notebooks = sorted(p.stem for p in (course / "release" / assignment).glob("*.ipynb"))
     if not notebooks:
         raise SystemExit(f"release/{assignment} has no notebook: run `release {assignment}` first")
-    students = []
+    if not inbox.is_dir():
+        raise SystemExit(f"the inbox {inbox} is not a folder")
+    needles = _leak_needles(course)
+    students, refused = [], []
     for entry in sorted(inbox.iterdir()):
-        files = [entry] if entry.suffix == ".ipynb" else sorted(entry.glob("*.ipynb")) if entry.is_dir() else []
-        if not files:
-            print(f"skipping {entry.name}: not a notebook or a folder of notebooks")
+        mode = entry.lstat().st_mode
+        is_file, is_dir = stat.S_ISREG(mode), stat.S_ISDIR(mode)
+        if not (is_file or is_dir):
+            refused.append(f"{shown(entry.name)}: not a regular file or a folder (links, FIFOs and devices are refused)")
             continue
-        student = entry.stem if entry.is_file() else entry.name
+        if is_file and entry.suffix != ".ipynb":
+            print(f"skipping {shown(entry.name)}: not a notebook or a folder of notebooks")
+            continue
+        student = entry.stem if is_file else entry.name
+        problem = id_problem(student, needles)
+        if problem:
+            refused.append(f"{shown(entry.name)}: {problem}")
+            continue
+        files = [entry] if is_file else sorted(entry.iterdir())
+        copies, errors = {}, []
+        for file in files:
+            if file.suffix != ".ipynb" or file.name.startswith("."):
+                continue
+            # A single file takes the assignment's notebook name whatever the student called it.
+            name = f"{notebooks[0]}.ipynb" if is_file and len(notebooks) == 1 else file.name
+            if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 ._()+-]{0,120}\.ipynb", name):
+                errors.append(f"{shown(file.name)}: not a valid notebook file name")
+                continue
+            try:
+                copies[name] = checker.read_bytes(file, checker.MAX_NOTEBOOK_BYTES)
+            except checker.UnreadableNotebook as error:
+                errors.append(shown(str(error)))
+        if errors or not copies:
+            refused.append(f"{shown(entry.name)}: " + ("; ".join(errors) or "no notebook in it"))
+            continue
         dest = course / "submitted" / student / assignment
+        if dest.is_symlink() or dest.parent.is_symlink():
+            refused.append(f"{student}: submitted/{student} is a symbolic link; remove it first")
+            continue
         if dest.exists():
             shutil.rmtree(dest)
         dest.mkdir(parents=True)
-        for file in files:
-            # A single file takes the assignment's notebook name whatever the student called it.
-            name = f"{notebooks[0]}.ipynb" if entry.is_file() and len(notebooks) == 1 else file.name
-            shutil.copyfile(file, dest / name)
-        submitted = max(f.stat().st_mtime for f in files)
+        for name, data in copies.items():
+            (dest / name).write_bytes(data)
+        submitted = max(f.lstat().st_mtime for f in files)
         stamp = datetime.datetime.fromtimestamp(submitted, tz=datetime.timezone.utc)
         (dest / "timestamp.txt").write_text(stamp.strftime("%Y-%m-%d %H:%M:%S.%f %Z"))
         students.append(student)
     print(f"collected {len(students)} submissions of {assignment}")
+    if refused:
+        print(f"refused {len(refused)} entries of the inbox (not collected):")
+        for line in refused:
+            print(f"  {line}")
     return students
+
+
+def _leak_needles(course: Path) -> set[str]:
+    """The canary and the markers of hidden tests and solutions: no student id may contain them."""
+    import report
+
+    checks = course / "autograde_checks.py"
+    canary = runpy.run_path(str(checks if checks.is_file() else HERE / "autograde_checks.py"))["CANARY"]
+    return {canary, *report.MARKERS}
 
 
 class Progress:
@@ -140,10 +212,11 @@ def _clock(seconds: float) -> str:
 def _timestamp(folder: Path):
     from nbgrader.utils import parse_utc
 
-    path = folder / "timestamp.txt"
+    import checker
+
     try:
-        return parse_utc(path.read_text().strip()) if path.is_file() else None
-    except (ValueError, OverflowError):
+        return parse_utc(checker.read_bytes(folder / "timestamp.txt", 100).decode("ascii").strip())
+    except (checker.UnreadableNotebook, ValueError, OverflowError):
         return None
 
 
@@ -161,29 +234,71 @@ def _ensure_in_gradebook(course: Path, assignment: str) -> None:
     release(course, [assignment])
 
 
-def grade(course: Path, names: list[str], jobs: int, limits, no_sandbox: bool = False) -> int:
+def submissions(course: Path, assignment: str, needles) -> tuple[list[Path], list[tuple[str, str]]]:
+    """The folders ``submitted/<student>/<assignment>`` to grade, and ``(entry, reason)`` for every entry of
+    ``submitted/`` that cannot be graded (an invalid student id, a link, a file where a folder belongs)."""
+    found, refused = [], []
+    top = course / "submitted"
+    if not top.is_dir():
+        return found, refused
+    for entry in sorted(top.iterdir()):
+        if not stat.S_ISDIR(entry.lstat().st_mode):
+            refused.append((shown(entry.name), "not a folder (links and files are not graded)"))
+            continue
+        problem = id_problem(entry.name, needles)
+        folder = entry / assignment
+        if not os.path.lexists(folder):
+            continue
+        if problem:
+            refused.append((shown(entry.name), problem + "; not graded"))
+        elif not stat.S_ISDIR(folder.lstat().st_mode):
+            refused.append((entry.name, f"submitted/{entry.name}/{assignment} is not a folder; not graded"))
+        else:
+            found.append(folder)
+    return found, refused
+
+
+def grade(course: Path, names: list[str], jobs: int, limits, no_sandbox: bool = False, cgroup: bool = True,
+          cgroup_root: Path | None = None) -> int:
     """Grade every submission of the assignments in sandboxes; write the gradebook, grades.csv, feedback."""
+    import cgroups
     import checker
     import report
     import sandbox
     from nbgrader.api import Gradebook
 
+    isolation = None
     if no_sandbox:
         print("WARNING: --no-sandbox: the students' code runs WITHOUT isolation, as you, with access to your "
               "files, the course folder, the gradebook and the network, and the libraries a part forbids are "
               "NOT removed. Use this only on a trusted single-user machine.", file=sys.stderr, flush=True)
     elif sandbox.bwrap_path() is None:
         raise SystemExit(sandbox.INSTALL_HINT)
+    else:
+        try:
+            isolation = sandbox.Isolation(cgroup=cgroup, cgroup_root=cgroup_root)
+        except cgroups.CgroupError as error:
+            raise SystemExit(f"no control groups to bound each sandbox: {error}.\nGrade as root (cgroup v1 or "
+                             "v2), pass --cgroup-root with a delegated cgroup v2 folder, or accept per-process "
+                             "limits only with --no-cgroups (a student can then use memory and processes "
+                             "beyond the limits, and other sandboxes' load counts against its time).")
+        if not cgroup:
+            print("WARNING: --no-cgroups: each sandbox is bounded per process only (memory, processes and CPU "
+                  "of the whole sandbox are not limited; time limits are wall-clock).", file=sys.stderr, flush=True)
+        if not isolation.as_root:
+            print("note: grading as a normal user: the sandboxes run as your uid (in a user namespace); grade as "
+                  "root to give each sandbox a uid of its own.", file=sys.stderr, flush=True)
     names = assignments(course, names)
     os.environ.update(PATH=_env()["PATH"])  # nbgrader runs `alembic` when it creates a gradebook
     config = _config(course)
-    checks = course / "autograde_checks.py"
-    canary = runpy.run_path(str(checks if checks.is_file() else HERE / "autograde_checks.py"))["CANARY"]
+    needles = _leak_needles(course)
+    canary = next(n for n in needles if n not in report.MARKERS)
     scanner = report.LeakScanner(sorted((course / "source").glob("*/*.ipynb")), canary)
     hide = tuple(dict.fromkeys(p for p in (course, ROOT) if p.is_dir()))
     views = checker.Views()
-    if not no_sandbox:
-        problem = sandbox.check_works(views.get(()), checker.LECTURE_LIB)
+    if isolation is not None:
+        print(isolation.describe(), flush=True)
+        problem = sandbox.check_works(views.get(()), isolation)
         if problem:
             views.close()
             raise SystemExit(f"bubblewrap cannot start a sandbox on this machine: {problem}\n"
@@ -192,7 +307,8 @@ def grade(course: Path, names: list[str], jobs: int, limits, no_sandbox: bool = 
     graded = 0
     try:
         for assignment in names:
-            folders = sorted(p for p in (course / "submitted").glob(f"*/{assignment}") if p.is_dir())
+            folders, refused = submissions(course, assignment, needles)
+            attention += [(entry, assignment, [reason]) for entry, reason in refused]
             if not folders:
                 print(f"{assignment}: no submissions, nothing to grade")
                 continue
@@ -201,14 +317,23 @@ def grade(course: Path, names: list[str], jobs: int, limits, no_sandbox: bool = 
             with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
                 # The sandboxes start at once; the gradebook is opened (or made) while they run.
                 futures = [pool.submit(checker.grade_submission, folder, source_path, assignment, views, limits,
-                                       hide, no_sandbox) for folder in folders]
+                                       hide, isolation) for folder in folders]
                 progress = Progress(len(folders), f"grading {assignment}")
                 _ensure_in_gradebook(course, assignment)
                 gradebook = Gradebook(config.CourseDirectory.db_url, config.CourseDirectory.course_id)
                 try:
                     for folder, future in zip(folders, futures):
                         result = future.result()
-                        problems = _write_results(course, folder, source_nb, result, gradebook, scanner)
+                        try:
+                            problems = _write_results(course, folder, source_nb, result, gradebook, scanner)
+                        except Exception as error:  # one submission's results; the others are still written
+                            gradebook.db.rollback()
+                            problems = [*result.attention, f"its results could not be written "
+                                        f"({type(error).__name__}): grade it by hand"]
+                            try:
+                                report.record(gradebook, result, None, flagged=True)
+                            except Exception:
+                                gradebook.db.rollback()
                         if problems:
                             attention.append((result.student, assignment, problems))
                         graded += 1
@@ -227,22 +352,22 @@ def grade(course: Path, names: list[str], jobs: int, limits, no_sandbox: bool = 
     if attention:
         print("These submissions need attention (points were given only for what ran; flagged in the gradebook):")
         for student, assignment, problems in attention:
-            print(f"  {student} {assignment}  (submitted/{student}/{assignment}): " + "; ".join(problems))
+            print(f"  {shown(student)} {assignment}  (submitted/{shown(student)}/{assignment}): "
+                  + "; ".join(shown(p) for p in problems))
         return NEEDS_A_LOOK
     return 0
 
 
 def export(course: Path) -> None:
-    """``nbgrader export --to grades.csv``, in this process (nbgrader's CSV plugin, its gradebook)."""
+    """``grades.csv`` with nbgrader's columns, from the gradebook, as data a spreadsheet will not run
+    (:func:`report.write_grades_csv`)."""
+    import report
     from nbgrader.api import Gradebook
-    from nbgrader.plugins.export import CsvExportPlugin
 
-    print(f"+ nbgrader export --to {course / 'grades.csv'}", flush=True)
+    print(f"+ export grades to {course / 'grades.csv'}", flush=True)
     config = _config(course)
-    plugin = CsvExportPlugin()
-    plugin.to = str(course / "grades.csv")
     with Gradebook(config.CourseDirectory.db_url, config.CourseDirectory.course_id) as gradebook:
-        plugin.export(gradebook)
+        report.write_grades_csv(gradebook, course / "grades.csv")
 
 
 def _write_results(course: Path, folder: Path, source_nb, result, gradebook, scanner) -> list[str]:
@@ -251,30 +376,35 @@ def _write_results(course: Path, folder: Path, source_nb, result, gradebook, sca
     import report
 
     problems = list(result.attention)
+    errors = [e for e in dict.fromkeys(result.cell_errors) if e != "NotImplementedError"]  # an unanswered stub
+    if errors:
+        problems.append(f"cells raised errors when it ran ({', '.join(errors)}); points are unchanged")
     student, assignment = result.student, result.assignment
     autograded = course / "autograded" / student / assignment
     feedback = course / "feedback" / student / assignment
     for old in (autograded, feedback):
-        if old.exists():
+        if old.is_symlink():
+            old.unlink()
+        elif old.exists():
             shutil.rmtree(old)
     autograded.mkdir(parents=True)
     try:
         student_nb = checker.read_notebook(folder / f"{result.notebook}.ipynb")
-    except Exception:
+    except checker.UnreadableNotebook:
         student_nb = nbformat.v4.new_notebook()
     graded_nb = report.autograded_notebook(source_nb, student_nb, result)
     nbformat.write(graded_nb, autograded / f"{result.notebook}.ipynb")
     timestamp = _timestamp(folder)
-    if (folder / "timestamp.txt").is_file():
-        shutil.copyfile(folder / "timestamp.txt", autograded / "timestamp.txt")
-    report.record(gradebook, result, timestamp)
+    if timestamp is not None:
+        (autograded / "timestamp.txt").write_text(timestamp.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
     page = report.feedback_html(graded_nb, result)
-    leaked = scanner.leaks(page)
+    leaked = scanner.leaks(page, extra=result.secrets)
     if leaked:
-        problems.append("feedback WITHHELD: it contained hidden-test text; write it by hand")
+        problems.append("feedback WITHHELD: it contained hidden-test text or a hidden input; write it by hand")
     else:
         feedback.mkdir(parents=True)
         (feedback / f"{result.notebook}.html").write_text(page)
+    report.record(gradebook, result, timestamp, flagged=bool(problems))
     return problems
 
 
@@ -283,7 +413,7 @@ def _limits(args):
 
     return sandbox.Limits(memory_bytes=args.memory_mb * 1024**2, cpu_seconds=args.cpu_seconds,
                           cell_seconds=args.cell_timeout, notebook_seconds=args.notebook_timeout,
-                          output_bytes=args.output_limit_kb * 1024)
+                          output_bytes=args.output_limit_kb * 1024, wall_factor=args.wall_factor)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -305,13 +435,22 @@ def main(argv: list[str] | None = None) -> int:
                    help="submissions graded at once (default: the number of cores, %(default)s)")
     p.add_argument("--no-sandbox", action="store_true",
                    help="run the students' code without isolation (a trusted single-user machine only)")
-    p.add_argument("--cell-timeout", type=float, default=30.0, help="seconds per cell and per call (default 30)")
+    p.add_argument("--cell-timeout", type=float, default=30.0,
+                   help="CPU seconds of a sandbox per cell and per call (default 30)")
     p.add_argument("--notebook-timeout", type=float, default=300.0,
-                   help="seconds per notebook and sandbox (default 300)")
-    p.add_argument("--memory-mb", type=int, default=2048, help="address space per sandbox (default 2048 MiB)")
+                   help="CPU seconds per notebook and sandbox (default 300)")
+    p.add_argument("--memory-mb", type=int, default=2048,
+                   help="memory of a whole sandbox, tmpfs included (default 2048 MiB)")
     p.add_argument("--cpu-seconds", type=int, default=120, help="CPU time per sandbox (default 120 s)")
     p.add_argument("--output-limit-kb", type=int, default=4096,
                    help="printed output per sandbox before it is killed (default 4096 KiB)")
+    p.add_argument("--wall-factor", type=float, default=4.0,
+                   help="a sandbox that waits is ended after this many times its CPU budget in wall-clock time "
+                        "(default 4)")
+    p.add_argument("--no-cgroups", action="store_true",
+                   help="no control group per sandbox: per-process limits only (when none can be made)")
+    p.add_argument("--cgroup-root", type=Path, default=None,
+                   help="a cgroup v2 folder delegated to you, to make the sandboxes' groups in")
     args = parser.parse_args(argv)
     course = getattr(args, "course", HERE).resolve()
     if not (course / "nbgrader_config.py").is_file():
@@ -323,7 +462,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         if args.jobs < 1:
             raise SystemExit(f"--jobs must be at least 1, got {args.jobs}")
-        return grade(course, args.assignments, args.jobs, _limits(args), args.no_sandbox)
+        return grade(course, args.assignments, args.jobs, _limits(args), args.no_sandbox,
+                     cgroup=not args.no_cgroups, cgroup_root=args.cgroup_root)
     return 0
 
 

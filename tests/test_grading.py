@@ -7,6 +7,7 @@ The class runs are in ``test_exercises.py`` (mutations, robustness) and
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -35,6 +36,12 @@ needs_bwrap = pytest.mark.skipif(sandbox.bwrap_path() is None and not os.environ
 LIMITS = sandbox.Limits(memory_bytes=1024**3, cpu_seconds=20, cell_seconds=10, notebook_seconds=60)
 
 
+@pytest.fixture(scope="module")
+def isolation():
+    """The isolation of a grading run on this machine (a control group per sandbox when root)."""
+    return sandbox.Isolation(cgroup=os.geteuid() == 0)
+
+
 # -- the sandbox is on ---------------------------------------------------------------------------
 PROBE = '''
 import os, socket
@@ -59,7 +66,7 @@ def probe(course, secret, port, host_tmp):
 
 
 @needs_bwrap
-def test_the_sandbox_sees_nothing_of_the_course_the_host_or_the_network(tmp_path):
+def test_the_sandbox_sees_nothing_of_the_course_the_host_or_the_network(tmp_path, isolation):
     course = tmp_path / "course"
     course.mkdir()
     secret = course / "gradebook.db"
@@ -83,7 +90,7 @@ def test_the_sandbox_sees_nothing_of_the_course_the_host_or_the_network(tmp_path
     thread.start()
     views = checker.Views()
     try:
-        with sandbox.Sandbox(views.get(()), LIMITS, (course,), checker.LECTURE_LIB) as box:
+        with sandbox.Sandbox(views.get(()), LIMITS, (course,), isolation) as box:
             assert box.request({"op": "cell", "source": PROBE}) == {"ok": True}
             reply = box.request({"op": "call", "name": "probe",
                                  "args": [str(course), str(secret), listener.getsockname()[1], str(host_tmp)]})
@@ -101,7 +108,8 @@ def test_the_sandbox_sees_nothing_of_the_course_the_host_or_the_network(tmp_path
     interpreter = sorted({Path(p).relative_to("/root").parts[0] for p in (sys.base_prefix, sys.prefix)
                           if p.startswith("/root/")})
     assert root == repr(interpreter)
-    assert uid == "65534"
+    # grading as root: a host uid of the sandbox's own; otherwise "nobody" in a user namespace
+    assert int(uid) >= sandbox.UID_BASE if os.geteuid() == 0 else uid == "65534"
     assert int(processes) <= 3                               # its own PID namespace: bwrap's init and the runner
     assert connections == []
     assert secret.read_text() == "the gradebook"
@@ -112,7 +120,7 @@ def test_the_sandbox_sees_nothing_of_the_course_the_host_or_the_network(tmp_path
     ((), [], ["softmax", "cross_entropy"]),
     (hidden_tests.FUNCTIONS, ["softmax", "one_hot"], ["softmax_regression_cost_and_gradient", "gradient_check"]),
 ])
-def test_a_part_sees_only_the_library_it_allows(modules, present, absent):
+def test_a_part_sees_only_the_library_it_allows(modules, present, absent, isolation):
     code = ("import importlib, lecture_lib, numpy as np\n"
             "def probe(names):\n"
             "    out = []\n"
@@ -133,7 +141,7 @@ def test_a_part_sees_only_the_library_it_allows(modules, present, absent):
             "    return out\n")
     views = checker.Views()
     try:
-        with sandbox.Sandbox(views.get(modules), LIMITS, (), checker.LECTURE_LIB) as box:
+        with sandbox.Sandbox(views.get(modules), LIMITS, (), isolation) as box:
             assert box.request({"op": "cell", "source": code})["ok"]
             reply = box.request({"op": "call", "name": "probe", "args": [[*present, *absent]]})
     finally:
@@ -142,10 +150,10 @@ def test_a_part_sees_only_the_library_it_allows(modules, present, absent):
 
 
 @needs_bwrap
-def test_a_sandbox_that_loops_is_killed_with_its_children():
+def test_a_sandbox_that_loops_is_killed_with_its_children(isolation):
     views = checker.Views()
     try:
-        box = sandbox.Sandbox(views.get(()), sandbox.Limits(cell_seconds=2), (), checker.LECTURE_LIB)
+        box = sandbox.Sandbox(views.get(()), sandbox.Limits(cell_seconds=2), (), isolation)
         box.request({"op": "cell", "source": "import subprocess\nsubprocess.Popen(['setsid', 'sleep', '876543'])"})
         with pytest.raises(sandbox.SandboxError, match="time limit"):
             box.request({"op": "cell", "source": "while True:\n    pass\n"})
@@ -156,10 +164,10 @@ def test_a_sandbox_that_loops_is_killed_with_its_children():
 
 
 @needs_bwrap
-def test_default_limits_stop_3_gib_and_a_20_mib_file():
+def test_default_limits_stop_3_gib_and_a_20_mib_file(isolation):
     views = checker.Views()
     try:
-        with sandbox.Sandbox(views.get(()), sandbox.Limits(), (), checker.LECTURE_LIB) as box:
+        with sandbox.Sandbox(views.get(()), sandbox.Limits(), (), isolation) as box:
             assert box.request({"op": "cell", "source": "hog = bytearray(3 * 1024**3)"})["error"] == "MemoryError"
             big = box.request({"op": "cell", "source": "open('big', 'wb').write(b'0' * (20 * 1024**2))"})
             assert big["error"] == "OSError" and "too large" in big["message"]
@@ -307,3 +315,175 @@ def test_course_option_goes_anywhere(tmp_path):
         assert result.returncode == 0, result.stderr
         assert (course / "release" / "01_modeling" / "softmax.ipynb").is_file()
         shutil.rmtree(course / "release")
+
+
+# -- the whole sandbox is bounded, by the kernel ----------------------------------------------------
+needs_root_cgroups = pytest.mark.skipif(os.geteuid() != 0 and not os.environ.get("CI"),
+                                        reason="control groups per sandbox need root (CI grades as root)")
+SMALL = sandbox.Limits(memory_bytes=512 * 1024**2, processes=32, disk_bytes=16 * 1024**2, cell_seconds=10,
+                       notebook_seconds=60)
+
+
+def _run(box, source: str) -> dict:
+    return box.request({"op": "cell", "source": source}, timeout=30)
+
+
+@needs_bwrap
+@needs_root_cgroups
+def test_children_together_cannot_pass_the_memory_limit(isolation):
+    """Six children of 200 MiB each (each far under the per-process limit) exceed 512 MiB together: the
+    kernel stops them as a group, and the group never held more than its limit."""
+    views = checker.Views()
+    try:
+        with sandbox.Sandbox(views.get(()), SMALL, (), isolation) as box:
+            reply = _run(box, "import os, time\n"
+                              "pids = []\n"
+                              "for _ in range(6):\n"
+                              "    pid = os.fork()\n"
+                              "    if pid == 0:\n"
+                              "        block = bytearray(200 * 1024**2)\n"
+                              "        block[::4096] = b'x' * len(block[::4096])\n"
+                              "        time.sleep(3)\n"
+                              "        os._exit(0)\n"
+                              "    pids.append(pid)\n"
+                              "codes = [os.waitpid(p, 0)[1] for p in pids]\n"
+                              "assert any(os.WIFSIGNALED(c) for c in codes), codes\n")
+            peak = _peak_memory(box.group)
+            assert reply["ok"], reply
+            assert box.group.oom_kills() >= 1
+    finally:
+        views.close()
+    assert peak <= SMALL.memory_bytes
+
+
+def _peak_memory(group) -> int:
+    for name in ("memory.max_usage_in_bytes", "memory.peak"):
+        for folder in group.dirs.values():
+            if (folder / name).is_file():
+                return int((folder / name).read_text())
+    return 0
+
+
+@needs_bwrap
+@needs_root_cgroups
+def test_forks_stop_at_the_process_limit_of_the_whole_sandbox(isolation):
+    views = checker.Views()
+    try:
+        with sandbox.Sandbox(views.get(()), SMALL, (), isolation) as box:
+            reply = box.request({"op": "cell", "source": (
+                "import os, time\n"
+                "made = 0\n"
+                "try:\n"
+                "    for _ in range(1000):\n"
+                "        if os.fork() == 0:\n"
+                "            os.setsid()\n"
+                "            time.sleep(60)\n"
+                "            os._exit(0)\n"
+                "        made += 1\n"
+                "except OSError:\n"
+                "    pass\n")}, timeout=30)
+            assert reply["ok"]
+            assert len(box.group.pids()) <= SMALL.processes
+            group = box.group
+    finally:
+        views.close()
+    assert group.pids() == [] and box.survivors == []
+
+
+@needs_bwrap
+def test_its_disk_is_capped_and_its_user_reads_no_root_file(isolation):
+    views = checker.Views()
+    try:
+        with sandbox.Sandbox(views.get(()), SMALL, (), isolation) as box:
+            for folder in (".", "/tmp"):  # files under the per-file limit, more than the disk together
+                full = _run(box, "for i in range(8):\n"
+                                 f"    with open('{folder}/fill-' + str(i), 'wb') as f:\n"
+                                 "        f.write(b'0' * 4 * 1024**2)\n")
+                assert full["error"] == "OSError" and "No space left" in full["message"], full
+            shadow = _run(box, "open('/etc/shadow').read()")
+            if os.geteuid() == 0:  # the sandbox's user is not host root
+                assert shadow["error"] == "PermissionError"
+            else:
+                assert shadow["error"] in ("PermissionError", "FileNotFoundError")
+    finally:
+        views.close()
+
+
+PTRACE = '''
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+def trace(pid):
+    if libc.ptrace(16, pid, 0, 0) != 0:  # PTRACE_ATTACH
+        return ctypes.get_errno()
+    return 0
+'''
+
+
+@needs_bwrap
+def test_nothing_in_it_can_trace_its_init_or_make_namespaces(isolation):
+    import errno as errnos
+
+    views = checker.Views()
+    try:
+        with sandbox.Sandbox(views.get(()), SMALL, (), isolation) as box:
+            assert _run(box, PTRACE)["ok"]
+            for pid in (1, 2):  # bubblewrap's init and the runner itself
+                reply = box.request({"op": "call", "name": "trace", "args": [pid]})
+                assert wire.decode(reply["value"], 10) == errnos.EPERM
+            unshare = _run(box, "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+                                "assert libc.unshare(0x10000000) != 0 and ctypes.get_errno() == 1\n"  # CLONE_NEWUSER
+                                "assert libc.unshare(0x40000000) != 0\n")  # CLONE_NEWNET
+            assert unshare["ok"], unshare
+    finally:
+        views.close()
+
+
+@needs_bwrap
+@needs_root_cgroups
+def test_cpu_budgets_count_the_sandbox_own_time(isolation):
+    """A call that waits (no CPU) ends only at the wall-clock backstop; a busy one at its CPU budget."""
+    views = checker.Views()
+    try:  # the backstop far away: however loaded the machine, the CPU budget ends the busy loop
+        box = sandbox.Sandbox(views.get(()), dataclasses.replace(SMALL, wall_factor=100.0), (), isolation)
+        with pytest.raises(sandbox.SandboxError, match="CPU time"):
+            box.request({"op": "cell", "source": "while True:\n    pass\n"}, timeout=1.0)
+        assert box.survivors == [] and box.group.pids() == []
+        box = sandbox.Sandbox(views.get(()), dataclasses.replace(SMALL, wall_factor=3.0), (), isolation)
+        with pytest.raises(sandbox.SandboxError, match="did not finish in time"):
+            box.request({"op": "cell", "source": "import time\ntime.sleep(60)\n"}, timeout=1.0)
+    finally:
+        views.close()
+
+
+@needs_bwrap
+def test_numpy_only_parts_have_no_other_array_library(isolation):
+    views = checker.Views()
+    try:
+        for libraries, present in ((sandbox.BASE_LIBRARIES, ["numpy", "matplotlib"]),
+                                   (hidden_tests.TORCH, ["numpy", "matplotlib", "torch"])):
+            with sandbox.Sandbox(views.get((), libraries), LIMITS, (), isolation) as box:
+                code = ("import importlib.util\n"
+                        "def found(names):\n"
+                        "    return [n for n in names if importlib.util.find_spec(n) is not None]\n")
+                assert _run(box, code)["ok"]
+                names = ["numpy", "matplotlib", "torch", "jax", "scipy", "sklearn", "pandas", "IPython", "nbgrader"]
+                reply = box.request({"op": "call", "name": "found", "args": [names]}, timeout=30)
+                assert wire.decode(reply["value"], 100) == present
+    finally:
+        views.close()
+
+
+def test_exception_names_reach_feedback_only_as_fixed_words():
+    assert checker.exception_category("ValueError") == "ValueError"
+    for name in ("<img src=x onerror=alert(1)>", "root:$y$j9T$secret", "ValueError ", 3, None, "0.8414709848078965"):
+        assert checker.exception_category(name) == checker.OTHER_EXCEPTION
+
+
+def test_hidden_input_values_are_secrets_the_scanner_finds(tmp_path):
+    import report
+
+    values = checker.hidden_values((np.array([[0.123456789012, 2.0]]), 7.25))
+    assert "0.123456789012" in values and "2.0" not in values
+    scanner = report.LeakScanner([], "CANARY-x")
+    assert scanner.leaks("<p>the input was 0.123456789012</p>", extra=values) == ["0.123456789012"]
+    assert scanner.leaks("<p>nothing here</p>", extra=values) == []

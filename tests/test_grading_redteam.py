@@ -147,10 +147,10 @@ while True:
         "attack-endless-loop": ("01_modeling", "while True:\n    pass\n"),
         "attack-exit": ("01_modeling", "import os\nos._exit(0)\n"),
         # 04_gradient: the cost functions are absent, even by path; the checks are not in the sandbox
-        "attack-library-by-path": ("04_gradient", guarded(f"""
+        "attack-library-by-path": ("04_gradient", guarded("""
 import lecture_lib, os
 path = os.path.join(os.path.dirname(lecture_lib.__file__), 'gradients.py')
-namespace = {{}}
+namespace = {}
 exec(compile(open(path).read(), path, 'exec'), namespace)
 cost_and_gradient = namespace['softmax_regression_cost_and_gradient']""")),
         "attack-patch-library": ("04_gradient", guarded("""

@@ -15,11 +15,12 @@ go into :attr:`SubmissionResult.attention`.
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
+import errno
+import json
 import os
 import re
+import stat
 import shutil
-import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -33,10 +34,27 @@ import sandbox
 from inside import wire
 
 #: The largest notebook file read (bytes); a larger one is not graded.
-MAX_NOTEBOOK_BYTES = 20 * 1024**2
+MAX_NOTEBOOK_BYTES = 16 * 1024**2
+#: The most characters of cell source (code, Markdown, raw) a notebook may hold.
+MAX_SOURCE_CHARS = 1_000_000
 #: The most numbers one answer may hold.
-MAX_ITEMS = 10**7
+MAX_ITEMS = 10**6
 LECTURE_LIB = Path(lecture_lib.__file__).resolve().parent
+#: Exception types named in feedback; a type of any other name is reported as :data:`OTHER_EXCEPTION`.
+#: The student's code chooses its exceptions' names, so only these fixed words ever reach a page.
+KNOWN_EXCEPTIONS = frozenset({
+    "ArithmeticError", "AssertionError", "AttributeError", "AxisError", "FileNotFoundError",
+    "FloatingPointError", "ImportError", "IndentationError", "IndexError", "KeyError", "KeyboardInterrupt",
+    "LinAlgError", "LookupError", "MemoryError", "ModuleNotFoundError", "NameError", "NotImplementedError",
+    "OSError", "OverflowError", "PermissionError", "RecursionError", "RuntimeError", "StopIteration",
+    "SyntaxError", "SystemExit", "TabError", "TimeoutError", "TypeError", "UnboundLocalError",
+    "UnicodeError", "ValueError", "ZeroDivisionError"})
+OTHER_EXCEPTION = "an exception of another type"
+
+
+def exception_category(name) -> str:
+    """The name of a raised exception as feedback may show it: a known built-in name, else a fixed phrase."""
+    return name if type(name) is str and name in KNOWN_EXCEPTIONS else OTHER_EXCEPTION
 
 
 @dataclasses.dataclass
@@ -55,6 +73,8 @@ class SubmissionResult:
     parts: list[PartResult]
     cell_errors: list[str]
     attention: list[str]
+    #: Distinctive text forms of the hidden inputs sent to the sandbox; feedback must not contain them.
+    secrets: set[str] = dataclasses.field(default_factory=set)
 
     @property
     def score(self) -> float:
@@ -62,13 +82,14 @@ class SubmissionResult:
 
 
 def nbgrader_meta(cell) -> dict:
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return meta if isinstance(meta, dict) else {}
-
-
-def _site_folders(name: str) -> list[Path]:
-    spec = importlib.util.find_spec(name)
-    return [Path(p) for p in (spec.submodule_search_locations or [])] if spec else []
+    """A cell's nbgrader metadata; a ``grade_id`` that is not a string counts as none."""
+    metadata = cell.get("metadata") if isinstance(cell, dict) else None
+    meta = metadata.get("nbgrader", {}) if isinstance(metadata, dict) else {}
+    if not isinstance(meta, dict):
+        return {}
+    if "grade_id" in meta and type(meta["grade_id"]) is not str:
+        meta = {k: v for k, v in meta.items() if k != "grade_id"}
+    return meta
 
 
 class Views:
@@ -77,23 +98,19 @@ class Views:
     def __init__(self):
         self._root = Path(tempfile.mkdtemp(prefix="grading-views-"))
         os.chmod(self._root, 0o755)
-        self._views: dict[tuple[str, ...], sandbox.View] = {}
+        self._views: dict[tuple, sandbox.View] = {}
         self._lock = threading.Lock()
-        site = Path(sys.base_prefix) / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" / "site-packages"
-        absent = [*_site_folders("scipy"), *_site_folders("sklearn"), site]
-        for libs in ("scipy.libs", "scikit_learn.libs"):
-            absent += [p.parent / libs for p in _site_folders("scipy") if (p.parent / libs).is_dir()]
-        self.absent = tuple(dict.fromkeys(p for p in absent if p.is_dir()))
 
-    def get(self, modules: tuple[str, ...]) -> sandbox.View:
+    def get(self, modules: tuple[str, ...], libraries: tuple[str, ...] = sandbox.BASE_LIBRARIES) -> sandbox.View:
         with self._lock:
-            if modules not in self._views:
-                self._views[modules] = sandbox.View(self._build(modules), self.absent)
-            return self._views[modules]
+            if (modules, libraries) not in self._views:
+                folder = self._root / ("lecture_lib-" + "-".join(modules or ("none",)))
+                self._views[modules, libraries] = sandbox.View(
+                    folder if folder.is_dir() else self._build(modules, folder), libraries)
+            return self._views[modules, libraries]
 
-    def _build(self, modules: tuple[str, ...]) -> Path:
+    def _build(self, modules: tuple[str, ...], folder: Path) -> Path:
         """A copy of lecture_lib with only ``modules``; every other public name raises ImportError."""
-        folder = self._root / ("lecture_lib-" + "-".join(modules or ("none",)))
         folder.mkdir(mode=0o755)
         present = []
         for module in (("_validation", *modules) if modules else ()):
@@ -153,16 +170,27 @@ def cells_to_run(source_nb, student_nb) -> list[tuple[str, str]]:
 
 
 class Caller:
-    """``call(name, *args)``: a function of the notebook called in the sandbox, its answer as data."""
+    """``call(name, *args)``: a function of the notebook called in the sandbox, its answer as data.
 
-    def __init__(self, box: sandbox.Sandbox):
+    Every message it raises is written here; of what the sandbox says, only the category of an
+    exception (:func:`exception_category`) may reach the student. The distinctive text forms of
+    the inputs it sends are kept in ``secrets`` for the leak scanner.
+    """
+
+    def __init__(self, box: sandbox.Sandbox, secrets: set[str] | None = None):
         self.box = box
+        self.secrets = secrets if secrets is not None else set()
+
+    def _send(self, name: str, args, errors: str | None = None) -> dict:
+        for arg in args:
+            self.secrets |= hidden_values(arg)
+        return self.box.request({"op": "call", "name": name, "args": [wire.encode(a) for a in args],
+                                 "errors": errors})
 
     def __call__(self, name: str, *args, errors: str | None = None):
-        reply = self.box.request({"op": "call", "name": name, "args": [wire.encode(a) for a in args],
-                                  "errors": errors})
+        reply = self._send(name, args, errors)
         if not reply["ok"]:
-            error = str(reply.get("error", "an error"))[:100]
+            error = exception_category(reply.get("error"))
             if error == "NameError":
                 raise CheckFailed(f"{name} is not defined (did its cell run without an error?)")
             if error == "FloatingPointError":
@@ -174,41 +202,123 @@ class Caller:
             raise CheckFailed(f"{name} returned something that is not numbers or arrays") from None
 
     def raises(self, name: str, *args):
-        """``(exception name, message)`` if ``name(*args)`` raised, else None."""
-        reply = self.box.request({"op": "call", "name": name, "args": [wire.encode(a) for a in args]})
+        """``(exception category, message)`` if ``name(*args)`` raised, else None (the message is for
+        the checks only: it never reaches the feedback)."""
+        reply = self._send(name, args)
         if reply["ok"]:
             return None
-        return str(reply.get("error", ""))[:100], str(reply.get("message", ""))[:500]
+        return exception_category(reply.get("error")), str(reply.get("message", ""))[:500]
+
+
+def hidden_values(value, limit: int = 64) -> set[str]:
+    """The distinctive text forms (``repr`` with at least 8 characters) of up to ``limit`` numbers of ``value``."""
+    import numpy as np
+
+    if isinstance(value, (tuple, list)):
+        return set().union(*(hidden_values(v, limit) for v in value)) if value else set()
+    if isinstance(value, (float, np.floating, np.ndarray)):
+        numbers = np.asarray(value, dtype=np.float64).ravel()[:limit].tolist()
+        return {text for x in numbers for text in (repr(x), f"{x:.6g}") if len(text.lstrip("-")) >= 8}
+    return set()
+
+
+class UnreadableNotebook(ValueError):
+    """A submitted file that is not a notebook the grader will read; the message says why."""
+
+
+def _clean_text(value):
+    """``value`` with lone surrogates (invalid in UTF-8) replaced, in every string it holds."""
+    if isinstance(value, str):
+        return re.sub("[\ud800-\udfff]", "\ufffd", value)
+    if isinstance(value, list):
+        return [_clean_text(v) for v in value]
+    if isinstance(value, dict):
+        return {_clean_text(k): _clean_text(v) for k, v in value.items()}
+    return value
+
+
+def read_bytes(path: Path, limit: int) -> bytes:
+    """The bytes of the regular file ``path`` (not a link, FIFO or device), at most ``limit`` of them."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise UnreadableNotebook(f"{path.name} is a symbolic link, not a file") from None
+        raise UnreadableNotebook(f"{path.name} could not be opened ({error.strerror})") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise UnreadableNotebook(f"{path.name} is not a regular file")
+        if os.fstat(fd).st_size > limit:
+            raise UnreadableNotebook(f"{path.name} is larger than {limit} bytes")
+        with os.fdopen(os.dup(fd), "rb") as f:
+            data = f.read(limit + 1)
+        if len(data) > limit:
+            raise UnreadableNotebook(f"{path.name} is larger than {limit} bytes")
+        return data
+    finally:
+        os.close(fd)
 
 
 def read_notebook(path: Path):
-    if path.stat().st_size > MAX_NOTEBOOK_BYTES:
-        raise ValueError(f"the notebook is larger than {MAX_NOTEBOOK_BYTES} bytes")
-    nb = nbformat.read(path, as_version=4)
+    """A submitted notebook as nbformat v4, read as data: outputs and attachments dropped, strings made
+    valid Unicode, sizes capped. Raises :class:`UnreadableNotebook` saying why it cannot be graded."""
+    try:
+        data = json.loads(read_bytes(path, MAX_NOTEBOOK_BYTES).decode("utf-8"))
+    except UnicodeDecodeError:
+        raise UnreadableNotebook("the notebook is not UTF-8 text") from None
+    except (ValueError, RecursionError):
+        raise UnreadableNotebook("the notebook is not valid JSON") from None
+    if not isinstance(data, dict) or not isinstance(data.get("cells", data.get("worksheets")), list):
+        raise UnreadableNotebook("the notebook has no list of cells")
+    cells = data["cells"] if "cells" in data else [c for w in data["worksheets"] if isinstance(w, dict)
+                                                   for c in w.get("cells", []) if isinstance(w.get("cells"), list)]
+    total = 0
+    for cell in cells:
+        if not isinstance(cell, dict):
+            raise UnreadableNotebook("a cell of the notebook is not a cell")
+        for key in ("source", "input"):
+            if isinstance(cell.get(key), list):
+                cell[key] = "".join(x for x in cell[key] if isinstance(x, str))
+            total += len(cell.get(key, "")) if isinstance(cell.get(key), str) else 0
+        cell.pop("attachments", None)
+        if "outputs" in cell:
+            cell["outputs"] = []
+    if total > MAX_SOURCE_CHARS:
+        raise UnreadableNotebook(f"the notebook's cells hold more than {MAX_SOURCE_CHARS} characters")
+    try:
+        nb = nbformat.reads(json.dumps(_clean_text(data)), as_version=4)
+    except Exception as error:  # nbformat's own errors: a notebook it cannot read or convert
+        raise UnreadableNotebook(f"the notebook's format is not valid ({type(error).__name__})") from None
     if not isinstance(nb.get("cells"), list):
-        raise ValueError("the notebook has no list of cells")
+        raise UnreadableNotebook("the notebook has no list of cells")
     return nb
 
 
+def _all_parts(source_nb, parts, message: str) -> list[PartResult]:
+    points = {nbgrader_meta(c)["grade_id"]: float(nbgrader_meta(c)["points"])
+              for c in source_nb.cells if nbgrader_meta(c).get("grade")}
+    return [PartResult(p.grade_id, 0.0, points[p.grade_id], message) for p in parts]
+
+
 def grade_submission(folder: Path, source_path: Path, assignment: str, views: Views, limits: sandbox.Limits,
-                     hide: tuple[Path, ...], no_sandbox: bool = False) -> SubmissionResult:
+                     hide: tuple[Path, ...], isolation: sandbox.Isolation | None) -> SubmissionResult:
     """Grade ``folder/<notebook>.ipynb`` (one student's submission of ``assignment``).
 
-    Never raises: an error of the grader itself gives 0 points and a line in ``attention``.
+    ``isolation`` None runs the code without a sandbox (``--no-sandbox``). Never raises: an error
+    of the grader itself gives 0 points and a line in ``attention``.
     """
     try:
-        return _grade(folder, source_path, assignment, views, limits, hide, no_sandbox)
+        return _grade(folder, source_path, assignment, views, limits, hide, isolation)
     except Exception as error:
         source_nb = nbformat.read(source_path, as_version=4)
-        return SubmissionResult(folder.parent.name, assignment, source_path.stem, [
-            PartResult(nbgrader_meta(c)["grade_id"], 0.0, float(nbgrader_meta(c)["points"]),
-                       "not graded: an error of the grader (your instructor will look at it)")
-            for c in source_nb.cells if nbgrader_meta(c).get("grade")],
-            [], [f"grader error ({type(error).__name__}: {str(error)[:200]}): grade it by hand"])
+        return SubmissionResult(folder.parent.name, assignment, source_path.stem,
+                                _all_parts(source_nb, hidden_tests.PARTS[assignment],
+                                           "not graded: an error of the grader (your instructor will look at it)"),
+                                [], [f"grader error ({type(error).__name__}): grade it by hand"])
 
 
 def _grade(folder: Path, source_path: Path, assignment: str, views: Views, limits: sandbox.Limits,
-           hide: tuple[Path, ...], no_sandbox: bool) -> SubmissionResult:
+           hide: tuple[Path, ...], isolation: sandbox.Isolation | None) -> SubmissionResult:
     student = folder.parent.name
     source_nb = nbformat.read(source_path, as_version=4)
     points = {nbgrader_meta(c)["grade_id"]: float(nbgrader_meta(c)["points"])
@@ -218,27 +328,30 @@ def _grade(folder: Path, source_path: Path, assignment: str, views: Views, limit
     results: dict[str, PartResult] = {}
     try:
         student_nb = read_notebook(folder / source_path.name)
-    except Exception as error:  # any unreadable file: 0 points, and a human looks at it
-        result.attention.append(f"the notebook could not be read ({type(error).__name__}); 0 points")
-        result.parts = [PartResult(p.grade_id, 0.0, points[p.grade_id], "not graded: the notebook could not be read")
-                        for p in parts]
+    except UnreadableNotebook as error:  # 0 points, and a human looks at it
+        result.attention.append(f"not graded: {error}")
+        result.parts = _all_parts(source_nb, parts, f"not graded: {error}")
         return result
+    if any(_malformed_nbgrader(c) for c in student_nb.cells):
+        result.attention.append("a cell's nbgrader metadata is malformed (not a mapping, or a grade_id that is "
+                                "not text): it was treated as an ordinary cell")
     cells = cells_to_run(source_nb, student_nb)
-    groups: dict[tuple[str, ...], list[int]] = {}
+    groups: dict[tuple, list[int]] = {}
     for i, part in enumerate(parts):
-        groups.setdefault(part.lecture_lib, []).append(i)
-    for modules, indices in groups.items():
+        groups.setdefault((part.lecture_lib, part.libraries), []).append(i)
+    for (modules, libraries), indices in groups.items():
         todo = list(indices)
         while todo:
             box = None
             try:
-                box = sandbox.Sandbox(views.get(modules), limits, hide, LECTURE_LIB, isolated=not no_sandbox)
+                box = sandbox.Sandbox(views.get(modules, libraries), limits, hide, isolation)
                 for kind, code in cells:
                     reply = box.request({"op": kind, "source": code})
                     if kind == "cell" and not reply["ok"] and len(result.cell_errors) < 20:
-                        result.cell_errors.append(str(reply.get("error"))[:100])
-                        if reply.get("error") in ("MemoryError", "SystemExit", "KeyboardInterrupt"):
-                            result.attention.append(f"a cell raised {reply.get('error')}")
+                        error = exception_category(reply.get("error"))
+                        result.cell_errors.append(error)
+                        if error in ("MemoryError", "SystemExit", "KeyboardInterrupt"):
+                            result.attention.append(f"a cell raised {error}")
             except sandbox.SandboxError as error:  # the notebook itself did not run: its parts here get 0
                 result.attention.append(error.reason)
                 for i in todo:
@@ -247,6 +360,7 @@ def _grade(folder: Path, source_path: Path, assignment: str, views: Views, limit
                 todo = []
                 if box is not None:
                     box.kill()
+                    _check_gone(box, result)
                 continue
             try:
                 while todo:
@@ -255,7 +369,7 @@ def _grade(folder: Path, source_path: Path, assignment: str, views: Views, limit
                     if part.stand_ins:
                         box.request({"op": "define", "source": part.stand_ins, "names": list(part.stand_in_names)})
                     try:
-                        part.check(Caller(box))
+                        part.check(Caller(box, result.secrets))
                         results[part.grade_id] = PartResult(part.grade_id, points[part.grade_id],
                                                             points[part.grade_id], "passed")
                     except CheckFailed as failure:
@@ -274,5 +388,23 @@ def _grade(folder: Path, source_path: Path, assignment: str, views: Views, limit
                                                         f"not graded: {error.reason}")
             finally:
                 box.kill()
+                _check_gone(box, result)
     result.parts = [results[p.grade_id] for p in parts]
     return result
+
+
+def _malformed_nbgrader(cell) -> bool:
+    meta = cell.get("metadata", {}).get("nbgrader") if isinstance(cell.get("metadata"), dict) else None
+    return meta is not None and (not isinstance(meta, dict) or ("grade_id" in meta and type(meta["grade_id"]) is not str))
+
+
+def _check_gone(box: sandbox.Sandbox, result: SubmissionResult) -> None:
+    if box.oom_kills:
+        message = (f"memory limit: processes of the sandbox were killed for using more than "
+                   f"{box.limits.memory_bytes // 1024**2} MiB together")
+        if message not in result.attention:
+            result.attention.append(message)
+    if box.survivors:
+        message = f"processes of the sandbox survived being killed (pids {box.survivors[:5]}): kill them by hand"
+        if message not in result.attention:
+            result.attention.append(message)

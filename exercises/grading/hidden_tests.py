@@ -5,7 +5,9 @@ For each assignment, :data:`PARTS` lists its graded parts in notebook order. A p
 - ``grade_id``: the nbgrader test cell it scores (its points come from the source notebook);
 - ``function``: the function of the notebook it grades;
 - ``lecture_lib``: the lecture_lib modules the part's sandbox may see (``()``: none at all);
-  scipy and scikit-learn are never there: what a part forbids is absent, not patched;
+- ``libraries``: the installed libraries the part's sandbox sees (numpy and matplotlib unless
+  the part uses another, as the PyTorch exercise does); scipy, scikit-learn, PyTorch and every
+  other package are absent otherwise: what a part forbids is absent, not patched;
 - ``stand_ins``: numpy-only code defining reference versions of earlier parts, run in the
   sandbox before this part's calls so that a mistake in an earlier part costs no points here;
 - ``check(call)``: draws the hidden inputs from a seeded generator, sends them with
@@ -26,6 +28,7 @@ from collections.abc import Callable
 import numpy as np
 
 import lecture_lib
+from sandbox import BASE_LIBRARIES
 from compare import (CheckFailed, assert_close, assert_scalar_close, check_array, check_integers,
                      check_tuple)
 
@@ -36,6 +39,7 @@ class Part:
     function: str
     check: Callable
     lecture_lib: tuple[str, ...] = ()
+    libraries: tuple[str, ...] = BASE_LIBRARIES
     stand_ins: str = ""
     stand_in_names: tuple[str, ...] = ()
 
@@ -310,6 +314,9 @@ FUNCTIONS = ("functions",)
 #: ... and the cross-entropy and the cost and gradient of softmax regression.
 COST_FUNCTIONS = ("functions", "losses", "gradients")
 
+#: The libraries of the PyTorch exercise's sandboxes.
+TORCH = (*BASE_LIBRARIES, "torch")
+
 PARTS: dict[str, list[Part]] = {
     "01_modeling": [
         Part("softmax-tests", "softmax", check_softmax),
@@ -342,8 +349,8 @@ PARTS: dict[str, list[Part]] = {
         Part("sigmoid-tests", "sigmoid", check_sigmoid),
         Part("softmax_to_logistic-tests", "softmax_to_logistic", check_softmax_to_logistic),
     ],
-    "07_pytorch": [  # PyTorch is in the sandbox's environment; lecture_lib is not
-        Part("cost_and_gradient-tests", "cost_and_gradient", check_cost_and_gradient_torch),
-        Part("fit_lbfgs-tests", "fit_lbfgs", check_fit_lbfgs),
+    "07_pytorch": [  # PyTorch is in these sandboxes; lecture_lib is not
+        Part("cost_and_gradient-tests", "cost_and_gradient", check_cost_and_gradient_torch, libraries=TORCH),
+        Part("fit_lbfgs-tests", "fit_lbfgs", check_fit_lbfgs, libraries=TORCH),
     ],
 }

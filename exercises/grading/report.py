@@ -8,23 +8,37 @@
   (the student's cells, the instructor's locked cells and test cells, and each test cell's
   verdict as its output) for formgrader;
 - :func:`feedback_html` renders the student's feedback without the hidden tests, and
-  :class:`LeakScanner` refuses (fail closed) any feedback that contains the canary or a line of
-  a hidden test.
+  :class:`LeakScanner` refuses (fail closed) any feedback that contains the canary, a line of
+  a hidden test or a hidden input value;
+- :func:`write_grades_csv` writes nbgrader's ``grades.csv`` as data: quoted by the csv module,
+  and no cell a spreadsheet would evaluate as a formula.
+
+Nothing a student wrote is live HTML: their Markdown is cleaned by ``nh3`` (the Ammonia
+sanitiser) in the autograded notebook that formgrader renders and in the feedback page, which
+also carries a Content Security Policy that allows no script, no request and no form; the only
+messages are the checker's own.
 """
 
 from __future__ import annotations
 
 import copy
+import csv
 import html
 import re
 import warnings
 from pathlib import Path
 
 import nbformat
+import nh3
 import sqlalchemy.exc
 
 from checker import SubmissionResult, nbgrader_meta
 
+#: HTML that student Markdown may become: nh3's safe tags without images and image maps (they would
+#: load from elsewhere), with classes only for the math spans.
+SAFE_TAGS = nh3.ALLOWED_TAGS - {"img", "area", "map"}
+#: The feedback page may run no script, load nothing and submit nothing.
+CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 HIDDEN_BLOCK = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.S)
 MARKERS = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "BEGIN SOLUTION", "END SOLUTION")
 
@@ -46,14 +60,16 @@ class LeakScanner:
                 if len(line) >= 16 and line not in visible_text:
                     self.needles.add(line)
 
-    def leaks(self, text: str) -> list[str]:
-        """The needles found in ``text`` (raw, and as visible text with tags removed and entities decoded)."""
+    def leaks(self, text: str, extra=()) -> list[str]:
+        """The needles (and ``extra`` ones, e.g. hidden input values) found in ``text``: raw, and as
+        visible text with tags removed and entities decoded."""
         shown = html.unescape(re.sub(r"<[^>]+>", "", text))
-        return sorted(n for n in self.needles if n in text or n in shown)
+        return sorted(n for n in (*self.needles, *extra) if n in text or n in shown)
 
 
-def record(gradebook, result: SubmissionResult, timestamp) -> None:
-    """Store the scores of one submission (called from the grading process only)."""
+def record(gradebook, result: SubmissionResult, timestamp, flagged: bool) -> None:
+    """Store the scores of one submission (called from the grading process only); ``flagged``: it needs
+    attention (formgrader shows the flag)."""
     gradebook.update_or_create_student(result.student)
     with warnings.catch_warnings():
         # nbgrader's own add_submission triggers SQLAlchemy's autoflush notice (as in `nbgrader autograde`)
@@ -65,8 +81,58 @@ def record(gradebook, result: SubmissionResult, timestamp) -> None:
             if grade.name in scores:
                 grade.auto_score = scores[grade.name]
                 grade.needs_manual_grade = False
-        notebook.flagged = bool(result.attention)
+        notebook.flagged = flagged
     gradebook.db.commit()
+
+
+#: The columns of nbgrader's ``grades.csv`` (its CsvExportPlugin), in its order.
+CSV_COLUMNS = ("assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
+               "raw_score", "late_submission_penalty", "score", "max_score")
+
+
+def spreadsheet_safe(value) -> str:
+    """``value`` as a CSV cell no spreadsheet evaluates: text starting with ``= + - @``, a tab or a
+    carriage return gets a leading apostrophe (OWASP's advice on CSV injection); numbers stay numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(float(value))
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def write_grades_csv(gradebook, path: Path) -> None:
+    """nbgrader's ``grades.csv`` (same columns and rows: a 0.0 row where a student did not submit),
+    written with proper quoting and :func:`spreadsheet_safe` cells."""
+    from nbgrader.api import MissingEntry
+
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f, quoting=csv.QUOTE_MINIMAL)
+        writer.writerow(CSV_COLUMNS)
+        for assignment in gradebook.assignments:
+            for student in gradebook.students:
+                row = {"assignment": assignment.name, "duedate": assignment.duedate, "student_id": student.id,
+                       "last_name": student.last_name, "first_name": student.first_name,
+                       "email": student.email, "max_score": assignment.max_score}
+                try:
+                    submission = gradebook.find_submission(assignment.name, student.id)
+                except MissingEntry:
+                    row |= {"timestamp": "", "raw_score": 0.0, "late_submission_penalty": 0.0, "score": 0.0}
+                else:
+                    penalty = submission.late_submission_penalty or 0.0
+                    row |= {"timestamp": submission.timestamp, "raw_score": submission.score,
+                            "late_submission_penalty": penalty, "score": max(0.0, submission.score - penalty)}
+                writer.writerow([spreadsheet_safe(row[c]) for c in CSV_COLUMNS])
+
+
+def safe_html(markdown: str) -> str:
+    """Markdown (with ``$`` math) rendered to HTML by mistune, then cleaned by nh3: no script, event
+    handler, style, frame, form, image or ``javascript:`` link survives, whatever the input."""
+    import mistune
+
+    rendered = mistune.create_markdown(escape=False, plugins=["math", "table", "strikethrough"])(markdown)
+    return nh3.clean(rendered, tags=SAFE_TAGS, url_schemes={"http", "https", "mailto"},
+                     allowed_classes={"span": {"math"}, "div": {"math"}}, link_rel="noopener noreferrer nofollow")
 
 
 def _verdict(part) -> dict:
@@ -91,11 +157,11 @@ def autograded_notebook(source_nb, student_nb, result: SubmissionResult):
                 continue
             new = copy.deepcopy(source_cells[grade_id])
             seen.add(grade_id)
-        elif cell.get("cell_type") in ("code", "markdown", "raw") and isinstance(cell.get("source"), str):
-            kind = cell["cell_type"]
-            maker = {"code": nbformat.v4.new_code_cell, "markdown": nbformat.v4.new_markdown_cell,
-                     "raw": nbformat.v4.new_raw_cell}[kind]
-            new = maker(cell.source)
+        elif cell.get("cell_type") == "code" and isinstance(cell.get("source"), str):
+            new = nbformat.v4.new_code_cell(cell.source)  # shown as code, never run or rendered as HTML
+        elif cell.get("cell_type") in ("markdown", "raw") and isinstance(cell.get("source"), str):
+            # The student's text, as cleaned HTML (a Markdown cell may hold HTML): formgrader renders it.
+            new = nbformat.v4.new_markdown_cell(safe_html(cell.source))
             if grade_id in answer_cells:  # the answer cell keeps its identity (the source's metadata)
                 new.metadata["nbgrader"] = copy.deepcopy(answer_cells[grade_id])
         else:
@@ -154,14 +220,13 @@ def feedback_html(autograded_nb, result: SubmissionResult) -> str:
     The only outputs are the verdicts the checker wrote; nothing the student's code printed or
     returned is shown (it ran on hidden inputs).
     """
-    import mistune
     from pygments.formatters import HtmlFormatter
 
     nb = feedback_notebook(autograded_nb, result)
     body = []
     for cell in nb.cells:
         if cell.cell_type == "markdown":
-            body.append(f'<div class="markdown">{mistune.html(cell.source)}</div>')
+            body.append(f'<div class="markdown">{safe_html(cell.source)}</div>')
         elif cell.cell_type == "code":
             body.append(f'<div class="code"><pre class="highlight">{_code_html(cell.source)}</pre></div>')
             for output in cell.get("outputs", []):
@@ -170,5 +235,7 @@ def feedback_html(autograded_nb, result: SubmissionResult) -> str:
                 body.append(f'<div class="output{" failed" if failed else ""}"><pre>{html.escape(text)}</pre></div>')
     title = html.escape(f"{result.assignment}: feedback for {result.student}")
     css = STYLE + HtmlFormatter().get_style_defs(".highlight")
-    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{title}</title>\n'
+    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>{title}</title>\n'
             f"<style>{css}</style>\n</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n")
