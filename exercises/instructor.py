@@ -61,12 +61,21 @@ def shown(text) -> str:
                    for c in str(text))
 
 
+def _reserved(text: str, needles) -> bool:
+    return any(n and n.lower() in text.lower() for n in needles)
+
+
+def shown_id(name: str, needles) -> str:
+    """A folder or file name of a submission as printed: :func:`shown`, and never a reserved word."""
+    return "[a name with a reserved word]" if _reserved(name, needles) else shown(name)
+
+
 def id_problem(student: str, needles) -> str | None:
     """Why ``student`` is not a valid student id (None if it is)."""
+    if _reserved(student, needles):
+        return "the student id contains a word reserved for hidden tests (a marker or the canary)"
     if not STUDENT_ID.fullmatch(student):
         return f"the student id {shown(student)!r} is not valid ({STUDENT_ID_RULE})"
-    if any(n.lower() in student.lower() for n in needles if n):
-        return f"the student id {student!r} contains a word reserved for hidden tests"
     return None
 
 
@@ -126,15 +135,15 @@ def collect(course: Path, assignment: str, inbox: Path) -> list[str]:
         mode = entry.lstat().st_mode
         is_file, is_dir = stat.S_ISREG(mode), stat.S_ISDIR(mode)
         if not (is_file or is_dir):
-            refused.append(f"{shown(entry.name)}: not a regular file or a folder (links, FIFOs and devices are refused)")
+            refused.append(f"{shown_id(entry.name, needles)}: not a regular file or a folder (links, FIFOs and devices are refused)")
             continue
         if is_file and entry.suffix != ".ipynb":
-            print(f"skipping {shown(entry.name)}: not a notebook or a folder of notebooks")
+            print(f"skipping {shown_id(entry.name, needles)}: not a notebook or a folder of notebooks")
             continue
         student = entry.stem if is_file else entry.name
         problem = id_problem(student, needles)
         if problem:
-            refused.append(f"{shown(entry.name)}: {problem}")
+            refused.append(f"{shown_id(entry.name, needles)}: {problem}")
             continue
         files = [entry] if is_file else sorted(entry.iterdir())
         copies, errors = {}, []
@@ -151,7 +160,7 @@ def collect(course: Path, assignment: str, inbox: Path) -> list[str]:
             except checker.UnreadableNotebook as error:
                 errors.append(shown(str(error)))
         if errors or not copies:
-            refused.append(f"{shown(entry.name)}: " + ("; ".join(errors) or "no notebook in it"))
+            refused.append(f"{shown_id(entry.name, needles)}: " + ("; ".join(errors) or "no notebook in it"))
             continue
         dest = course / "submitted" / student / assignment
         if dest.is_symlink() or dest.parent.is_symlink():
@@ -243,14 +252,14 @@ def submissions(course: Path, assignment: str, needles) -> tuple[list[Path], lis
         return found, refused
     for entry in sorted(top.iterdir()):
         if not stat.S_ISDIR(entry.lstat().st_mode):
-            refused.append((shown(entry.name), "not a folder (links and files are not graded)"))
+            refused.append((shown_id(entry.name, needles), "not a folder (links and files are not graded)"))
             continue
         problem = id_problem(entry.name, needles)
         folder = entry / assignment
         if not os.path.lexists(folder):
             continue
         if problem:
-            refused.append((shown(entry.name), problem + "; not graded"))
+            refused.append((shown_id(entry.name, needles), problem + "; not graded"))
         elif not stat.S_ISDIR(folder.lstat().st_mode):
             refused.append((entry.name, f"submitted/{entry.name}/{assignment} is not a folder; not graded"))
         else:
@@ -352,7 +361,7 @@ def grade(course: Path, names: list[str], jobs: int, limits, no_sandbox: bool = 
     if attention:
         print("These submissions need attention (points were given only for what ran; flagged in the gradebook):")
         for student, assignment, problems in attention:
-            print(f"  {shown(student)} {assignment}  (submitted/{shown(student)}/{assignment}): "
+            print(f"  {shown_id(student, needles)} {assignment}  (submitted/{shown_id(student, needles)}/{assignment}): "
                   + "; ".join(shown(p) for p in problems))
         return NEEDS_A_LOOK
     return 0

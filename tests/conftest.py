@@ -39,11 +39,13 @@ SPLIT_FILES = {"tests/browser/test_jupyterlab.py": 2}
 #: Groups that start first, longest first: their share of the test time in a full run on the 2-core
 #: machine (``--durations``, junit times): the download test 17.5% (a fresh environment from the registry,
 #: then every chapter), JupyterLab 11.8% (every chapter, in two parts), the class run and the red team
-#: 6% each (a sandbox per submission), the other grading tests 4.4%, the benchmark smoke tests 3.4%, the
+#: 6% each (a sandbox per submission; the second red team and the formgrader XSS test about 2 minutes
+#: each, measured alone), the other grading tests 4.4%, the benchmark smoke tests 3.4%, the
 #: estimator checks 2.4%, the nbval gate 2.2%, the PyTorch chapter under nbval 2.1%. Every other group
 #: keeps pytest's order after these; the spread page tests (test_layout 25%, test_pages 7%) fill the gaps.
 LONG_FIRST = ("tests/browser/test_download.py", "tests/browser/test_jupyterlab.py", "tests/test_exercises.py",
-              "tests/test_grading_redteam.py", "tests/test_grading.py", "tests/test_benchmarks_smoke.py",
+              "tests/test_grading_redteam.py", "tests/test_grading_redteam2.py", "tests/test_grading.py",
+              "tests/browser/test_grading_xss.py", "tests/test_benchmarks_smoke.py",
               "tests/test_estimator_checks.py", "tests/test_notebook_gate.py", "_build/nbval/book/07_pytorch.ipynb")
 
 

@@ -487,3 +487,62 @@ def test_hidden_input_values_are_secrets_the_scanner_finds(tmp_path):
     scanner = report.LeakScanner([], "CANARY-x")
     assert scanner.leaks("<p>the input was 0.123456789012</p>", extra=values) == ["0.123456789012"]
     assert scanner.leaks("<p>nothing here</p>", extra=values) == []
+
+
+# -- control groups: v2 as well as v1 ------------------------------------------------------------
+def _fake_v2(root: Path, controllers="cpuset cpu io memory pids") -> Path:
+    """A folder shaped like a cgroup v2 root (the kernel's files as plain files)."""
+    root.mkdir()
+    (root / "cgroup.controllers").write_text(controllers + "\n")
+    (root / "cgroup.subtree_control").write_text("")
+    return root
+
+
+def test_cgroup_v2_groups_get_the_sandbox_limits(tmp_path, monkeypatch):
+    import cgroups
+
+    hierarchy = cgroups.detect(_fake_v2(tmp_path / "cg"))
+    assert hierarchy.version == 2
+    assert set((tmp_path / "cg" / "course-grading" / "cgroup.subtree_control").read_text().split()) == \
+        {"+memory", "+pids", "+cpu"}
+    original_mkdir = Path.mkdir
+
+    def mkdir_with_kernel_files(self, *args, **kwargs):  # the kernel makes these files in a new group
+        original_mkdir(self, *args, **kwargs)
+        if self.name.startswith("sandbox-"):
+            (self / "cgroup.procs").write_text("")
+            (self / "cpu.stat").write_text("usage_usec 2500000\nuser_usec 2000000\n")
+            (self / "memory.events").write_text("low 0\nhigh 0\nmax 3\noom 1\noom_kill 2\n")
+            (self / "memory.swap.max").write_text("max\n")
+
+    monkeypatch.setattr(Path, "mkdir", mkdir_with_kernel_files)
+    group = hierarchy.group(sandbox.Limits(memory_bytes=512 * 1024**2, processes=32))
+    folder = group.dirs["unified"]
+    assert (folder / "memory.max").read_text() == str(512 * 1024**2)
+    assert (folder / "memory.swap.max").read_text() == "0"
+    assert (folder / "pids.max").read_text() == "32"
+    assert (folder / "cpu.max").read_text() == "100000 100000"
+    assert group.procs_files == [folder / "cgroup.procs"]
+    assert group.cpu_seconds() == 2.5 and group.oom_kills() == 2
+    assert group.kill() == []  # no process in it
+    (folder / "cgroup.kill").write_text("")
+    hierarchy.kill_all(group.dirs)
+    assert (folder / "cgroup.kill").read_text() == "1"
+
+
+def test_no_usable_cgroup_is_said_clearly(tmp_path):
+    import cgroups
+
+    with pytest.raises(cgroups.CgroupError, match="lacks the controllers"):
+        cgroups.detect(_fake_v2(tmp_path / "cg", controllers="cpuset io"))
+
+
+def test_grade_without_cgroups_stops_and_says_why(tmp_path):
+    course = _tiny_course(tmp_path)
+    result = subprocess.run([sys.executable, str(EXERCISES / "instructor.py"), "grade", "--cgroup-root",
+                             str(tmp_path / "no-such-cgroup"), "--course", str(course)],
+                            capture_output=True, text=True, timeout=300)
+    if shutil.which("bwrap") is None:
+        pytest.skip("bubblewrap is not installed")
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "no control groups to bound each sandbox" in result.stderr and "--no-cgroups" in result.stderr

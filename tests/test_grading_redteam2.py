@@ -33,6 +33,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -90,12 +91,17 @@ for _ in range(2):
     subprocess.Popen(['setsid', sys.executable, '-c', 'while True: pass', '{MARKER}'])""")),
     "attack-memory-children": lambda nb, solved: submission(nb, solved, _code("""
 import os, time
+children = []
 for _ in range(6):
-    if os.fork() == 0:
+    pid = os.fork()
+    if pid == 0:
         block = bytearray(300 * 1024**2)
         block[::4096] = b'x' * len(block[::4096])
-        time.sleep(30)
-        os._exit(0)""")),
+        time.sleep(3)
+        os._exit(0)
+    children.append(pid)
+for pid in children:
+    os.waitpid(pid, 0)""")),
     "attack-thousand-forks": lambda nb, solved: submission(nb, solved, _code(f"""
 import os, time
 try:
@@ -189,14 +195,14 @@ def live_html(page: str) -> list[str]:
     return bad
 
 
-def sandbox_groups() -> list[Path]:
-    """Control groups of sandboxes that exist now (none once a run is over)."""
+def sandbox_groups(pid: int) -> list[Path]:
+    """Control groups of the sandboxes of the grading process ``pid`` that exist now."""
     try:
         hierarchy = cgroups.detect()
     except cgroups.CgroupError:
         return []
     parents = getattr(hierarchy, "parents", None) or {"unified": hierarchy.parent}
-    return sorted(p for parent in parents.values() if parent.is_dir() for p in parent.glob("sandbox-*"))
+    return sorted(p for parent in parents.values() if parent.is_dir() for p in parent.glob(f"sandbox-{pid}-*"))
 
 
 @pytest.fixture(scope="module")
@@ -220,7 +226,7 @@ def red_team(tmp_path_factory):
         (folder / "timestamp.txt").write_text("2026-12-01 12:00:00.000000 UTC")
     # Entries of submitted/ that are not gradable as they are (rows 2, 3, 8 and 9 of the issue).
     submitted = course / "submitted"
-    odd = {"BEGIN SOLUTION": None, CANARY: None, "eve,\nalice,01_modeling": None, '=HYPERLINK("http://x")': None,
+    odd = {"BEGIN SOLUTION": None, CANARY: None, "eve,\nalice,01_modeling": None, '=HYPERLINK("x")': None,
            "\x1b[2K\x1b[1Aclear": None}
     for student in odd:
         folder = submitted / student / "01_modeling"
@@ -243,11 +249,15 @@ def red_team(tmp_path_factory):
     shadow_line = Path("/etc/shadow").read_text().splitlines()[0] if os.access("/etc/shadow", os.R_OK) else None
 
     start = time.monotonic()
-    graded = instructor(course, "grade", "01_modeling", *LIMITS, "--jobs", "2", timeout=900)
+    process = subprocess.Popen([sys.executable, str(EXERCISES / "instructor.py"), "grade", "01_modeling", *LIMITS,
+                                "--jobs", "2", "--course", str(course)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    stdout, stderr = process.communicate(timeout=900)
+    graded = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
     seconds = time.monotonic() - start
     time.sleep(0.5)  # the kernel tears a PID namespace down right after its init dies
     return dict(course=course, graded=graded, seconds=seconds, attackers=attackers, odd=odd, links=links,
-                shadow_line=shadow_line, leftovers=processes_mentioning(MARKER), groups=sandbox_groups())
+                shadow_line=shadow_line, leftovers=processes_mentioning(MARKER), groups=sandbox_groups(process.pid))
 
 
 def test_the_run_finishes_in_time_and_writes_every_file(red_team):
@@ -286,8 +296,8 @@ def test_every_attack_is_listed_with_a_reason(red_team):
         "attack-link-source": "symbolic link", "attack-link-other": "symbolic link",
         "attack-link-shadow": "symbolic link", "attack-link-zero": "symbolic link",
         "attack-fifo": "not a regular file", "attack-folder-link": "not a folder",
-        "BEGIN SOLUTION": "reserved", CANARY: "reserved", "not-utf8-\\udcff": "not valid",
-        "eve,\\nalice,01_modeling": "not valid", '=HYPERLINK("http://x")': "not valid",
+        "not-utf8-\\udcff": "not valid",
+        "eve,\\nalice,01_modeling": "not valid", '=HYPERLINK("x")': "not valid",
         "\\x1b[2K\\x1b[1Aclear": "not valid",
     }
     lines = out.splitlines()
@@ -295,6 +305,9 @@ def test_every_attack_is_listed_with_a_reason(red_team):
         mine = [line for line in lines if line.startswith(f"  {student} 01_modeling")]
         assert mine, f"{student!r} not listed:\n{out[-3000:]}"
         assert reason is None or reason in mine[0], mine[0]
+    # "BEGIN SOLUTION" and the canary: listed, but their names are not printed
+    reserved = [line for line in lines if line.startswith("  [a name with a reserved word] 01_modeling")]
+    assert len(reserved) == 2 and all("reserved for hidden tests" in line for line in reserved)
     for student in HONEST:
         assert not any(line.startswith(f"  {student} ") for line in lines)
 
@@ -351,7 +364,7 @@ def test_nothing_secret_reaches_any_output(red_team):
         for needle in private | (set() if name.endswith(".ipynb") else set(secrets())):
             assert needle not in text and needle not in shown, f"{needle!r} in {name}"
     leak = (course / "feedback" / "attack-exception-leak" / "01_modeling" / "softmax.html").read_text()
-    assert "shadow" not in leak and checker.OTHER_EXCEPTION in leak
+    assert checker.OTHER_EXCEPTION in leak  # the code's own text is shown; its exception's name is not
 
 
 def test_withheld_feedback_is_flagged_in_the_gradebook(red_team):

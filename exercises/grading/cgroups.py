@@ -70,7 +70,10 @@ class V2(Hierarchy):
 
     def __init__(self, root: Path):
         self.parent = root / PARENT
-        available = set((root / "cgroup.controllers").read_text().split())
+        try:
+            available = set((root / "cgroup.controllers").read_text().split())
+        except OSError as error:
+            raise CgroupError(f"{root} is not a cgroup v2 folder ({error.strerror})") from None
         missing = [c for c in self.CONTROLLERS if c not in available]
         if missing:
             raise CgroupError(f"cgroup v2 at {root} lacks the controllers {missing}")
@@ -85,7 +88,7 @@ class V2(Hierarchy):
                               "delegated cgroup v2 folder") from None
 
     def group(self, limits) -> "Group":
-        path = self.parent / f"sandbox-{uuid.uuid4().hex[:12]}"
+        path = self.parent / f"sandbox-{os.getpid()}-{uuid.uuid4().hex[:12]}"
         path.mkdir()
         group = Group(self, {"unified": path})
         try:
@@ -140,7 +143,7 @@ class V1(Hierarchy):
             self.parents[controller] = parent
 
     def group(self, limits) -> "Group":
-        name = f"sandbox-{uuid.uuid4().hex[:12]}"
+        name = f"sandbox-{os.getpid()}-{uuid.uuid4().hex[:12]}"
         dirs = {}
         group = Group(self, dirs)
         try:

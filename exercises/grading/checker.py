@@ -262,8 +262,9 @@ def read_bytes(path: Path, limit: int) -> bytes:
 def read_notebook(path: Path):
     """A submitted notebook as nbformat v4, read as data: outputs and attachments dropped, strings made
     valid Unicode, sizes capped. Raises :class:`UnreadableNotebook` saying why it cannot be graded."""
+    raw = read_bytes(path, MAX_NOTEBOOK_BYTES)
     try:
-        data = json.loads(read_bytes(path, MAX_NOTEBOOK_BYTES).decode("utf-8"))
+        data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise UnreadableNotebook("the notebook is not UTF-8 text") from None
     except (ValueError, RecursionError):
