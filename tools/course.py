@@ -389,4 +389,7 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    try:
+        main(sys.argv[1:])
+    except KeyboardInterrupt:  # Ctrl+C, e.g. to stop `lab`: no traceback
+        sys.exit(130)
