@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import datetime
+import importlib.util
 import os
 import re
 import runpy
@@ -41,6 +42,12 @@ from pathlib import Path
 # jsonschema (under nbformat) builds ~40 parsers for its optional IRI format checker at import:
 # seconds of start-up for a check nbformat never uses. Without it, jsonschema skips that format.
 sys.modules.setdefault("rfc3987_syntax", None)
+# Run with a Python that lacks the course's packages (the system python3), say how to run it, not a traceback.
+_MISSING = [name for name in ("nbformat", "nbgrader") if importlib.util.find_spec(name) is None]
+if _MISSING:
+    sys.exit(f"{' and '.join(_MISSING)} not installed in {sys.executable}: run this with the course's environment, "
+             f"{Path(__file__).resolve().parent.parent / '.venv' / 'bin' / 'python'} exercises/instructor.py ... "
+             "(python3 tools/course.py build creates it)")
 import nbformat  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -127,8 +134,6 @@ def collect(course: Path, assignment: str, inbox: Path) -> list[str]:
     notebooks = sorted(p.stem for p in (course / "release" / assignment).glob("*.ipynb"))
     if not notebooks:
         raise SystemExit(f"release/{assignment} has no notebook: run `release {assignment}` first")
-    if not inbox.is_dir():
-        raise SystemExit(f"the inbox {inbox} is not a folder")
     needles = _leak_needles(course)
     students, refused = [], []
     for entry in sorted(inbox.iterdir()):
@@ -467,6 +472,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "release":
         release(course, args.assignments)
     elif args.command == "collect":
+        if not args.inbox.is_dir():
+            raise SystemExit(f"inbox {args.inbox} is not a folder: give the folder of submissions "
+                             "(<student>.ipynb files or <student>/ folders of notebooks)")
         collect(course, args.assignment, args.inbox)
     else:
         if args.jobs < 1:

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """The course's task runner: one file, standard library only, safe to run twice.
 
-    python3 tools/course.py build   # create/refresh .venv, then build the site into _build/html
-    python3 tools/course.py test    # create/refresh .venv, build the site, run every test and notebook
-    python3 tools/course.py lab     # open the chapters and exercises in JupyterLab
-    python3 tools/course.py print   # one-page HTML and a PDF of the whole book (needs Chromium)
-    python3 tools/course.py lock    # re-pin requirements.txt from the current .venv
+    python3 tools/course.py build              # create/refresh .venv, then build the site into _build/html
+    python3 tools/course.py test [PYTEST ...]  # create/refresh .venv, build the site, run every test and notebook
+    python3 tools/course.py lab [JUPYTER ...]  # the chapters and exercises in JupyterLab, as a student sees them
+    python3 tools/course.py lab --instructor   # JupyterLab in exercises/ with nbgrader's instructor tools
+    python3 tools/course.py print              # one-page HTML and a PDF of the whole book (needs Chromium)
+    python3 tools/course.py lock               # re-pin requirements.txt from the current .venv
 
 The virtual environment lives in ``.venv`` next to this repository's root. It is
 (re)installed only when ``requirements.txt`` or ``pyproject.toml`` changed since the last
@@ -14,7 +15,9 @@ install, so a second run costs nothing.
 
 from __future__ import annotations
 
+import argparse
 import concurrent.futures
+import difflib
 import hashlib
 import json
 import os
@@ -47,14 +50,20 @@ ENV_INPUTS = ("requirements.txt", "pyproject.toml")
 #: - every cell is rendered when the notebook opens (no windowing): jupyterlab-myst evaluates a Markdown
 #:   cell's ``{eval}`` roles only once the cell is rendered, so with JupyterLab's default lazy rendering a
 #:   *Run All* would evaluate the cells below the screen late, after later code changed their variables
-#:   (jupyter-book/jupyterlab-myst#133).
+#:   (jupyter-book/jupyterlab-myst#133);
+#: - no "Would you like to get notified about official Jupyter news?" pop-up on a student's first start (the
+#:   ``lab`` task also gives JupyterLab no news URL).
 LAB_OVERRIDES = {
     "@jupyterlab/docmanager-extension:plugin": {
         "defaultViewers": {"markdown": "Jupytext Notebook", "myst": "Jupytext Notebook"},
     },
     "@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"},
+    "@jupyterlab/apputils-extension:notification": {"fetchNews": "false"},
 }
 LAB_OVERRIDES_FILE = VENV / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+#: Every IPython kernel started from the venv reads this (IPython's per-environment config folder):
+#: a copy of ``tools/ipython_kernel_config.py``, which keeps a warning nobody can act on out of the build log.
+KERNEL_CONFIG_FILE = VENV / "etc" / "ipython" / "ipython_kernel_config.py"
 
 
 def run(*cmd: str | Path, **kwargs) -> None:
@@ -81,17 +90,18 @@ def _env_digest() -> str:
 
 def ensure_env() -> None:
     """Create ``.venv`` and install the pinned requirements (and lecture_lib) if needed."""
-    if sys.version_info < (3, 11):
-        sys.exit(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}.")
+    too_old = python_too_old()
+    if too_old:
+        sys.exit(too_old)
     if not PY.exists():
         print(f"Creating the virtual environment in {VENV}", flush=True)
         venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
     digest = _env_digest()
-    if STAMP.exists() and STAMP.read_text() == digest:
-        return
-    run(PY, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", "requirements.txt")
-    write_lab_settings()
-    STAMP.write_text(digest)
+    if not (STAMP.exists() and STAMP.read_text() == digest):
+        run(PY, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", "requirements.txt")
+        STAMP.write_text(digest)
+    write_lab_settings()  # also into a venv installed before these settings existed
+    write_kernel_config()
 
 
 def ensure_node_modules() -> None:
@@ -119,6 +129,15 @@ def write_lab_settings(path: Path = LAB_OVERRIDES_FILE) -> Path:
         settings.setdefault(plugin, {}).update(values)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(settings, indent=2) + "\n")
+    return path
+
+
+def write_kernel_config(path: Path = KERNEL_CONFIG_FILE) -> Path:
+    """Copy ``tools/ipython_kernel_config.py`` (the kernels' configuration, see its docstring) into the venv."""
+    source = (ROOT / "tools" / "ipython_kernel_config.py").read_text()
+    if not (path.is_file() and path.read_text() == source):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(source)
     return path
 
 
@@ -229,11 +248,68 @@ def print_book() -> None:
     run(PY, ROOT / "tools" / "print_book.py", env=tool_env())
 
 
-def lab() -> None:
-    """JupyterLab at the repository root: chapters open as notebooks (jupytext) and render MyST (jupyterlab-myst)."""
+#: nbgrader's JupyterLab plugins and server extensions that only an instructor uses: creating assignments
+#: (cell toolbar), the formgrader, and the course and assignment lists (nbgrader's exchange, which this
+#: course does not use: submissions come from the LMS, ``exercises/instructor.py collect``). ``lab`` turns them
+#: off; ``lab --instructor`` leaves them on. The *Nbgrader* menu holds only those tools' commands; nbgrader's
+#: *Validate* button stays: it is the student's.
+INSTRUCTOR_LAB_PLUGINS = ("@jupyter/nbgrader:create-assignment", "@jupyter/nbgrader:formgrader",
+                          "@jupyter/nbgrader:course-list", "@jupyter/nbgrader:assignment-list",
+                          "@jupyter/nbgrader:menu")
+INSTRUCTOR_SERVER_EXTENSIONS = ("nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list",
+                                "nbgrader.server_extensions.assignment_list")
+#: Where a student browses, nothing of the site's machinery (Sphinx's ``_static``/``_templates``, the build,
+#: packaging metadata), on top of JupyterLab's own hidden files (these replace its default list, kept here).
+LAB_HIDE_GLOBS = ("__pycache__", "*.pyc", "*.pyo", ".DS_Store", "*~", "*.so", "*.dylib",
+                  "_static", "_templates", "_build", "*.egg-info", "node_modules")
+#: A Jupyter config directory (``JUPYTER_CONFIG_PATH``) that only ``lab`` uses: its ``labconfig/page_config.json``
+#: disables :data:`INSTRUCTOR_LAB_PLUGINS`, JupyterLab's own mechanism (``jupyter labextension disable``) for
+#: this one command instead of for the whole environment.
+STUDENT_LAB_CONFIG = ROOT / "_build" / "jupyter-student"
+
+
+def write_student_lab_config(folder: Path = STUDENT_LAB_CONFIG) -> Path:
+    """Write the student lab's ``labconfig/page_config.json`` into ``folder`` and return ``folder``."""
+    page_config = folder / "labconfig" / "page_config.json"
+    page_config.parent.mkdir(parents=True, exist_ok=True)
+    page_config.write_text(json.dumps({"disabledExtensions": {name: True for name in INSTRUCTOR_LAB_PLUGINS}},
+                                      indent=2) + "\n")
+    return folder
+
+
+def lab_command(extra: list[str], instructor: bool = False,
+                euid: int | None = None) -> tuple[list[str], Path, dict[str, str]]:
+    """The JupyterLab command line of ``lab``: (arguments, working directory, environment variables to add).
+
+    A student's lab (default) serves the repository root without nbgrader's instructor tools; the
+    instructor's serves ``exercises/`` from there, so that nbgrader (the formgrader) reads
+    ``exercises/nbgrader_config.py`` and keeps its gradebook in ``exercises/``. Both add ``--allow-root``
+    when run as root (``euid`` 0; JupyterLab refuses root otherwise), hide :data:`LAB_HIDE_GLOBS`, ask no
+    news server, and pass ``extra`` (e.g. ``--no-browser``, ``--port 8890``) on to JupyterLab, last, so
+    that they win.
+    """
+    euid = (os.geteuid() if hasattr(os, "geteuid") else None) if euid is None else euid
+    folder = ROOT / "exercises" if instructor else ROOT
+    cmd = [str(BIN / "jupyter-lab"), f"--ServerApp.root_dir={folder}",
+           f"--ContentsManager.hide_globs={json.dumps(list(LAB_HIDE_GLOBS))}",
+           "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    env = {}
+    if not instructor:
+        cmd += [f"--ServerApp.jpserver_extensions={name}=False" for name in INSTRUCTOR_SERVER_EXTENSIONS]
+        config_path = [str(STUDENT_LAB_CONFIG), *filter(None, os.environ.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep))]
+        env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(config_path)
+    if euid == 0 and "--allow-root" not in extra:
+        cmd.append("--allow-root")
+    return [*cmd, *extra], folder, env
+
+
+def lab(extra: list[str], instructor: bool = False) -> None:
+    """JupyterLab: chapters open as notebooks (jupytext) and render MyST (jupyterlab-myst); see :func:`lab_command`."""
     ensure_env()
-    write_lab_settings()  # also for a venv installed before the settings existed
-    run(BIN / "jupyter-lab", "--notebook-dir", ROOT, env=tool_env())
+    cmd, folder, env = lab_command(extra, instructor)
+    if not instructor:
+        write_student_lab_config()
+    run(*cmd, cwd=folder, env={**tool_env(), **env})
 
 
 def lock() -> None:
@@ -246,15 +322,74 @@ def lock() -> None:
     (ROOT / "requirements.txt").write_text("\n".join([*header, *pins, "-e .", ""]))
 
 
+#: The tasks: name, one-line help, whether extra arguments go on to the tool (pytest, JupyterLab).
+TASKS = {
+    "build": "create/refresh .venv, then build the site into _build/html",
+    "test": "build the site, then run every test and notebook; extra arguments go to pytest",
+    "lab": "JupyterLab on the chapters and exercises, as a student sees it; extra arguments go to JupyterLab",
+    "print": "one-page HTML and a PDF of the whole book (needs Chromium)",
+    "lock": "re-pin requirements.txt from the current .venv",
+}
+PASS_THROUGH = ("test", "lab")
+MIN_PYTHON = (3, 11)
+
+
+def python_too_old(version: tuple = tuple(sys.version_info)) -> str | None:
+    """The one-line error for a Python older than :data:`MIN_PYTHON`, or None."""
+    if tuple(version[:2]) >= MIN_PYTHON:
+        return None
+    need = ".".join(map(str, MIN_PYTHON))
+    return (f"tools/course.py needs Python {need} or newer, but {sys.executable} is "
+            f"{'.'.join(map(str, version[:3]))}: run it with a newer one, e.g. python{need} tools/course.py build")
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line: one sub-command per task, each with its own --help."""
+    main = argparse.ArgumentParser(prog="course.py", description=__doc__, allow_abbrev=False,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter,
+                                   epilog="Each task has --help, e.g. python3 tools/course.py lab --help.")
+    tasks = main.add_subparsers(dest="task", metavar="TASK", title="tasks")
+    for name, summary in TASKS.items():
+        task = tasks.add_parser(name, help=summary, description=summary, allow_abbrev=False)
+        if name == "test":
+            task.usage = "course.py test [-h] [PYTEST ARGUMENTS ...]"
+            task.epilog = "e.g. course.py test -k softmax; `course.py test -- --help` shows pytest's own help"
+        if name == "lab":
+            task.usage = "course.py lab [-h] [--instructor] [JUPYTERLAB ARGUMENTS ...]"
+            task.add_argument("--instructor", action="store_true",
+                              help="JupyterLab in exercises/ with nbgrader's instructor tools (create assignment, "
+                                   "formgrader) for this course")
+            task.epilog = "e.g. course.py lab --no-browser --port 8890 (every other argument goes to JupyterLab)"
+    return main
+
+
 def main(argv: list[str]) -> None:
-    tasks = {"build": build, "lab": lab, "lock": lock, "print": print_book}
-    if argv and argv[0] == "test":
-        test(argv[1:])
-    elif len(argv) == 1 and argv[0] in tasks:
-        tasks[argv[0]]()
+    too_old = python_too_old()
+    if too_old:
+        sys.exit(too_old)
+    cli = parser()
+    if argv and not argv[0].startswith("-") and argv[0] not in TASKS:
+        near = difflib.get_close_matches(argv[0], TASKS, n=1)
+        hint = f"did you mean '{near[0]}'?" if near else f"choose one of {', '.join(TASKS)}"
+        cli.error(f"unknown command '{argv[0]}': {hint}")
+    args, extra = cli.parse_known_args(argv)
+    if args.task is None:
+        cli.print_help(sys.stderr)
+        sys.exit(2)
+    if args.task not in PASS_THROUGH and extra:
+        cli.error(f"{args.task} takes no arguments, got: {' '.join(extra)}")
+    if extra[:1] == ["--"]:
+        extra = extra[1:]
+    if args.task == "test":
+        test(extra)
+    elif args.task == "lab":
+        lab(extra, instructor=args.instructor)
     else:
-        sys.exit(__doc__)
+        {"build": build, "print": print_book, "lock": lock}[args.task]()
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    try:
+        main(sys.argv[1:])
+    except KeyboardInterrupt:  # Ctrl+C, e.g. to stop `lab`: no traceback
+        sys.exit(130)

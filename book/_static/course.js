@@ -10,6 +10,11 @@
  *    but the column is not a fixed part of the viewport (sidebars come and go), so the column decides here.
  *    Either rendering is legible where it is shown, so neither needs the scroll frame of item 2.
  * All are re-checked whenever one of those boxes changes size (MathJax typesetting, a resize, an image).
+ * 4. The search page's snippets are plain text: Sphinx cuts them from the result page's text, where an equation
+ *    is still its TeX source ("\(Z = XW + b\)"); here each equation becomes readable text ("Z = XW + b", Greek
+ *    letters and common symbols as characters) and the page's own table of contents is left out.
+ * 5. The .ipynb (and source) download button downloads the file, also from a site opened from disk (file://),
+ *    instead of opening it in a new tab.
  */
 (function () {
   "use strict";
@@ -77,4 +82,67 @@
   }
 
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
+})();
+
+(function () {
+  "use strict";
+  var SYMBOLS = {alpha: "α", beta: "β", gamma: "γ", delta: "δ", epsilon: "ε", varepsilon: "ε", eta: "η",
+    theta: "θ", lambda: "λ", mu: "μ", pi: "π", rho: "ρ", sigma: "σ", tau: "τ", phi: "φ", varphi: "φ",
+    psi: "ψ", omega: "ω", Delta: "Δ", Sigma: "Σ", Theta: "Θ", Omega: "Ω", partial: "∂", nabla: "∇",
+    sum: "Σ", prod: "Π", infty: "∞", in: "∈", le: "≤", leq: "≤", ge: "≥", geq: "≥", neq: "≠", ne: "≠",
+    approx: "≈", cdot: "·", times: "×", to: "→", rightarrow: "→", mapsto: "↦", top: "⊤", ldots: "…",
+    dots: "…", cdots: "…", mid: "|", lVert: "‖", rVert: "‖", Vert: "‖", log: "log", exp: "exp", max: "max",
+    min: "min", arg: "arg", quad: " ", qquad: " "};
+
+  /* TeX as plain text: delimiters, \left/\right and font commands dropped, \frac{a}{b} as a/b, symbols as
+   * characters, braces removed. Approximate, and only for the search snippets. */
+  function texToText(tex) {
+    var t = tex.replace(/^\s*(\\\(|\\\[|\$\$?)|(\\\)|\\\]|\$\$?)\s*$/g, "");
+    t = t.replace(/\\(left|right|big|Big|bigg|Bigg)\b\s*/g, "");
+    for (var i = 0; i < 4; i++) {  /* nested groups, inside out: sub- and superscripts, then fractions */
+      t = t.replace(/([_^])\s*\{([^{}]*)\}/g, "$1$2");
+      t = t.replace(/\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}/g, " ($1)/($2) ");
+    }
+    t = t.replace(/\\(mathbf|mathrm|mathit|mathcal|mathbb|boldsymbol|operatorname|text|textrm|hat|bar|tilde|vec)\s*\{([^{}]*)\}/g,
+                  function (m, cmd, body) { return cmd === "mathbb" && body === "R" ? "ℝ" : body; });
+    t = t.replace(/\\([A-Za-z]+)/g, function (m, name) { return SYMBOLS.hasOwnProperty(name) ? SYMBOLS[name] : ""; });
+    t = t.replace(/\\[,;:! ]/g, " ").replace(/\\\\/g, " ").replace(/[{}&]/g, "").replace(/\s+/g, " ");
+    return t.replace(/\(([^()\s]+)\)\//g, "$1/").replace(/\/\(([^()\s]+)\)/g, "/$1").trim();
+  }
+
+  /* An equation of a result page: its MathML text once MathJax rendered it, else its TeX source made readable. */
+  function mathText(el) {
+    var mathml = el.querySelector("math");
+    return mathml ? mathml.textContent.replace(/\s+/g, " ").trim() : texToText(el.textContent);
+  }
+
+  function readableSnippets() {
+    if (typeof Search === "undefined" || !Search.htmlToText || Search.htmlToText.courseReadable) { return; }
+    var htmlToText = Search.htmlToText;
+    Search.htmlToText = function (htmlString, anchor) {
+      var doc = new DOMParser().parseFromString(htmlString, "text/html");
+      doc.querySelectorAll("nav, .bd-toc, .bd-sidebar-secondary").forEach(function (el) { el.remove(); });
+      doc.querySelectorAll(".math, mjx-container").forEach(function (el) {
+        if (el.isConnected && !(el.parentElement && el.parentElement.closest(".math, mjx-container"))) {
+          el.replaceWith(doc.createTextNode(" " + mathText(el) + " "));
+        }
+      });
+      return htmlToText(doc.documentElement.outerHTML, anchor).replace(/[ \t]+/g, " ");
+    };
+    Search.htmlToText.courseReadable = true;
+  }
+
+  function downloadButtons() {
+    document.querySelectorAll("a.btn-download-notebook-button, a.btn-download-source-button").forEach(function (a) {
+      a.setAttribute("download", decodeURIComponent(a.getAttribute("href").split(/[?#]/)[0].split("/").pop()));
+      a.removeAttribute("target");
+    });
+  }
+
+  /* For the tests. */
+  window.courseSearch = {texToText: texToText};
+
+  readableSnippets();  /* searchtools.js may already be loaded; its first query waits for DOMContentLoaded */
+  function ready() { readableSnippets(); downloadButtons(); }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", ready); } else { ready(); }
 })();

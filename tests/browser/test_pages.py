@@ -8,10 +8,12 @@ built-in search page must find "softmax" offline.
 
 from __future__ import annotations
 
+import json
 import re
 import urllib.error
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -237,3 +239,106 @@ def test_every_icon_has_its_glyph(rel, page, site_url, icon_glyphs):
         if icon["code"] not in icon_glyphs.get(font, set()):
             missing.append(f"{icon['what']} U+{icon['code']:04X} ({font})")
     assert not missing, f"{rel}: icons without a glyph: {sorted(set(missing))}"
+
+
+# --- the search page -----------------------------------------------------------------------------------
+
+#: Raw TeX in a snippet: a control word (\frac, \mathbf, \sigma) or a math delimiter (\( \) \[ \] $$).
+RAW_TEX = re.compile(r"\\[A-Za-z]+|\\[()\[\]]|\$\$")
+
+
+def test_search_snippets_show_no_raw_latex(page, site_url):
+    """The snippet under each result is readable text: equations as text (``Z = XW + b``), not TeX source."""
+    require_site()
+    page.goto(site_url + "search.html?q=softmax", wait_until="load")
+    page.wait_for_function("""() => { const items = document.querySelectorAll('#search-results li');
+        return items.length >= 5 && Array.from(items).every(li => li.querySelector('p.context')); }""",
+                           timeout=30000)
+    snippets = page.evaluate("() => Array.from(document.querySelectorAll('#search-results li p.context'), "
+                             "p => p.textContent)")
+    raw = [s for s in snippets if RAW_TEX.search(s)]
+    assert not raw, "snippets with raw LaTeX:\n" + "\n".join(raw)
+    assert not [s for s in snippets if s.lstrip(".").startswith("Contents")], "the page's own contents list"
+    assert page.evaluate(r"() => window.courseSearch.texToText('\\(\\sigma(z) = \\frac{1}{1 + e^{-z}}\\)')") == \
+        "σ(z) = 1/(1 + e^-z)"
+    problems = page.log.problems()
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_search_icon_does_not_cover_the_text(page, site_url, width):
+    require_site()
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(site_url + "search.html?q=softmax", wait_until="load")
+    box = page.evaluate("""() => { const form = document.querySelector('[role="main"] form.bd-search, .bd-search-container form.bd-search');
+        const icon = form.querySelector('.fa-magnifying-glass'), input = form.querySelector('input');
+        const i = icon.getBoundingClientRect(), r = input.getBoundingClientRect();
+        return {iconRight: i.right, iconWidth: i.width,
+                textLeft: r.left + parseFloat(getComputedStyle(input).paddingLeft)}; }""")
+    assert box["iconWidth"] > 0, "no search icon"
+    assert box["iconRight"] <= box["textLeft"], f"the icon covers the typed text: {box}"
+
+
+def test_search_index_loads_on_the_search_page_only(page, site_url):
+    """searchindex.js (the whole site's index) is fetched by the search page, not by every page."""
+    require_site()
+    loaded = []
+    page.on("request", lambda request: loaded.append(request.url))
+    page.goto(site_url + "book/01_modeling.html", wait_until="load")
+    assert not [u for u in loaded if "searchindex.js" in u or "searchtools.js" in u], loaded
+    page.goto(site_url + "search.html?q=softmax", wait_until="load")
+    assert [u for u in loaded if "searchindex.js" in u]
+
+
+# --- the .ipynb download ----------------------------------------------------------------------------------
+
+
+def test_ipynb_download_button_downloads(browser, site_url):
+    """The page's .ipynb button saves the notebook (a download with its file name, not a new tab).
+
+    Served over HTTP; from disk (file://) Chromium ignores the download attribute (a file: page has an opaque
+    origin), which this test does not cover."""
+    context = browser.new_context(accept_downloads=True)
+    try:
+        page = context.new_page()
+        page.goto(site_url + "book/01_modeling.html", wait_until="load")
+        page.locator(".dropdown-download-buttons button.dropdown-toggle").click()
+        button = page.locator("a.btn-download-notebook-button")
+        assert button.get_attribute("download") == "01_modeling.ipynb" and button.get_attribute("target") is None
+        with page.expect_download(timeout=15000) as info:
+            button.click()
+        download = info.value
+        assert download.suggested_filename == "01_modeling.ipynb"
+        assert json.loads(Path(download.path()).read_text())["cells"], "an empty notebook"
+        assert len(context.pages) == 1, "the download opened a tab"
+    finally:
+        context.close()
+
+
+# --- dark mode: the widgets follow the theme ------------------------------------------------------------
+
+WIDGET_COLOURS_JS = """(selector) => {
+  const widget = document.querySelector(selector), card = widget.parentElement;
+  const lum = (c) => { const [r, g, b] = c.match(/[\\d.]+/g).map(Number);
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+  const bg = getComputedStyle(card).backgroundColor, alpha = (bg.match(/[\\d.]+/g) || [0, 0, 0, 0])[3];
+  return {text: lum(getComputedStyle(widget).color), cardBackground: bg,
+          cardTransparent: bg === 'transparent' || alpha === '0'};
+}"""
+
+
+@pytest.mark.parametrize("rel, selector", [("book/01_modeling.html", ".softmax-explorer"),
+                                           ("book/04_gradient_derivation.html", ".softmax-trainer")])
+def test_widgets_follow_dark_mode(page, site_url, rel, selector):
+    require_site()
+    page.goto(site_url + rel, wait_until="load")
+    for mode in ("light", "dark"):
+        page.evaluate("""(m) => { localStorage.setItem('mode', m); localStorage.setItem('theme', m);
+            document.documentElement.dataset.mode = m; document.documentElement.dataset.theme = m; }""", mode)
+        colours = page.evaluate(WIDGET_COLOURS_JS, selector)
+        if mode == "dark":
+            assert colours["text"] > 0.4, f"{selector}: dark text in dark mode ({colours})"
+            assert colours["cardTransparent"], f"{selector} sits on a light card in dark mode ({colours})"
+        else:
+            assert colours["text"] < 0.2, f"{selector}: light text in light mode ({colours})"

@@ -1,0 +1,374 @@
+"""The task runner's command line (``tools/course.py``) and the instructor script's first-contact errors,
+as a new user meets them.
+
+Most tests run the script in a subprocess with the Python that runs the tests (course.py needs only the
+standard library); the JupyterLab command line is checked through :func:`course.lab_command`, and once for
+real: ``course.py lab --no-browser`` started on 127.0.0.1 (as root when the tests run as root), whose page
+configuration must disable nbgrader's instructor plugins and whose server must not serve the formgrader.
+"""
+
+from __future__ import annotations
+
+import ast
+import html
+import importlib.util
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+COURSE = ROOT / "tools" / "course.py"
+INSTRUCTOR = ROOT / "exercises" / "instructor.py"
+
+
+def _load_course():
+    spec = importlib.util.spec_from_file_location("course_cli", COURSE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+course = _load_course()
+
+
+def _course(*args: str, python: str = sys.executable, code: str | None = None) -> subprocess.CompletedProcess:
+    cmd = [python, "-c", code, *args] if code else [python, str(COURSE), *args]
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=120)
+
+
+# --- the command line --------------------------------------------------------------------------------
+
+
+def test_help_exits_0_and_lists_every_task():
+    result = _course("--help")
+    assert result.returncode == 0, result.stderr
+    for task in course.TASKS:
+        assert re.search(rf"^\s+{task}\s", result.stdout, re.M), f"--help does not list {task}:\n{result.stdout}"
+
+
+@pytest.mark.parametrize("task", list(course.TASKS))
+def test_every_task_has_help(task):
+    result = _course(task, "--help")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"usage: course.py {task}"), result.stdout
+
+
+def test_no_task_prints_usage_and_fails():
+    result = _course()
+    assert result.returncode == 2
+    assert "usage: course.py" in result.stderr and "build" in result.stderr
+
+
+@pytest.mark.parametrize("typo, suggestion", [("bulid", "build"), ("tset", "test"), ("xyzzy", None), ("pirnt", "print")])
+def test_unknown_command_says_so_and_suggests_the_nearest(typo, suggestion):
+    result = _course(typo)
+    assert result.returncode == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert f"unknown command '{typo}'" in last, result.stderr
+    if suggestion:
+        assert f"did you mean '{suggestion}'?" in last
+    else:
+        assert "choose one of build, test, lab, print, lock" in last
+
+
+def test_tasks_without_extra_arguments_refuse_them():
+    result = _course("build", "--fast")
+    assert result.returncode == 2
+    assert "build takes no arguments, got: --fast" in result.stderr
+
+
+def test_too_old_python_is_one_line_with_the_fix():
+    """An older Python gets one line naming the version needed and how to run it, before any work."""
+    fake_old = ("import runpy, sys; sys.version_info = (3, 9, 18, 'final', 0); sys.argv[0] = 'course.py'; "
+                f"runpy.run_path({str(COURSE)!r}, run_name='__main__')")
+    result = _course("build", code=fake_old)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "needs Python 3.11 or newer" in lines[0] and "3.9.18" in lines[0]
+    assert "python3.11 tools/course.py build" in lines[0]
+    assert course.python_too_old((3, 11, 0)) is None and course.python_too_old((3, 13, 1)) is None
+
+
+def test_course_py_parses_on_old_pythons():
+    """An old Python must reach the version check: no syntax newer than 3.8 in the task runner."""
+    ast.parse(COURSE.read_text(), feature_version=(3, 8))
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["test"], []),
+    (["test", "-k", "softmax and not slow", "--co", "tests/test_functions.py"],
+     ["-k", "softmax and not slow", "--co", "tests/test_functions.py"]),
+    (["test", "--", "--help"], ["--help"]),
+    (["test", "-x", "--", "tests/a.py"], ["-x", "--", "tests/a.py"]),
+])
+def test_test_passes_its_arguments_to_pytest_in_order(monkeypatch, argv, expected):
+    seen = []
+    monkeypatch.setattr(course, "test", seen.append)
+    course.main(argv)
+    assert seen == [expected]
+
+
+@pytest.mark.parametrize("argv, extra, instructor", [
+    (["lab"], [], False),
+    (["lab", "--no-browser", "--port", "8890"], ["--no-browser", "--port", "8890"], False),
+    (["lab", "--no-browser", "--instructor", "--ServerApp.ip=127.0.0.1"], ["--no-browser", "--ServerApp.ip=127.0.0.1"],
+     True),
+])
+def test_lab_passes_its_arguments_to_jupyterlab(monkeypatch, argv, extra, instructor):
+    seen = []
+    monkeypatch.setattr(course, "lab", lambda args, instructor=False: seen.append((args, instructor)))
+    course.main(argv)
+    assert seen == [(extra, instructor)]
+
+
+# --- the JupyterLab command line ---------------------------------------------------------------------
+
+
+def _option(cmd: list[str], name: str) -> list[str]:
+    return [a.split("=", 1)[1] for a in cmd if a.startswith(f"--{name}=")]
+
+
+@pytest.mark.parametrize("euid", [0, 1000])
+def test_student_lab_command(euid):
+    cmd, cwd, env = course.lab_command(["--no-browser", "--port", "8890"], euid=euid)
+    assert Path(cmd[0]).name == "jupyter-lab"
+    assert _option(cmd, "ServerApp.root_dir") == [str(ROOT)] and cwd == ROOT
+    assert cmd[-3:] == ["--no-browser", "--port", "8890"], "the user's arguments come last, so they win"
+    assert ("--allow-root" in cmd) == (euid == 0), "--allow-root exactly when running as root"
+    disabled = {a.split("=")[0] for a in _option(cmd, "ServerApp.jpserver_extensions") if a.endswith("=False")}
+    assert disabled == {"nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list",
+                        "nbgrader.server_extensions.assignment_list"}
+    hidden = json.loads(_option(cmd, "ContentsManager.hide_globs")[0])
+    assert {"_static", "_templates", "__pycache__", "*.pyc"} <= set(hidden)
+    assert env["JUPYTER_CONFIG_PATH"].split(os.pathsep)[0] == str(course.STUDENT_LAB_CONFIG)
+
+
+def test_instructor_lab_command_serves_exercises_with_nbgrader_on():
+    cmd, cwd, env = course.lab_command(["--no-browser"], instructor=True, euid=1000)
+    assert cwd == ROOT / "exercises" and (cwd / "nbgrader_config.py").is_file(), \
+        "formgrader reads nbgrader_config.py (and the gradebook's place) from the working directory"
+    assert _option(cmd, "ServerApp.root_dir") == [str(ROOT / "exercises")]
+    assert not _option(cmd, "ServerApp.jpserver_extensions") and "JUPYTER_CONFIG_PATH" not in env
+    assert "--allow-root" not in cmd
+
+
+def test_allow_root_is_not_doubled():
+    cmd, _, _ = course.lab_command(["--allow-root"], euid=0)
+    assert cmd.count("--allow-root") == 1
+
+
+def test_student_page_config_disables_the_instructor_plugins(tmp_path):
+    folder = course.write_student_lab_config(tmp_path / "student")
+    config = json.loads((folder / "labconfig" / "page_config.json").read_text())
+    assert config["disabledExtensions"] == {name: True for name in course.INSTRUCTOR_LAB_PLUGINS}
+    assert {"@jupyter/nbgrader:create-assignment", "@jupyter/nbgrader:formgrader"} <= set(course.INSTRUCTOR_LAB_PLUGINS)
+
+
+def test_lab_overrides_turn_off_the_news():
+    assert course.LAB_OVERRIDES["@jupyterlab/apputils-extension:notification"] == {"fetchNews": "false"}
+
+
+def test_instructor_plugins_exist_in_the_installed_nbgrader():
+    """The names disabled above are nbgrader's real plugin and server-extension names (a renamed plugin
+    would silently stay on)."""
+    nbgrader = pytest.importorskip("nbgrader")
+    package = Path(nbgrader.__file__).parent
+    lab_extension = Path(sys.prefix) / "share" / "jupyter" / "labextensions" / "@jupyter" / "nbgrader"
+    if not lab_extension.is_dir():
+        pytest.skip(f"no nbgrader lab extension in {lab_extension}")
+    built = " ".join(p.read_text(errors="replace") for p in lab_extension.rglob("*.js"))
+    for plugin in course.INSTRUCTOR_LAB_PLUGINS:
+        assert f'"{plugin}"' in built or f"'{plugin}'" in built, f"nbgrader has no plugin {plugin}"
+    for extension in course.INSTRUCTOR_SERVER_EXTENSIONS:
+        module = extension.removeprefix("nbgrader.").replace(".", "/")
+        assert (package / module).exists() or (package / f"{module}.py").exists(), extension
+
+
+# --- a real JupyterLab --------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=120) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, ""
+
+
+@pytest.fixture
+def student_lab(tmp_path):
+    yield from _start_lab(tmp_path)
+
+
+@pytest.fixture
+def instructor_lab(tmp_path):
+    yield from _start_lab(tmp_path, "--instructor")
+
+
+def _start_lab(tmp_path, *options: str):
+    """``course.py lab --no-browser`` on 127.0.0.1 with a token, its Jupyter user folders in tmp_path."""
+    if not (course.BIN / "jupyter-lab").exists() or not course.STAMP.is_file():
+        pytest.skip("no course environment: run `python3 tools/course.py build` first")
+    port, token = _free_port(), secrets.token_hex(16)
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "config"), "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt"),
+           "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"), "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "ws")}
+    log = open(tmp_path / "lab.log", "w")
+    server = subprocess.Popen([sys.executable, str(COURSE), "lab", *options, "--no-browser", "--ServerApp.ip=127.0.0.1",
+                               f"--ServerApp.port={port}", f"--IdentityProvider.token={token}"],
+                              cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while _get_status(f"{url}/api/status?token={token}") != 200:
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"course.py lab did not start:\n{(tmp_path / 'lab.log').read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield url, token, tmp_path / "lab.log"
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)  # course.py and the jupyter-lab it started
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+        log.close()
+
+
+def _get_status(url: str) -> int:
+    try:
+        return _get(url)[0]
+    except OSError:
+        return 0
+
+
+def _page_config(url: str, token: str) -> dict:
+    status, page = _get(f"{url}/lab?token={token}")
+    assert status == 200
+    return json.loads(html.unescape(re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)'
+                                              r'</script>', page, re.S)[1]))
+
+
+def test_student_lab_starts_without_instructor_tools(student_lab):
+    url, token, log = student_lab
+    config = _page_config(url, token)
+    assert set(course.INSTRUCTOR_LAB_PLUGINS) <= set(config["disabledExtensions"]), config["disabledExtensions"]
+    assert "@jupyter/nbgrader:validate-assignment" not in config["disabledExtensions"]
+    assert _get(f"{url}/formgrader?token={token}")[0] == 404, "the formgrader must not be served to a student"
+    status, listing = _get(f"{url}/api/contents/book?token={token}")
+    assert status == 200
+    names = {item["name"] for item in json.loads(listing)["content"]}
+    assert "intro.md" in names and (ROOT / "book" / "_static").is_dir(), names
+    assert not names & {"_static", "_templates"}, f"Sphinx's folders shown to a student: {names}"
+    assert not (ROOT / "gradebook.db").exists(), "a student's lab must not create a gradebook"
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        assert "Running as root is not recommended" not in log.read_text()
+
+
+def test_instructor_lab_has_the_formgrader_on_the_course(instructor_lab):
+    """The instructor's lab serves exercises/ with every nbgrader tool; the formgrader finds the course's
+    nbgrader_config.py, so its gradebook is exercises/gradebook.db and none appears in the repository root."""
+    url, token, _ = instructor_lab
+    config = _page_config(url, token)
+    assert not set(course.INSTRUCTOR_LAB_PLUGINS) & set(config["disabledExtensions"]), config["disabledExtensions"]
+    status, listing = _get(f"{url}/api/contents?token={token}")
+    assert "nbgrader_config.py" in {item["name"] for item in json.loads(listing)["content"]}
+    assert _get(f"{url}/formgrader?token={token}")[0] == 200
+    status, listing = _get(f"{url}/formgrader/api/assignments?token={token}")
+    assert status == 200, status
+    assert {a["name"] for a in json.loads(listing)} == {
+        p.name for p in (ROOT / "exercises" / "source").iterdir() if p.is_dir()}, "the course's assignments"
+    assert not (ROOT / "gradebook.db").exists(), "the gradebook belongs in exercises/"
+
+
+# --- exercises/instructor.py: errors a new instructor meets --------------------------------------------
+
+
+def test_instructor_without_the_course_environment_says_how_to_run_it(tmp_path):
+    """Run by a Python without nbgrader (here: -I -S, no site-packages), one line with the fix."""
+    result = subprocess.run([sys.executable, "-I", "-S", str(INSTRUCTOR), "release"], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "not installed" in lines[0] and ".venv/bin/python exercises/instructor.py" in lines[0]
+    assert "python3 tools/course.py build" in lines[0]
+
+
+def _instructor(*args: str) -> subprocess.CompletedProcess:
+    pytest.importorskip("nbgrader")
+    return subprocess.run([sys.executable, str(INSTRUCTOR), *args], capture_output=True, text=True, timeout=120)
+
+
+def test_collect_from_a_missing_inbox_is_one_line(tmp_path):
+    missing = tmp_path / "no" / "such" / "folder"
+    assignment = sorted(p.name for p in (ROOT / "exercises" / "source").iterdir() if p.is_dir())[0]
+    result = _instructor("collect", assignment, str(missing))
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.strip() == (f"inbox {missing} is not a folder: give the folder of submissions "
+                                     "(<student>.ipynb files or <student>/ folders of notebooks)")
+
+
+def test_unknown_assignment_is_one_line(tmp_path):
+    result = _instructor("collect", "no_such_assignment", str(tmp_path))
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.strip().startswith("unknown assignment 'no_such_assignment'; expected one of [")
+
+
+# --- the build log: no kernel warning a reader cannot act on ---------------------------------------------
+
+
+def test_kernel_config_drops_only_the_tcp_warning():
+    import logging
+
+    spec = importlib.util.spec_from_file_location("course_kernel_config", ROOT / "tools" / "ipython_kernel_config.py")
+    config = importlib.util.module_from_spec(spec)
+    logger = logging.getLogger("IPKernelApp")
+    before = list(logger.filters)
+    try:
+        spec.loader.exec_module(config)
+        added = [f for f in logger.filters if f not in before]
+        assert len(added) == 1
+
+        def record(msg):
+            return logging.LogRecord("IPKernelApp", logging.WARNING, __file__, 1, msg, None, None)
+
+        assert not added[0].filter(record("Kernel is running over TCP without encryption. All communication ..."))
+        assert added[0].filter(record("Parent appears to have exited, shutting down."))
+    finally:
+        logger.filters[:] = before
+
+
+def test_kernels_of_the_course_environment_do_not_warn_about_tcp():
+    """A kernel started from .venv the way the build starts one (jupyter_client's default TCP transport) logs no
+    "running over TCP without encryption" (ipykernel's exact words are checked, not our copy of them)."""
+    if not course.PY.exists():
+        pytest.skip("no course environment: run `python3 tools/course.py build` first")
+    course.write_kernel_config()  # what every task does (ensure_env)
+    script = ("import inspect, nbformat, ipykernel.kernelapp; from nbclient import NotebookClient\n"
+              "nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('print(6 * 7)')])\n"
+              "NotebookClient(nb, kernel_name='python3', timeout=120).execute()\n"
+              "print(nb.cells[0].outputs[0]['text'], end='')\n"
+              "print('Kernel is running over TCP without encryption' in inspect.getsource(ipykernel.kernelapp))\n")
+    result = subprocess.run([str(course.PY), "-c", script], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "42\nTrue\n", ("ipykernel no longer logs that message: drop or update "
+                                            f"tools/ipython_kernel_config.py\n{result.stdout}")
+    assert "without encryption" not in result.stderr, result.stderr
