@@ -89,6 +89,11 @@ def as_float_array(a, name: str, *, ndim: int | tuple[int, ...] | None = None, a
             raise ValueError(f"{name} must be a rectangular numeric array; got {type(a).__name__}: {exc}") from None
         if np.issubdtype(arr.dtype, np.complexfloating):
             raise ValueError(f"Complex data not supported: {name} must hold real numbers; got dtype {arr.dtype}.")
+        if arr.dtype == object and type(a).__module__.startswith("pandas") and hasattr(a, "to_numpy"):
+            try:  # nullable columns ("Float64", "Int64") give objects; their pd.NA becomes NaN, rejected below
+                arr = a.to_numpy(dtype=np.float64, na_value=np.nan)
+            except (ValueError, TypeError):
+                pass  # not numeric: the message below
         if arr.dtype == object:  # e.g. a list mixing ints and floats built with dtype=object
             try:
                 arr = arr.astype(np.float64)

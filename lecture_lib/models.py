@@ -70,7 +70,7 @@ iterations without a warning.
 both axes (``X[:, ::2]``) is copied once, because numpy's matmul would copy it at every
 product. A float32 ``X`` stays float32 and the (small) weights are cast to float32 for the
 products. During L-BFGS the BLAS library that scipy ships for itself runs on one thread (see
-``_lbfgs_blas``); a BLAS shared with numpy is never limited. Chapters: *Modeling* (the models),
+``lecture_lib._blas_threads``); a BLAS shared with numpy is never limited. Chapters: *Modeling* (the models),
 *Gradient derivation* (the solvers), *Handwritten digits* and *Comparisons* (use).
 """
 
@@ -78,10 +78,7 @@ from __future__ import annotations
 
 import functools
 import numbers
-import threading
 import warnings
-from contextlib import contextmanager
-from pathlib import Path
 
 import numpy as np
 from scipy.optimize import minimize
@@ -92,8 +89,8 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
-from threadpoolctl import ThreadpoolController
 
+from ._blas_threads import scipy_blas_one_thread
 from ._validation import as_float_array, check_positive, check_sample_weight
 from .functions import _log_softmax, _softmax
 from .gradients import _linear_cost_grad, _logistic_cost_grad, _normalised_weights, _softmax_cost_grad
@@ -101,70 +98,6 @@ from .gradients import _linear_cost_grad, _logistic_cost_grad, _normalised_weigh
 __all__ = ["LinearRegression", "LogisticRegression", "SoftmaxRegression", "sklearn_C"]
 
 _SOLVERS = ("gd", "sgd", "lbfgs")
-
-
-# --------------------------------------------------------------------------- scipy's BLAS threads
-def _package_dirs(package):
-    """Folders of an installed wheel: the package itself and ``<package>.libs`` (its bundled libraries)."""
-    module = __import__(package)
-    folder = Path(module.__file__).resolve().parent
-    return (folder, folder.with_name(f"{package}.libs"))
-
-
-def _inside(filepath, folders):
-    path = Path(filepath).resolve()
-    return any(path.is_relative_to(folder) for folder in folders)
-
-
-@functools.cache
-def _lbfgs_blas():
-    """threadpoolctl controller of the BLAS libraries that scipy alone uses (its wheel's OpenBLAS).
-
-    scipy's L-BFGS-B calls its own BLAS for vector operations of length ``dK + K``, far too short
-    to gain from threads, while numpy's BLAS computes the gradient. Each library keeps a pool of
-    threads that spin between calls, and the two pools fight for the cores: on 2 cores, one
-    thread for scipy's library made an L-BFGS fit of the digits ~12 times faster and 10
-    iterations on 60000 x 784 ~1.25 times faster (appendix "How fast is lecture_lib?").
-
-    Only a library loaded from scipy's own folders (``scipy/``, ``scipy.libs/``) and not from
-    numpy's is selected. Where numpy and scipy share one BLAS (conda-forge, Debian, MKL builds:
-    the library lives in a common ``lib/``) nothing is selected, so the limit can never throttle
-    numpy's gradient products. Listing the libraries takes ~10 ms, so it is done once.
-    """
-    numpy_dirs, scipy_dirs = _package_dirs("numpy"), _package_dirs("scipy")
-    controller = ThreadpoolController()
-    scipy_only = [lib.filepath for lib in controller.lib_controllers if lib.user_api == "blas"
-                  and _inside(lib.filepath, scipy_dirs) and not _inside(lib.filepath, numpy_dirs)]
-    return controller.select(filepath=scipy_only)
-
-
-_blas_lock = threading.Lock()
-_blas_state = {"fits": 0, "limiter": None}
-
-
-@contextmanager
-def _scipy_blas_one_thread():
-    """One thread for :func:`_lbfgs_blas` while at least one L-BFGS fit runs, in any thread.
-
-    A thread limit is process-wide, so fits that overlap in several threads share it: the first
-    to enter sets it and saves the original counts, the last to leave restores them. (Nesting
-    threadpoolctl's own context managers would let the second fit save "1 thread" and restore
-    it after the first had already restored the original: the limit would leak.) OpenBLAS
-    0.3.x ignores a thread count set from any thread but the main one, so a fit running in a
-    worker thread gets no limit there; a BLAS whose count is process-wide (MKL, BLIS) gets it.
-    """
-    with _blas_lock:
-        if _blas_state["fits"] == 0:
-            _blas_state["limiter"] = _lbfgs_blas().limit(limits=1)
-        _blas_state["fits"] += 1
-    try:
-        yield
-    finally:
-        with _blas_lock:
-            _blas_state["fits"] -= 1
-            if _blas_state["fits"] == 0:
-                _blas_state["limiter"].restore_original_limits()
-                _blas_state["limiter"] = None
 
 
 # --------------------------------------------------------------------------- docstrings
@@ -521,7 +454,7 @@ class _LinearModel(BaseEstimator):
             self._progress(len(history), history[-1])
 
         tol = float(self.tol)
-        with _scipy_blas_one_thread():  # scipy's BLAS on one thread; numpy's keeps its threads
+        with scipy_blas_one_thread():  # scipy's BLAS on one thread; numpy's keeps its threads
             result = minimize(objective, theta, method="L-BFGS-B", jac=True, callback=callback,
                               options={"maxiter": self.max_iter, "maxfun": max(15000, 2 * self.max_iter),
                                        "maxls": 50, "gtol": tol, "ftol": 64 * np.finfo(float).eps if tol else 0.0})

@@ -37,7 +37,7 @@ from lecture_lib import (
     sklearn_C,
     softmax_regression_cost_and_gradient,
 )
-from lecture_lib import models
+from lecture_lib import _blas_threads as blas_module
 from lecture_lib.gradients import _softmax_cost_grad
 from test_models import make_data
 
@@ -132,24 +132,24 @@ class _Probe(SoftmaxRegression):
 def test_lbfgs_never_throttles_a_blas_that_numpy_shares(monkeypatch):
     # Simulated conda-forge/Debian/MKL layout: the BLAS lives in no wheel's own folder, so numpy
     # and scipy share it. Old code limited every BLAS outside numpy's folder, numpy's included.
-    monkeypatch.setattr(models, "_package_dirs", lambda package: ())
-    models._lbfgs_blas.cache_clear()
+    monkeypatch.setattr(blas_module, "_package_dirs", lambda package: ())
+    blas_module._lbfgs_blas.cache_clear()
     try:
-        assert models._lbfgs_blas().lib_controllers == []
+        assert blas_module._lbfgs_blas().lib_controllers == []
         X, y = make_data("multiclass", seed=5)
         _Probe.seen = []
         with threadpool_limits(limits=2, user_api="blas"):
             _Probe(max_iter=5, tol=0).fit(X, y)
         assert _Probe.seen and all(set(seen.values()) == {2} for seen in _Probe.seen)
     finally:
-        models._lbfgs_blas.cache_clear()
+        blas_module._lbfgs_blas.cache_clear()
 
 
 def test_the_limit_selects_only_scipys_own_blas():
-    numpy_dirs = models._package_dirs("numpy")
-    for lib in models._lbfgs_blas().lib_controllers:
-        assert models._inside(lib.filepath, models._package_dirs("scipy"))
-        assert not models._inside(lib.filepath, numpy_dirs)
+    numpy_dirs = blas_module._package_dirs("numpy")
+    for lib in blas_module._lbfgs_blas().lib_controllers:
+        assert blas_module._inside(lib.filepath, blas_module._package_dirs("scipy"))
+        assert not blas_module._inside(lib.filepath, numpy_dirs)
 
 
 def test_interleaved_limits_restore_the_real_blas():
@@ -161,8 +161,8 @@ def test_interleaved_limits_restore_the_real_blas():
     controller = ThreadpoolController().select(user_api="blas")
     with threadpool_limits(limits=2, user_api="blas"):
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(models, "_lbfgs_blas", lambda: controller)
-            fit_a, fit_b = models._scipy_blas_one_thread(), models._scipy_blas_one_thread()
+            patch.setattr(blas_module, "_lbfgs_blas", lambda: controller)
+            fit_a, fit_b = blas_module.scipy_blas_one_thread(), blas_module.scipy_blas_one_thread()
             fit_a.__enter__()
             fit_b.__enter__()
             assert set(_blas_threads().values()) == {1}
@@ -193,7 +193,7 @@ class _GlobalCountBLAS:
 def test_overlapping_fits_in_two_threads_restore_the_limit(monkeypatch):
     # Two L-BFGS fits in two threads, forced to overlap as A in, B in, A out, B out.
     blas = _GlobalCountBLAS(threads=2)
-    monkeypatch.setattr(models, "_lbfgs_blas", lambda: blas)
+    monkeypatch.setattr(blas_module, "_lbfgs_blas", lambda: blas)
     X, y = make_data("multiclass", seed=6)
     b_inside, a_finished = threading.Event(), threading.Event()
     seen, errors = [], []
@@ -679,3 +679,43 @@ def test_every_solver_minimises_the_weighted_objective(Model):
     sgd = Model(**kw).fit(X, y, sample_weight=s)
     unweighted = Model(l2=0.1, tol=1e-12, max_iter=5000).fit(X, y)
     assert np.linalg.norm(sgd.coef_ - ref.coef_) < np.linalg.norm(sgd.coef_ - unweighted.coef_)
+
+
+# --------------------------------------------------------------------------- issue 20.6: pandas input
+@pytest.mark.parametrize("Model", MODELS)
+def test_dataframe_and_series_input_as_scikit_learn(Model):
+    pd = pytest.importorskip("pandas", reason="pandas is pinned in requirements.txt")
+    X, y = make_data(KIND[Model], seed=24)
+    columns = ["pixel_a", "pixel_b", "pixel_c", "pixel_d"]
+    frame = pd.DataFrame(X, columns=columns)
+    labels = pd.Series(y, name="target")
+    if Model is not LinearRegression:  # string labels in a pandas string column
+        labels = pd.Series(np.array(["cat", "dog", "eel"])[y], dtype="string")
+    ours = Model(l2=0.1).fit(frame, labels, sample_weight=pd.Series(weights(len(y))))
+    sk = {LinearRegression: SkLinearRegression, LogisticRegression: SkLogisticRegression,
+          SoftmaxRegression: SkLogisticRegression}[Model]().fit(frame, labels)
+    np.testing.assert_array_equal(ours.feature_names_in_, sk.feature_names_in_)
+    assert ours.n_features_in_ == sk.n_features_in_ == 4
+    if Model is not LinearRegression:
+        np.testing.assert_array_equal(ours.classes_, sk.classes_)
+    # the same fit as on the arrays (a frame's values are column-major: BLAS may round differently)
+    plain = Model(l2=0.1).fit(X, np.asarray(labels), sample_weight=weights(len(y)))
+    np.testing.assert_allclose(ours.coef_, plain.coef_, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(predictions(ours, frame), predictions(plain, X), rtol=1e-9, atol=1e-12)
+    # the columns are checked by name, as scikit-learn does; a frame with other names is an error
+    for estimator in (ours, sk):
+        with pytest.raises(ValueError, match="The feature names should match those that were passed during fit"):
+            estimator.predict(frame[columns[::-1]])
+        with pytest.warns(UserWarning, match="X does not have valid feature names"):
+            estimator.predict(X)
+    # float32 frames stay float32; nullable columns work, and their missing values are named
+    small = Model(l2=0.1).fit(frame.astype(np.float32), labels)
+    out = small.predict(frame.astype(np.float32)) if Model is LinearRegression else small.predict_proba(
+        frame.astype(np.float32))
+    assert out.dtype == np.float32
+    nullable = frame.astype("Float64")
+    np.testing.assert_allclose(Model(l2=0.1).fit(nullable, labels).coef_, Model(l2=0.1).fit(frame, labels).coef_,
+                               rtol=1e-9, atol=1e-12)
+    nullable.iloc[3, 1] = pd.NA
+    with pytest.raises(ValueError, match="X contains NaN or infinity"):
+        Model(l2=0.1).fit(nullable, labels)
