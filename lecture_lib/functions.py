@@ -213,8 +213,9 @@ def logsumexp(z, axis: int = -1, keepdims: bool = False):
     :math:`|\operatorname{LSE}(z)|` is at least the dtype's epsilon, for logits up to the float
     maximum and with masked (``-inf``) logits (at most 1 measured; ``tests/test_accuracy.py``).
     Closer to 0 the absolute error is below :math:`2^{-100}` in float64 (the double-double
-    precision; no fixed precision gives a relative bound there, as the exact result can be as
-    close to 0 as the logits allow) and the float32 result is within 4 ulps.
+    precision, 2.5e-32 measured; no fixed precision gives a relative bound there, as the exact
+    result can be as close to 0 as the logits allow: ``[-log 2, -log 2]`` gives 2.3190468e-17, 16
+    ulps at most measured). In float32 (refined in float64) within 4 ulps there too, as measured.
     Chapter: *Forward pass*.
     """
     z, axis = as_logits(z, "z", axis)
