@@ -360,18 +360,18 @@ def _blas_setter():
 
 @contextlib.contextmanager
 def _without_lecture_lib_limit(active: bool):
-    """Temporarily make ``lecture_lib.models._lbfgs_blas`` control no library (when ``active``)."""
+    """Temporarily make ``lecture_lib._blas_threads._lbfgs_blas`` control no library (when ``active``)."""
     from threadpoolctl import ThreadpoolController
 
-    from lecture_lib import models
+    from lecture_lib import _blas_threads
 
-    original = models._lbfgs_blas
+    original = _blas_threads._lbfgs_blas
     if active:
-        models._lbfgs_blas = lambda: ThreadpoolController().select(filepath=[])
+        _blas_threads._lbfgs_blas = lambda: ThreadpoolController().select(filepath=[])
     try:
         yield
     finally:
-        models._lbfgs_blas = original
+        _blas_threads._lbfgs_blas = original
 
 
 def bench_threads(cfg: dict, data: dict) -> dict:
@@ -407,7 +407,7 @@ def bench_threads(cfg: dict, data: dict) -> dict:
                 def run():
                     set_threads(setting)
                     # "default" measures BLAS as it starts: lecture_lib's own limit on scipy's copy
-                    # during L-BFGS (models._lbfgs_blas) is switched off for it, so the ratios show
+                    # during L-BFGS (_blas_threads._lbfgs_blas) is switched off for it, so the ratios show
                     # what that limit buys.
                     with _without_lecture_lib_limit(setting == "default"):
                         for _ in range(inner):

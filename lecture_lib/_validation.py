@@ -89,6 +89,11 @@ def as_float_array(a, name: str, *, ndim: int | tuple[int, ...] | None = None, a
             raise ValueError(f"{name} must be a rectangular numeric array; got {type(a).__name__}: {exc}") from None
         if np.issubdtype(arr.dtype, np.complexfloating):
             raise ValueError(f"Complex data not supported: {name} must hold real numbers; got dtype {arr.dtype}.")
+        if arr.dtype == object and type(a).__module__.startswith("pandas") and hasattr(a, "to_numpy"):
+            try:  # nullable columns ("Float64", "Int64") give objects; their pd.NA becomes NaN, rejected below
+                arr = a.to_numpy(dtype=np.float64, na_value=np.nan)
+            except (ValueError, TypeError):
+                pass  # not numeric: the message below
         if arr.dtype == object:  # e.g. a list mixing ints and floats built with dtype=object
             try:
                 arr = arr.astype(np.float64)
@@ -117,6 +122,35 @@ def as_float_array(a, name: str, *, ndim: int | tuple[int, ...] | None = None, a
     return arr
 
 
+def as_logits(z, name: str, axis: int, *, ndim=tuple(range(1, 33))) -> tuple[np.ndarray, int]:
+    """Logits ``z`` as a float array and ``axis`` normalised: finite entries, or ``-inf`` for a masked class.
+
+    A logit of ``-inf`` is a class that is ruled out (a *mask*: probability exactly 0), as in
+    scipy and PyTorch. What stays an error, with ``name`` in the message: ``NaN`` and ``+inf``
+    (no probability can come from them: scipy and PyTorch return NaN), and a slice along ``axis``
+    whose logits are all ``-inf`` (every class masked: softmax is 0/0). Empty arrays pass; the
+    caller decides what an empty class axis means. One pass over ``z`` (its maxima along ``axis``).
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`as_float_array` (non-numeric, wrong dimensions, ...) and :func:`check_axis`.
+    ValueError
+        If ``z`` holds NaN or ``+inf``, or a slice along ``axis`` is all ``-inf``.
+    """
+    arr = as_float_array(z, name, ndim=ndim, allow_empty=True, finite=False)
+    axis = check_axis(axis, arr.ndim)
+    if arr.size:
+        top = arr.max(axis=axis)  # NaN if the slice holds a NaN, +inf if it holds +inf
+        if not np.all(top < np.inf):
+            raise ValueError(f"{name} contains NaN or +inf; logits must be finite, or -inf for a masked class "
+                             f"(probability 0).")
+        if np.any(top == -np.inf):
+            raise ValueError(f"{name} has a slice along axis {axis} whose logits are all -inf: every class is "
+                             f"masked, so its probabilities are 0/0 (undefined). Leave at least one class finite.")
+    return arr, axis
+
+
 def all_finite(arr: np.ndarray) -> bool:
     """True if the float array ``arr`` holds no NaN or infinity, without an ``arr``-sized temporary.
 
@@ -139,12 +173,17 @@ def check_axis(axis: int, ndim: int, name: str = "axis") -> int:
     return int(axis) % ndim
 
 
-def check_class_indices(y, name: str, n_classes: int | None = None) -> np.ndarray:
-    """Check integer class indices ``0 <= y < K`` and return them as an int array of shape ``(m,)``."""
+def check_class_indices(y, name: str, n_classes: int | None = None, allow_empty: bool = False) -> np.ndarray:
+    """Check integer class indices ``0 <= y < K`` and return them as an int array of shape ``(m,)``.
+
+    With ``allow_empty``, ``m = 0`` labels are accepted (as an empty ``intp`` array).
+    """
     arr = np.asarray(base_array(y, name))
     if arr.ndim != 1:
         raise ValueError(f"{name} must be a 1-D array of class indices of shape (m,); got shape {arr.shape}.")
     if arr.size == 0:
+        if allow_empty:
+            return arr.astype(np.intp)
         raise ValueError(f"{name} is empty; at least one label is needed.")
     if np.issubdtype(arr.dtype, np.floating) and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
         if np.abs(arr).max() > 2.0**53:  # beyond the integers a float holds exactly (and near intp's limit)
@@ -164,19 +203,19 @@ def check_targets(Y, name: str, m: int, K: int) -> np.ndarray:
     """Check classification targets for ``m`` samples and ``K`` classes.
 
     Accepts class indices of shape ``(m,)`` (returned as ints) or a one-hot / probability
-    matrix of shape ``(m, K)`` whose rows are non-negative and sum to one.
+    matrix of shape ``(m, K)`` whose rows are non-negative and sum to one; ``m = 0`` is accepted.
     """
     arr = np.asarray(base_array(Y, name))
     if arr.ndim == 1:
         if arr.shape[0] != m:
             raise ValueError(f"{name} has {arr.shape[0]} labels but there are {m} samples; the lengths must match.")
-        return check_class_indices(arr, name, K)
+        return check_class_indices(arr, name, K, allow_empty=True)
     if arr.ndim != 2:
         raise ValueError(f"{name} must be class indices (m,) or a one-hot matrix (m, K); got shape {arr.shape}.")
-    arr = as_float_array(arr, name)
+    arr = as_float_array(arr, name, allow_empty=True)
     if arr.shape != (m, K):
         raise ValueError(f"{name} must have shape (m, K) = ({m}, {K}); got {arr.shape}.")
-    if arr.min() < 0 or not np.allclose(arr.sum(axis=1), 1.0, atol=1e-6):
+    if (arr.size and arr.min() < 0) or not np.allclose(arr.sum(axis=1), 1.0, atol=1e-6):
         raise ValueError(f"{name} rows must be one-hot (or probabilities): non-negative and summing to 1.")
     return arr
 

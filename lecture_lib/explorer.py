@@ -5,7 +5,7 @@ Three views of the same computation, :math:`a = \operatorname{softmax}(z / T)`:
 - :func:`explorer_html` -- self-contained HTML + JavaScript (no request to any other host). It works
   in the static site and in JupyterLab, because it needs no kernel.
 - :func:`softmax_explorer` -- the ipywidgets version for JupyterLab (needs a running kernel).
-- :func:`plot_softmax_bars` -- the static matplotlib figure of one setting.
+- :func:`lecture_lib.plotting.plot_softmax_bars` -- the static matplotlib figure of one setting.
 
 The JavaScript repeats the arithmetic of :func:`lecture_lib.softmax` step by step (divide by
 :math:`T`, subtract the maximum, exponentiate, normalise with numpy's pairwise summation order),
@@ -22,7 +22,7 @@ import numpy as np
 
 from ._validation import as_float_array, check_positive
 from .functions import softmax
-from .plotting import PALETTE
+from .palette import PALETTE
 
 DEFAULT_LOGITS = (2.0, 1.0, 0.1)
 
@@ -470,37 +470,10 @@ _WIDGET_CSS = """
 """
 
 
-def plot_softmax_bars(z=DEFAULT_LOGITS, temperature: float = 1.0, ax=None):
-    r"""Bar chart of :math:`a = \operatorname{softmax}(z / T)` with the probabilities written on the bars.
+def __getattr__(name):
+    """``plot_softmax_bars`` lives in :mod:`lecture_lib.plotting` (it needs matplotlib); still found here."""
+    if name == "plot_softmax_bars":
+        from .plotting import plot_softmax_bars
 
-    Parameters
-    ----------
-    z : array_like, ``(K,)``
-        Logits, finite.
-    temperature : float
-        :math:`T > 0`.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure is created if omitted.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        The figure holding the chart (Okabe-Ito colours, labelled axes).
-    """
-    import matplotlib.pyplot as plt
-
-    z, temperature = _check(z, temperature)
-    a = softmax(z / temperature)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(5, 3), layout="constrained")
-    K = z.size
-    colours = [PALETTE[k % len(PALETTE)] for k in range(K)]
-    bars = ax.bar(np.arange(1, K + 1), a, color=colours, edgecolor="black", linewidth=0.5)
-    ax.bar_label(bars, labels=[f"{p:.3f}" for p in a], padding=2, fontsize="small")
-    ax.set_xticks(np.arange(1, K + 1), [f"{k}\n$z_{{{k}}}$={_format_number(v)}" for k, v in enumerate(z, 1)])
-    ax.set_xlabel("class $k$")
-    ax.set_ylabel("probability $a_k$")
-    ax.set_ylim(0, 1.12)
-    ax.set_title(rf"$a = \mathrm{{softmax}}(z / T)$ with $T = {_format_number(temperature)}$")
-    ax.spines[["top", "right"]].set_visible(False)
-    return ax.figure
+        return plot_softmax_bars
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array, check_axis, check_class_indices, check_positive
+from . import _double_double as dd
+from ._validation import as_float_array, as_logits, check_class_indices, check_positive
 
 
 # Unchecked cores: ``z`` is already a float ndarray and ``axis`` a valid axis. The public
@@ -59,17 +60,58 @@ def _shift_and_log_sum(z: np.ndarray, axis: int, like_softmax: bool = False):
         with np.errstate(under="ignore"):  # the very sum _softmax computes
             rounds_to_one = np.exp(shifted).sum(axis=axis, keepdims=True) == 1
     np.put_along_axis(terms, top, 0.0, axis=axis)
-    log_s = np.log1p(terms.sum(axis=axis, keepdims=True))
+    with np.errstate(under="ignore"):  # log1p of a subnormal sum is that subnormal: right, not an error
+        log_s = np.log1p(terms.sum(axis=axis, keepdims=True))
     if like_softmax:
         log_s[rounds_to_one] = 0.0
     return c, shifted, log_s
 
 
 def _logsumexp(z: np.ndarray, axis: int) -> np.ndarray:
-    """LSE along ``axis`` with the reduced axis kept (length one): ``c + log_s``."""
+    r"""LSE along ``axis`` with the reduced axis kept (length one): ``c + log_s``, refined where it cancels.
+
+    With :math:`c < 0 < \log s` the sum :math:`L = c + \log s` cancels: its rounding error is
+    that of :math:`\log s`, up to :math:`|\log s| / |L|` ulps of :math:`L` (6.5 for
+    ``[-1, -1, -1]``, 100% for ``[-log 2, -log 2]``). Where :math:`|L| < 2 \log s` the result is
+    refined by :func:`_logsumexp_refined`.
+    """
     c, _, log_s = _shift_and_log_sum(z, axis)
-    c += log_s
-    return c
+    out = c + log_s
+    cancels = (c < 0) & (np.abs(out) < 2 * log_s)
+    if cancels.any():
+        out[cancels] = _logsumexp_refined(np.moveaxis(z, axis, -1)[np.moveaxis(cancels, axis, -1)[..., 0]])
+    return out
+
+
+def _logsumexp_refined(rows: np.ndarray) -> np.ndarray:
+    r"""LSE of each row of ``rows (n, K)`` to about 2^-104 absolute, in the dtype of ``rows``.
+
+    One Newton step for :math:`L = \log \sum_k e^{z_k}` from :math:`y = c + \log s` (float64):
+    :math:`L = y + \log(1 + v)` with :math:`v = \sum_k e^{z_k - y} - 1`, tiny (the error of
+    :math:`y`). :math:`v` is computed in double-double (``lecture_lib._double_double``): each shift
+    :math:`z_k - y = w_k + \delta_k` exactly (TwoSum), :math:`e^{w_k}` to 2^-104 and
+    :math:`e^{\delta_k} = 1 + \delta_k + \delta_k^2/2`, then :math:`\log(1 + v) = v - v^2/2 + v^3/3`.
+    Only rows with :math:`c < 0` and :math:`|L| < 2 \log s` come here, so :math:`-3 \log K < c < 0`:
+    no exponential overflows, and terms below :math:`e^{-700}` (or masked) count 0.
+    """
+    z = rows.astype(np.float64)
+    c, _, log_s = _shift_and_log_sum(z, 1)
+    y = c + log_s  # (n, 1), float64
+    with np.errstate(invalid="ignore"):  # -inf - y in TwoSum gives NaN in the error term
+        w, delta = dd.two_sum(z, -y)
+    used = w > -700.0  # e^-700 next to a sum near 1 is far below 2^-104; masked logits are -inf
+    w, delta = np.where(used, w, 0.0), np.where(used, delta, 0.0)
+    e_hi, e_lo = dd.dd_exp(w)
+    p_hi, p_lo = dd.two_prod(e_hi, delta + delta * delta / 2)
+    e_hi, e_lo = dd.dd_add(e_hi, e_lo, p_hi, p_lo + e_lo * delta)
+    s_hi, s_lo = dd.dd_sum(np.where(used, e_hi, 0.0), np.where(used, e_lo, 0.0), axis=1)
+    v_hi, v_lo = dd.dd_add(s_hi, s_lo, np.full_like(s_hi, -1.0), np.zeros_like(s_lo))
+    small = np.abs(v_hi) < 1e-8  # always, unless y was far off: log1p(v) = v - v^2/2 + v^3/3 to 2^-106
+    out_hi, out_lo = dd.two_sum(y, v_hi)
+    with np.errstate(over="ignore", invalid="ignore"):
+        series = out_hi + (out_lo + (v_lo - v_hi * v_hi / 2 + v_hi * v_hi * v_hi / 3))
+        out = np.where(small, series, y + np.log1p(v_hi + v_lo))
+    return out[:, 0].astype(rows.dtype)
 
 
 def _softmax(z: np.ndarray, axis: int) -> np.ndarray:
@@ -138,7 +180,19 @@ def logsumexp(z, axis: int = -1, keepdims: bool = False):
     Returns
     -------
     ndarray
-        Shape of ``z`` without ``axis`` (or with length one there if ``keepdims``).
+        Shape of ``z`` without ``axis`` (or with length one there if ``keepdims``); empty if
+        ``z`` has no slices (e.g. ``m = 0`` rows).
+
+    Raises
+    ------
+    ValueError
+        If ``z`` holds NaN or ``+inf``; if a slice along ``axis`` is all ``-inf`` (every class
+        masked); if ``axis`` has length 0 (no logits: ``logsumexp([])``). The exact value of the
+        last two is :math:`\log 0 = -\infty`, which ``scipy.special.logsumexp`` returns; the course
+        raises instead, as :func:`softmax` must (its probabilities would be 0/0), so that an
+        all-masked or empty row is never silently carried on as ``-inf``.
+    TypeError
+        If ``z`` is not numeric or ``axis`` is not an integer.
 
     Notes
     -----
@@ -147,13 +201,29 @@ def logsumexp(z, axis: int = -1, keepdims: bool = False):
 
     After the shift the largest exponent is :math:`e^0 = 1`, so the sum lies in
     :math:`[1, K]`: no overflow and no ``log(0)``. The 1 is added through ``log1p``, so a tiny
-    remainder keeps its digits (``LSE(0, -8)`` = 3.354e-4 to the last digit).
+    remainder keeps its digits (``LSE(0, -8)`` = 3.354e-4 to the last digit). A logit of
+    ``-inf`` is a masked class: its term is 0 (scipy and PyTorch agree).
 
-    Accuracy: within 4 ulps of the exact value in float32 and float64 for logits up to the
-    float maximum (at most 1 measured; ``tests/test_accuracy.py``). Chapter: *Forward pass*.
+    Where :math:`c < 0` the two terms cancel when the result is small (the logits are
+    log-probabilities, say): ``[-1, -1, -1]`` would be 6.5 ulps off and ``[-log 2, -log 2]`` would
+    give 0.0 instead of 2.3e-17. There the result is refined by a Newton step computed in
+    double-double arithmetic (see :func:`_logsumexp_refined`).
+
+    Accuracy: within 4 ulps of the exact value in float32 and float64 wherever
+    :math:`|\operatorname{LSE}(z)|` is at least the dtype's epsilon, for logits up to the float
+    maximum and with masked (``-inf``) logits (at most 1 measured; ``tests/test_accuracy.py``).
+    Closer to 0 the absolute error is below :math:`2^{-100}` in float64 (the double-double
+    precision, 2.5e-32 measured; no fixed precision gives a relative bound there, as the exact
+    result can be as close to 0 as the logits allow: ``[-log 2, -log 2]`` gives 2.3190468e-17, 16
+    ulps at most measured). In float32 (refined in float64) within 4 ulps there too, as measured.
+    Chapter: *Forward pass*.
     """
-    z = as_float_array(z, "z", ndim=tuple(range(1, 33)))
-    axis = check_axis(axis, z.ndim)
+    z, axis = as_logits(z, "z", axis)
+    if z.shape[axis] == 0:
+        raise ValueError(f"z has no logits along axis {axis} (shape {z.shape}): the log of an empty sum is "
+                         f"log 0 = -inf; at least one class is needed.")
+    if z.size == 0:
+        return np.empty(z.shape[:axis] + ((1,) if keepdims else ()) + z.shape[axis + 1:], dtype=z.dtype)
     out = _logsumexp(z, axis)
     return out if keepdims else np.squeeze(out, axis=axis)
 
@@ -171,7 +241,17 @@ def softmax(z, axis: int = -1):
     Returns
     -------
     p : ndarray, same shape and float dtype as ``z``
-        Probabilities; every slice along ``axis`` sums to 1.
+        Probabilities; every slice along ``axis`` sums to 1. Empty if ``z`` is: ``m = 0`` rows
+        (as scipy and PyTorch) or ``K = 0`` classes (as PyTorch; scipy raises).
+
+    Raises
+    ------
+    ValueError
+        If ``z`` holds NaN or ``+inf`` (scipy and PyTorch return NaN), or a slice along ``axis``
+        is all ``-inf``: every class masked, so the probabilities are 0/0 (scipy and PyTorch
+        return NaN; the course raises so that no NaN spreads silently).
+    TypeError
+        If ``z`` is not numeric or ``axis`` is not an integer.
 
     Notes
     -----
@@ -179,7 +259,9 @@ def softmax(z, axis: int = -1):
               = \frac{e^{z_k - c}}{\sum_{l=1}^{K} e^{z_l - c}}, \qquad c = \max_l z_l
 
     Subtracting the maximum changes nothing mathematically (shift invariance) and keeps every
-    exponent at or below zero, so logits of any magnitude are safe.
+    exponent at or below zero, so logits of any magnitude are safe. A logit of ``-inf`` masks
+    its class: probability exactly 0, the others as if it were absent (``softmax([-inf, 0, 1])``
+    is ``[0, 0.269, 0.731]``, as in scipy and PyTorch).
 
     Accuracy: each probability within :math:`4 + |z_k - c|` ulps of the exact value in float32
     and float64, for logits up to the float maximum, tiny and subnormal probabilities included
@@ -195,8 +277,8 @@ def softmax(z, axis: int = -1):
     >>> softmax([3.0, 4.0, 6.0]).round(4)
     array([0.042 , 0.1142, 0.8438])
     """
-    z = as_float_array(z, "z", ndim=tuple(range(1, 33)))
-    return _softmax(z, check_axis(axis, z.ndim))
+    z, axis = as_logits(z, "z", axis)
+    return _softmax(z, axis) if z.size else z.copy()
 
 
 def log_softmax(z, axis: int = -1):
@@ -212,7 +294,16 @@ def log_softmax(z, axis: int = -1):
     Returns
     -------
     ndarray, same shape as ``z``
-        :math:`\log \operatorname{softmax}(z)`; finite even where the probability underflows to 0.
+        :math:`\log \operatorname{softmax}(z)`; finite even where the probability underflows to 0,
+        ``-inf`` exactly for a masked class (a logit of ``-inf``). Empty if ``z`` is.
+
+    Raises
+    ------
+    ValueError
+        If ``z`` holds NaN or ``+inf``, or a slice along ``axis`` is all ``-inf`` (every class
+        masked; see :func:`softmax`).
+    TypeError
+        If ``z`` is not numeric or ``axis`` is not an integer.
 
     Notes
     -----
@@ -230,8 +321,8 @@ def log_softmax(z, axis: int = -1):
     ulp of 1), so that ``log_softmax(z) == log(softmax(z))`` there, as scikit-learn's checks of
     ``predict_log_proba`` require. Chapter: *Loss and cost*.
     """
-    z = as_float_array(z, "z", ndim=tuple(range(1, 33)))
-    return _log_softmax(z, check_axis(axis, z.ndim))
+    z, axis = as_logits(z, "z", axis)
+    return _log_softmax(z, axis) if z.size else z.copy()
 
 
 def softmax_jacobian(z):

@@ -27,11 +27,16 @@ def _check_distributions(p, name: str, axis: int):
     ``1e-6 + K eps`` (the rounding of a sum of ``K`` probabilities, plus the tolerance
     :func:`lecture_lib.cross_entropy` allows its targets).
     """
-    arr = as_float_array(p, name)
+    arr = as_float_array(p, name, allow_empty=True)
     if arr.ndim == 0:
         raise ValueError(f"{name} must be a distribution over K classes, an array with at least 1 dimension; "
                          f"got a scalar.")
     axis = check_axis(axis, arr.ndim)
+    if arr.shape[axis] == 0:
+        raise ValueError(f"{name} has 0 classes along axis {axis} (shape {arr.shape}): no probabilities can "
+                         f"sum to 1, so it is not a distribution (scipy.stats.entropy returns 0 or NaN).")
+    if arr.size == 0:  # m = 0 distributions: nothing to check
+        return arr, axis
     if arr.min() < 0:
         raise ValueError(f"{name} must hold probabilities, all >= 0; found {float(arr.min())!r}.")
     K = arr.shape[axis]
@@ -57,7 +62,17 @@ def entropy(p, axis: int = -1):
     Returns
     -------
     H : float or ndarray, ``p.shape`` without ``axis`` (``()`` for one distribution, ``(m,)`` for a batch)
-        In float32 for float32 input, float64 otherwise.
+        In float32 for float32 input, float64 otherwise. Empty for ``m = 0`` distributions
+        (``p`` of shape ``(0, K)``), as scipy.
+
+    Raises
+    ------
+    ValueError
+        If ``p`` is not a distribution along ``axis``: a negative entry, NaN or inf, a sum
+        other than 1, or no entry at all (``entropy([])``: ``K = 0`` classes cannot sum to 1;
+        ``scipy.stats.entropy([])`` returns 0.0, for a "distribution" that is none).
+    TypeError
+        If ``p`` is not numeric or ``axis`` is not an integer.
 
     Notes
     -----
@@ -144,6 +159,15 @@ def kl_divergence(p, q, axis: int = -1):
     -------
     D : float or ndarray, ``p.shape`` without ``axis``
         Non-negative; ``inf`` where some :math:`q_k = 0 < p_k`. Float32 only if both inputs are.
+        Empty for ``m = 0`` pairs of distributions.
+
+    Raises
+    ------
+    ValueError
+        If ``p`` or ``q`` is not a distribution along ``axis`` (as in :func:`entropy`, also for
+        ``K = 0``), or their shapes differ.
+    TypeError
+        If an input is not numeric or ``axis`` is not an integer.
 
     Notes
     -----

@@ -2,7 +2,9 @@ r"""Losses and costs: categorical and binary cross-entropy, the multiclass hinge
 
 A *loss* is the penalty of one sample; the *cost* :math:`J` is the mean loss over the ``m``
 samples. The functions below return the cost unless ``reduction="none"`` asks for the
-per-sample losses. The cross-entropies take **logits**, which is the numerically stable way;
+per-sample losses. With ``m = 0`` samples (empty inputs), as in PyTorch, ``reduction="none"``
+returns an empty array and ``"sum"`` returns 0, while ``"mean"`` (0/0; PyTorch returns NaN)
+raises a ``ValueError``; each function's ``Raises`` section says so. The cross-entropies take **logits**, which is the numerically stable way;
 the ``*_from_probs`` variants exist to show why (they return ``inf`` when a probability of the
 true class has underflowed to zero).
 """
@@ -11,14 +13,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array, check_positive, check_same_length, check_targets
+from ._validation import as_float_array, as_logits, check_positive, check_same_length, check_targets
 from .functions import _shifted_exp
 
 _REDUCTIONS = ("mean", "sum", "none")
 
 
 def _reduce(losses: np.ndarray, reduction: str):
+    """The cost from the per-sample losses ``(m,)``. With ``m = 0``: ``"sum"`` is 0 and ``"none"`` empty,
+    as in PyTorch; ``"mean"`` (0/0, PyTorch's NaN) raises."""
     if reduction == "mean":
+        if losses.size == 0:
+            raise ValueError("there are 0 samples (m = 0), and the mean of no losses is 0/0, undefined; pass "
+                             "reduction='sum' (0 for no samples) or 'none' (an empty array).")
         return losses.mean()
     if reduction == "sum":
         return losses.sum()
@@ -147,6 +154,17 @@ def cross_entropy(Y, Z, reduction: str = "mean"):
     Returns
     -------
     float or ndarray ``(m,)``
+        A masked class (logit ``-inf``, probability 0) costs nothing where it is not a true
+        class, and makes the loss ``+inf`` where it is (:math:`-\log 0`; PyTorch agrees): a
+        sample whose true class is ruled out is infinitely wrong, which is the value, not an error.
+
+    Raises
+    ------
+    ValueError
+        If ``Z`` holds NaN or ``+inf``, a row of ``Z`` is all ``-inf`` (every class masked) or
+        has no column (``K = 0``); if ``Y`` does not match ``Z``; if ``m = 0`` and
+        ``reduction="mean"`` (the mean of no losses is 0/0; ``"sum"`` gives 0 and ``"none"`` an
+        empty array).
 
     Notes
     -----
@@ -165,7 +183,9 @@ def cross_entropy(Y, Z, reduction: str = "mean"):
     rounding of a sum of non-negative numbers. Chapter: *Loss and cost*.
     """
     _check_reduction(reduction)
-    Z = as_float_array(Z, "Z", ndim=2)
+    Z, _ = as_logits(Z, "Z", 1, ndim=2)
+    if Z.shape[1] == 0:
+        raise ValueError(f"Z has 0 classes (shape {Z.shape}); at least one column of logits is needed.")
     Y = check_targets(Y, "Y", *Z.shape)
     losses, _, _ = _softmax_cross_entropy(np.array(Z, order="C"), Y)  # a copy: the core overwrites it
     return _reduce(losses, reduction)
@@ -181,6 +201,14 @@ def cross_entropy_from_probs(Y, P, reduction: str = "mean"):
         Predicted probabilities, each in ``[0, 1]``.
     reduction : {"mean", "sum", "none"}
 
+    Raises
+    ------
+    ValueError
+        If an input has the wrong shape, values outside its domain, NaN or inf (``P`` is named);
+        if ``m = 0`` and ``reduction="mean"`` (the mean of no losses; ``"sum"`` gives 0).
+    TypeError
+        If an input is not numeric.
+
     Notes
     -----
     .. math:: J = -\frac{1}{m}\sum_{i=1}^{m}\sum_{k=1}^{K} y_k^{(i)} \log a_k^{(i)}
@@ -190,8 +218,8 @@ def cross_entropy_from_probs(Y, P, reduction: str = "mean"):
     Chapter: *Loss and cost*.
     """
     _check_reduction(reduction)
-    P = as_float_array(P, "P", ndim=2)
-    if P.min() < 0 or P.max() > 1:
+    P = as_float_array(P, "P", ndim=2, allow_empty=True)
+    if P.size and (P.min() < 0 or P.max() > 1):
         raise ValueError("P must hold probabilities in [0, 1]; did you pass logits? Use cross_entropy(Y, Z).")
     Y = check_targets(Y, "Y", *P.shape)
     with np.errstate(divide="ignore"):
@@ -212,6 +240,14 @@ def binary_cross_entropy(y, z, reduction: str = "mean"):
         Logits, :math:`z = w^\top x + b`.
     reduction : {"mean", "sum", "none"}
 
+    Raises
+    ------
+    ValueError
+        If an input has the wrong shape, values outside its domain, NaN or inf (``z`` is named);
+        if ``m = 0`` and ``reduction="mean"`` (the mean of no losses; ``"sum"`` gives 0).
+    TypeError
+        If an input is not numeric.
+
     Notes
     -----
     .. math:: L = -y\log\sigma(z) - (1-y)\log(1-\sigma(z)) = \log(1 + e^{z}) - y z
@@ -226,10 +262,10 @@ def binary_cross_entropy(y, z, reduction: str = "mean"):
     ``tests/test_accuracy.py``). Chapter: *Loss and cost*.
     """
     _check_reduction(reduction)
-    z = as_float_array(z, "z", ndim=1)
-    y = as_float_array(y, "y", ndim=1)
+    z = as_float_array(z, "z", ndim=1, allow_empty=True)
+    y = as_float_array(y, "y", ndim=1, allow_empty=True)
     check_same_length("y", y, "z", z)
-    if y.min() < 0 or y.max() > 1:
+    if y.size and (y.min() < 0 or y.max() > 1):
         raise ValueError("y must hold labels 0 or 1 (or probabilities of class 1 in [0, 1]).")
     return _reduce(_binary_cross_entropy(y, z), reduction)
 
@@ -240,12 +276,20 @@ def binary_cross_entropy_from_probs(y, a, reduction: str = "mean"):
     .. math:: L = -y\log a - (1-y)\log(1-a)
 
     Returns ``inf`` where the true label has probability 0. Prefer :func:`binary_cross_entropy`.
+
+    Raises
+    ------
+    ValueError
+        If an input has the wrong shape, values outside its domain, NaN or inf (``a`` is named);
+        if ``m = 0`` and ``reduction="mean"`` (the mean of no losses; ``"sum"`` gives 0).
+    TypeError
+        If an input is not numeric.
     """
     _check_reduction(reduction)
-    a = as_float_array(a, "a", ndim=1)
-    y = as_float_array(y, "y", ndim=1)
+    a = as_float_array(a, "a", ndim=1, allow_empty=True)
+    y = as_float_array(y, "y", ndim=1, allow_empty=True)
     check_same_length("y", y, "a", a)
-    if a.min() < 0 or a.max() > 1:
+    if a.size and (a.min() < 0 or a.max() > 1):
         raise ValueError("a must hold probabilities in [0, 1]; did you pass logits? Use binary_cross_entropy(y, z).")
     with np.errstate(divide="ignore", invalid="ignore", under="ignore"):
         losses = -np.where(y > 0, y * np.log(a), 0.0) - np.where(y < 1, (1 - y) * np.log1p(-a), 0.0)
@@ -260,6 +304,14 @@ def mean_squared_error(y, y_hat, reduction: str = "mean"):
     y, y_hat : array_like, ``(m,)``
         Targets and predictions.
 
+    Raises
+    ------
+    ValueError
+        If an input has the wrong shape, values outside its domain, NaN or inf (``y_hat`` is named);
+        if ``m = 0`` and ``reduction="mean"`` (the mean of no losses; ``"sum"`` gives 0).
+    TypeError
+        If an input is not numeric.
+
     Notes
     -----
     .. math:: J = \frac{1}{m}\sum_{i=1}^{m} \left(\hat y^{(i)} - y^{(i)}\right)^2
@@ -269,8 +321,8 @@ def mean_squared_error(y, y_hat, reduction: str = "mean"):
     Chapter: *Comparisons*.
     """
     _check_reduction(reduction)
-    y = as_float_array(y, "y", ndim=1)
-    y_hat = as_float_array(y_hat, "y_hat", ndim=1)
+    y = as_float_array(y, "y", ndim=1, allow_empty=True)
+    y_hat = as_float_array(y_hat, "y_hat", ndim=1, allow_empty=True)
     check_same_length("y", y, "y_hat", y_hat)
     with np.errstate(over="ignore"):  # a square beyond the float range is inf, the right answer
         residuals = y_hat - y
@@ -323,6 +375,14 @@ def multiclass_hinge_loss(Y, Z, delta: float = 1.0, kind: str = "weston_watkins"
     -------
     float or ndarray ``(m,)``
 
+    Raises
+    ------
+    ValueError
+        If an input has the wrong shape, values outside its domain, NaN or inf (``Z`` is named);
+        if ``m = 0`` and ``reduction="mean"`` (the mean of no losses; ``"sum"`` gives 0).
+    TypeError
+        If an input is not numeric.
+
     Notes
     -----
     With :math:`y` the true class of a sample and :math:`z` its scores,
@@ -347,8 +407,10 @@ def multiclass_hinge_loss(Y, Z, delta: float = 1.0, kind: str = "weston_watkins"
     if kind not in _HINGE_KINDS:
         raise ValueError(f"kind must be one of {_HINGE_KINDS}; got {kind!r}.")
     check_positive(delta, "delta")
-    Z = as_float_array(Z, "Z", ndim=2)
+    Z = as_float_array(Z, "Z", ndim=2, allow_empty=True)
     m, K = Z.shape
+    if K == 0:
+        raise ValueError(f"Z has 0 classes (shape {Z.shape}); at least one column of scores is needed.")
     Y = check_targets(Y, "Y", m, K)
     if Y.ndim == 2:
         if not np.all((Y == 0) | (Y == 1)):

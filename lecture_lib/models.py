@@ -15,10 +15,12 @@ Each minimises the (weighted) mean loss plus an L2 penalty on the weights (never
 .. math:: J_\lambda = \frac{\sum_{i=1}^m s_i L_i}{\sum_{i=1}^m s_i} + \frac{\lambda}{2}\lVert W\rVert_F^2 ,
 
 with ``sample_weight`` :math:`s_i \ge 0` (all 1 by default: the plain mean over the ``m``
-samples). Integer weights are repeated rows and zero weights removed rows. For the two
-classifiers this is exactly scikit-learn's ``LogisticRegression(C=1 / (l2 * sum(s)))`` with the
-same ``sample_weight`` (``C = 1 / (l2 * m)`` without weights); ``class_weight`` multiplies
-:math:`s_i` by the weight of the class of sample ``i``, as scikit-learn does. The formulas live
+samples). Integer weights are repeated rows and zero weights removed rows; ``class_weight``
+multiplies :math:`s_i` by the weight of the class of sample ``i``, as scikit-learn does. For
+the two classifiers this is exactly scikit-learn's ``LogisticRegression`` with the same weights
+and the ``C`` that :func:`sklearn_C` gives (its table is the one place for the mapping:
+``C = 1 / (l2 * sum(s))`` with the class weights included in ``s``, twice that for
+``SoftmaxRegression`` with two classes). The formulas live
 once, in the private cores of :mod:`lecture_lib.gradients` (which take the weights rescaled to
 mean 1); this module only validates the input (once per ``fit``/``predict``) and runs one of
 three solvers on them:
@@ -68,7 +70,7 @@ iterations without a warning.
 both axes (``X[:, ::2]``) is copied once, because numpy's matmul would copy it at every
 product. A float32 ``X`` stays float32 and the (small) weights are cast to float32 for the
 products. During L-BFGS the BLAS library that scipy ships for itself runs on one thread (see
-``_lbfgs_blas``); a BLAS shared with numpy is never limited. Chapters: *Modeling* (the models),
+``lecture_lib._blas_threads``); a BLAS shared with numpy is never limited. Chapters: *Modeling* (the models),
 *Gradient derivation* (the solvers), *Handwritten digits* and *Comparisons* (use).
 """
 
@@ -76,10 +78,7 @@ from __future__ import annotations
 
 import functools
 import numbers
-import threading
 import warnings
-from contextlib import contextmanager
-from pathlib import Path
 
 import numpy as np
 from scipy.optimize import minimize
@@ -90,79 +89,15 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
-from threadpoolctl import ThreadpoolController
 
+from ._blas_threads import scipy_blas_one_thread
 from ._validation import as_float_array, check_positive, check_sample_weight
 from .functions import _log_softmax, _softmax
 from .gradients import _linear_cost_grad, _logistic_cost_grad, _normalised_weights, _softmax_cost_grad
 
-__all__ = ["LinearRegression", "LogisticRegression", "SoftmaxRegression"]
+__all__ = ["LinearRegression", "LogisticRegression", "SoftmaxRegression", "sklearn_C"]
 
 _SOLVERS = ("gd", "sgd", "lbfgs")
-
-
-# --------------------------------------------------------------------------- scipy's BLAS threads
-def _package_dirs(package):
-    """Folders of an installed wheel: the package itself and ``<package>.libs`` (its bundled libraries)."""
-    module = __import__(package)
-    folder = Path(module.__file__).resolve().parent
-    return (folder, folder.with_name(f"{package}.libs"))
-
-
-def _inside(filepath, folders):
-    path = Path(filepath).resolve()
-    return any(path.is_relative_to(folder) for folder in folders)
-
-
-@functools.cache
-def _lbfgs_blas():
-    """threadpoolctl controller of the BLAS libraries that scipy alone uses (its wheel's OpenBLAS).
-
-    scipy's L-BFGS-B calls its own BLAS for vector operations of length ``dK + K``, far too short
-    to gain from threads, while numpy's BLAS computes the gradient. Each library keeps a pool of
-    threads that spin between calls, and the two pools fight for the cores: on 2 cores, one
-    thread for scipy's library made an L-BFGS fit of the digits ~12 times faster and 10
-    iterations on 60000 x 784 ~1.25 times faster (appendix "How fast is lecture_lib?").
-
-    Only a library loaded from scipy's own folders (``scipy/``, ``scipy.libs/``) and not from
-    numpy's is selected. Where numpy and scipy share one BLAS (conda-forge, Debian, MKL builds:
-    the library lives in a common ``lib/``) nothing is selected, so the limit can never throttle
-    numpy's gradient products. Listing the libraries takes ~10 ms, so it is done once.
-    """
-    numpy_dirs, scipy_dirs = _package_dirs("numpy"), _package_dirs("scipy")
-    controller = ThreadpoolController()
-    scipy_only = [lib.filepath for lib in controller.lib_controllers if lib.user_api == "blas"
-                  and _inside(lib.filepath, scipy_dirs) and not _inside(lib.filepath, numpy_dirs)]
-    return controller.select(filepath=scipy_only)
-
-
-_blas_lock = threading.Lock()
-_blas_state = {"fits": 0, "limiter": None}
-
-
-@contextmanager
-def _scipy_blas_one_thread():
-    """One thread for :func:`_lbfgs_blas` while at least one L-BFGS fit runs, in any thread.
-
-    A thread limit is process-wide, so fits that overlap in several threads share it: the first
-    to enter sets it and saves the original counts, the last to leave restores them. (Nesting
-    threadpoolctl's own context managers would let the second fit save "1 thread" and restore
-    it after the first had already restored the original: the limit would leak.) OpenBLAS
-    0.3.x ignores a thread count set from any thread but the main one, so a fit running in a
-    worker thread gets no limit there; a BLAS whose count is process-wide (MKL, BLIS) gets it.
-    """
-    with _blas_lock:
-        if _blas_state["fits"] == 0:
-            _blas_state["limiter"] = _lbfgs_blas().limit(limits=1)
-        _blas_state["fits"] += 1
-    try:
-        yield
-    finally:
-        with _blas_lock:
-            _blas_state["fits"] -= 1
-            if _blas_state["fits"] == 0:
-                _blas_state["limiter"].restore_original_limits()
-                _blas_state["limiter"] = None
 
 
 # --------------------------------------------------------------------------- docstrings
@@ -251,6 +186,9 @@ class _LinearModel(BaseEstimator):
 
     _cost_grad = None
 
+    # The fitted model is ``coef_`` and ``intercept_`` (scikit-learn's names and layouts), and
+    # nothing else: prediction and warm starts read them, and the course's names (``w_``, ``b_``,
+    # ``W_``) are views of them. So a user who edits or replaces ``coef_``/``intercept_`` edits the model.
     @property
     def _W(self):
         """Fitted weights in the core's layout: ``w_ (d,)`` (``SoftmaxRegression``: ``W_ (d, K)``)."""
@@ -258,7 +196,8 @@ class _LinearModel(BaseEstimator):
 
     @property
     def _b(self):
-        return np.float64(self.b_)
+        """Fitted bias in the core's layout, a float64 array ``(1,)`` (``SoftmaxRegression``: ``(K,)``)."""
+        return np.asarray(self.intercept_, dtype=np.float64).reshape(-1)
 
     def __init__(self, *, l2=0.0, solver="lbfgs", learning_rate=0.1, max_iter=1000, tol=1e-4,
                  batch_size=32, random_state=None, warm_start=False, verbose=0):
@@ -515,7 +454,7 @@ class _LinearModel(BaseEstimator):
             self._progress(len(history), history[-1])
 
         tol = float(self.tol)
-        with _scipy_blas_one_thread():  # scipy's BLAS on one thread; numpy's keeps its threads
+        with scipy_blas_one_thread():  # scipy's BLAS on one thread; numpy's keeps its threads
             result = minimize(objective, theta, method="L-BFGS-B", jac=True, callback=callback,
                               options={"maxiter": self.max_iter, "maxfun": max(15000, 2 * self.max_iter),
                                        "maxls": 50, "gtol": tol, "ftol": 64 * np.finfo(float).eps if tol else 0.0})
@@ -687,14 +626,15 @@ class SoftmaxRegression(_LinearClassifier):
     ----------
     classes_ : ndarray, ``(K,)``
         The sorted labels; column ``k`` of ``W_`` and of ``predict_proba`` belongs to ``classes_[k]``.
-    W_ : ndarray, ``(d, K)``
-        Weights, column ``k`` is :math:`w_k`.
-    b_ : ndarray, ``(K,)``
-        Biases.
     coef_ : ndarray, ``(K, d)``
-        ``W_.T`` (scikit-learn's layout).
+        Weights in scikit-learn's layout, row ``k`` is :math:`w_k`. With ``intercept_`` this is
+        the model: prediction and ``warm_start`` read them (edit or replace them to change it).
     intercept_ : ndarray, ``(K,)``
-        ``b_``.{fitted}
+        Biases.
+    W_ : ndarray, ``(d, K)``
+        ``coef_.T`` (a view, read-only attribute): the book's layout, column ``k`` is :math:`w_k`.
+    b_ : ndarray, ``(K,)``
+        ``intercept_`` (read-only attribute).{fitted}
     Notes
     -----
     .. math::
@@ -702,14 +642,14 @@ class SoftmaxRegression(_LinearClassifier):
         J_\lambda(W, b) = -\frac{1}{m}\sum_{i=1}^{m}\sum_{k=1}^{K} y_k^{(i)} \log a_k^{(i)}
                           + \frac{\lambda}{2}\lVert W\rVert_F^2
 
-    With ``l2 > 0`` this is scikit-learn's ``LogisticRegression(C=1 / (l2 * m))`` (multinomial,
-    bias not penalised) and the minimiser is unique. With ``l2 = 0`` adding the same vector to
+    With ``l2 > 0`` this is scikit-learn's ``LogisticRegression`` with ``C = sklearn_C(l2, y)``
+    (multinomial, bias not penalised; see :func:`sklearn_C`) and the minimiser is unique. With ``l2 = 0`` adding the same vector to
     every column of ``W`` (and a constant to every ``b_k``) leaves ``P`` unchanged, so there is
     no unique minimiser, and on separable data the weights grow without bound. Gradient
     (chapter *Gradient derivation*): :math:`\frac{1}{m}X^\top(P - Y) + \lambda W` and
     :math:`\frac{1}{m}\sum_i (p^{(i)} - y^{(i)})`. With ``sample_weight`` :math:`s` the mean
-    becomes :math:`\sum_i s_i(\cdot) / \sum_i s_i` in the cost and both gradients, and the
-    scikit-learn equivalent is ``C = 1 / (l2 * sum(s))``. Chapters: *Modeling*, *Loss and cost*,
+    becomes :math:`\sum_i s_i(\cdot) / \sum_i s_i` in the cost and both gradients
+    (:func:`sklearn_C` takes the weights too). Chapters: *Modeling*, *Loss and cost*,
     *Handwritten digits*.
 
     Examples
@@ -728,16 +668,21 @@ class SoftmaxRegression(_LinearClassifier):
         return y_index, K
 
     def _store(self, W, b):
-        self.W_, self.b_ = W, b
         self.coef_, self.intercept_ = W.T, b
+
+    @property
+    def W_(self):
+        """Weights ``(d, K)``: a view of ``coef_`` (``coef_.T``)."""
+        return self.coef_.T
+
+    @property
+    def b_(self):
+        """Biases ``(K,)``: ``intercept_`` itself."""
+        return self.intercept_
 
     @property
     def _W(self):
         return self.W_
-
-    @property
-    def _b(self):
-        return self.b_
 
     def _class_logits(self, X):
         return self._logits(X)
@@ -762,14 +707,15 @@ class LogisticRegression(_LinearClassifier):
     ----------
     classes_ : ndarray, ``(2,)``
         The two labels; ``classes_[1]`` is the positive class.
-    w_ : ndarray, ``(d,)``
-        Weights.
-    b_ : float
-        Bias.
     coef_ : ndarray, ``(1, d)``
-        ``w_`` as a row (scikit-learn's layout).
+        Weights as a row (scikit-learn's layout). With ``intercept_`` this is the model:
+        prediction and ``warm_start`` read them (edit or replace them to change it).
     intercept_ : ndarray, ``(1,)``
-        ``[b_]``.{fitted}
+        ``[b]``, the bias.
+    w_ : ndarray, ``(d,)``
+        ``coef_[0]`` (a view, read-only attribute).
+    b_ : float
+        ``intercept_[0]`` (read-only attribute).{fitted}
     Notes
     -----
     .. math::
@@ -778,8 +724,8 @@ class LogisticRegression(_LinearClassifier):
                           + (1-y^{(i)})\log(1-a^{(i)})\right] + \frac{\lambda}{2}\lVert w\rVert^2
 
     This is softmax regression with ``K = 2`` and the first class's logit fixed at 0, and with
-    ``l2 > 0`` scikit-learn's ``LogisticRegression(C=1 / (l2 * m))`` (``C = 1 / (l2 * sum(s))``
-    with ``sample_weight`` :math:`s`). Gradient: :math:`\frac{1}{m}X^\top(a - y) + \lambda w`,
+    ``l2 > 0`` scikit-learn's ``LogisticRegression`` with
+    ``C = sklearn_C(l2, y, model="logistic")`` (see :func:`sklearn_C`, also for the weights). Gradient: :math:`\frac{1}{m}X^\top(a - y) + \lambda w`,
     with weights :math:`X^\top(s \odot (a - y)) / \sum_i s_i + \lambda w`. Chapters: *Modeling*,
     *Comparisons*.
     """
@@ -793,8 +739,17 @@ class LogisticRegression(_LinearClassifier):
         return y_index.astype(dtype), None
 
     def _store(self, w, b):
-        self.w_, self.b_ = w, float(b[0])
         self.coef_, self.intercept_ = w[None, :], b
+
+    @property
+    def w_(self):
+        """Weights ``(d,)``: a view of ``coef_`` (``coef_[0]``)."""
+        return self.coef_[0]
+
+    @property
+    def b_(self):
+        """Bias, a float: ``intercept_[0]``."""
+        return float(self.intercept_[0])
 
     def decision_function(self, X):
         """Logit ``z = X w + b`` of ``classes_[1]``, shape ``(m,)``."""
@@ -820,14 +775,15 @@ class LinearRegression(RegressorMixin, _LinearModel):
     ----------{parameters}
     Attributes
     ----------
-    w_ : ndarray, ``(d,)``
-        Weights.
-    b_ : float
-        Bias.
     coef_ : ndarray, ``(d,)``
-        ``w_`` (scikit-learn's layout).
+        Weights (scikit-learn's layout). With ``intercept_`` this is the model: ``predict`` and
+        ``warm_start`` read them (edit or replace them to change it).
     intercept_ : float
-        ``b_``.{fitted}
+        Bias.
+    w_ : ndarray, ``(d,)``
+        ``coef_`` (read-only attribute).
+    b_ : float
+        ``intercept_`` (read-only attribute).{fitted}
     Notes
     -----
     .. math::
@@ -861,11 +817,95 @@ class LinearRegression(RegressorMixin, _LinearModel):
         return self._partial_fit(X, y, None, sample_weight)
 
     def _store(self, w, b):
-        self.w_, self.b_ = w, float(b[0])
-        self.coef_, self.intercept_ = w, self.b_
+        self.coef_, self.intercept_ = w, float(b[0])
+
+    @property
+    def w_(self):
+        """Weights ``(d,)``: ``coef_`` itself."""
+        return self.coef_
+
+    @property
+    def b_(self):
+        """Bias, a float: ``intercept_``."""
+        return float(self.intercept_)
 
     def predict(self, X):
         """Predictions ``y_hat = X w + b``, shape ``(m,)``, in the dtype of ``X``."""
         check_is_fitted(self)
         X = self._check_X(X, reset=False)
-        return X @ self.w_.astype(X.dtype, copy=False) + X.dtype.type(self.b_)
+        return X @ self._W.astype(X.dtype, copy=False) + X.dtype.type(self._b[0])
+
+
+def sklearn_C(l2, y, *, sample_weight=None, class_weight=None, model="softmax"):
+    r"""The ``C`` of scikit-learn's ``LogisticRegression`` that fits the same model as ours with ``l2``.
+
+    The one place where the course maps its penalty :math:`\lambda` (``l2``) to scikit-learn's
+    ``C``; every other docstring points here.
+
+    Parameters
+    ----------
+    l2 : float
+        Our L2 strength :math:`\lambda > 0` (with :math:`\lambda = 0` neither model is penalised:
+        scikit-learn's ``penalty=None``).
+    y : array_like, ``(m,)``
+        The class labels the models are fitted on.
+    sample_weight : array_like ``(m,)``, optional
+        The ``sample_weight`` passed to both ``fit``.
+    class_weight : dict, "balanced" or None
+        The ``class_weight`` given to both models.
+    model : {"softmax", "logistic"}
+        Our :class:`SoftmaxRegression` or :class:`LogisticRegression`.
+
+    Returns
+    -------
+    C : float
+        Fit ``sklearn.linear_model.LogisticRegression(C=C, class_weight=class_weight)`` with the
+        same ``sample_weight``: same probabilities, same ``predict``.
+
+    Raises
+    ------
+    ValueError
+        If ``l2`` is not a finite number > 0, ``model`` is unknown, or ``y``, ``sample_weight``
+        or ``class_weight`` would be rejected by ``fit`` (fewer than 2 classes, ...).
+
+    Notes
+    -----
+    Ours minimises :math:`\sum_i s_i L_i / S + \frac{\lambda}{2}\lVert W\rVert^2` and
+    scikit-learn :math:`C \sum_i s_i L_i + \frac{1}{2}\lVert W\rVert^2`, with
+    :math:`s_i` = ``sample_weight`` times the weight of the class of sample :math:`i` (1 if not given)
+    and :math:`S = \sum_i s_i` (``m`` without weights). Dividing ours by :math:`\lambda`:
+
+    ==========================================  ========================================
+    our model                                   scikit-learn's ``C``
+    ==========================================  ========================================
+    ``LogisticRegression(l2)``                  :math:`1 / (\lambda S)`
+    ``SoftmaxRegression(l2)``, :math:`K \ge 3`  :math:`1 / (\lambda S)`
+    ``SoftmaxRegression(l2)``, :math:`K = 2`    :math:`2 / (\lambda S)`
+    ``LinearRegression(l2)``                    ``Ridge(alpha=l2 * S / 2)`` (no ``C``)
+    ==========================================  ========================================
+
+    With ``class_weight``, :math:`S` is the *weighted* sum, not ``m``. For :math:`K = 2`
+    scikit-learn fits one weight vector :math:`w = w_2 - w_1`, while ours penalises both columns;
+    at the optimum :math:`w_1 = -w_2 = -w/2`, so our penalty is :math:`\frac{\lambda}{2}\cdot 2
+    \lVert w/2\rVert^2 = \frac{\lambda/2}{2}\lVert w\rVert^2`: half the strength, twice the ``C``.
+    Chapter: *Comparisons*.
+
+    Examples
+    --------
+    >>> y = [0, 1, 1, 2]
+    >>> sklearn_C(0.5, y), sklearn_C(0.5, [0, 1, 1, 1]), sklearn_C(0.5, [0, 1, 1, 1], model="logistic")
+    (0.5, 1.0, 0.5)
+    """
+    models = {"softmax": SoftmaxRegression, "logistic": LogisticRegression}
+    if not isinstance(model, str) or model not in models:
+        raise ValueError(f"model must be one of {tuple(models)}; got {model!r}.")
+    check_positive(l2, "l2")
+    estimator = models[model](l2=l2, class_weight=class_weight)
+    estimator._check_hyperparameters()
+    y = np.asarray(y)
+    y = estimator._check_y(y, y.shape[0] if y.ndim else 1)
+    _, classes, _ = estimator._encode_targets(y, np.float64)
+    s = estimator._weights(sample_weight, y, classes)  # the very weights fit uses
+    total = float(y.shape[0] if s is None else s.sum())
+    factor = 2.0 if model == "softmax" and len(classes) == 2 else 1.0
+    return factor / (float(l2) * total)

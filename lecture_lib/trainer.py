@@ -27,7 +27,7 @@ import numpy as np
 from ._validation import as_float_array, check_class_indices, check_positive, check_same_length
 from .explorer import _JS_LIBRARY as _EXPLORER_JS
 from .gradients import _softmax_cost_grad
-from .plotting import PALETTE
+from .palette import PALETTE
 
 #: Number of classes of the trainer (the points are labelled 0, 1, 2; the page shows classes 1, 2, 3).
 K = 3

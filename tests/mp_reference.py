@@ -185,3 +185,59 @@ def measure(ll, name: str, dtype, scale: float, seed: int = 0, min_abs: float = 
 
 FUNCTIONS = ("softmax", "log_softmax", "logsumexp", "cross_entropy", "softmax_regression_cost",
              "binary_cross_entropy", "binary_cross_entropy, soft y", "logistic_regression_cost", "sigmoid")
+
+
+# --------------------------------------------------------------------------- masked logits and results near 0
+def masked_case(rng, scale, dtype, m=120, K=5):
+    """Logits of :func:`_class_case` with masked classes (``-inf``), at the mask's edges.
+
+    About a third of the entries are masked; every row keeps at least one finite logit. Rows
+    ``0::6`` keep exactly one (softmax one-hot, LSE that logit), rows ``1::6`` mask their largest
+    logit (the runner-up becomes the shift), rows ``2::6`` mask all but the two largest.
+    """
+    Z, y = _class_case(rng, scale, dtype, m=m, K=K)
+    mask = rng.uniform(size=Z.shape) < 1 / 3
+    order = np.argsort(Z, axis=1)
+    rows = np.arange(m)
+    mask[0::6] = True
+    mask[0::6, :][np.arange(len(rows[0::6])), rng.integers(0, K, size=len(rows[0::6]))] = False
+    mask[1::6, :] = False
+    mask[rows[1::6], order[1::6, -1]] = True
+    mask[2::6, :] = True
+    mask[rows[2::6], order[2::6, -1]] = False
+    mask[rows[2::6], order[2::6, -2]] = False
+    mask[rows, rng.integers(0, K, size=m)] &= ~mask.all(axis=1)  # no row fully masked
+    Z[mask] = -np.inf
+    return Z, y
+
+
+def near_zero_case(rng, dtype, m=240):
+    """Rows ``(m, K)`` whose log-sum-exp is near 0, where ``c + log1p(r)`` cancels: log-probabilities.
+
+    Rows are ``log p`` of random distributions over K = 2..12 classes (some entries masked or tiny),
+    plus the issue's examples ``[-1, -1, -1]`` and ``[-log 2, -log 2]`` and equal logits ``-log K``.
+    """
+    K = 12
+    Z = np.full((m, K), -np.inf)
+    for i in range(m):
+        k = 2 + i % (K - 1)
+        p = rng.dirichlet(np.full(k, 0.5 if i % 3 else 5.0))
+        Z[i, :k] = np.log(p)
+        if i % 5 == 0:
+            Z[i, 0] = -rng.uniform(50, 1e4 if dtype == np.float32 else 1e300)  # a term far below the others
+        if i % 7 == 0:
+            Z[i, :k] = -np.log(k)  # equal logits: LSE = log k - fl(log k), the rounding of log k
+    Z[0, :3] = -1.0
+    Z[1, :2] = -np.log(2.0)
+    return Z.astype(dtype)
+
+
+def measure_rows(ll, name: str, Z, y=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(ulps, result, reference)`` of lecture_lib's ``name`` on the logits ``Z`` (every entry, raveled)."""
+    if name == "cross_entropy":
+        result, reference = ll.cross_entropy(y, Z, reduction="none"), ref_cross_entropy(y, Z)
+    else:
+        result = getattr(ll, name)(Z)
+        reference = {"softmax": ref_softmax, "log_softmax": ref_log_softmax, "logsumexp": ref_logsumexp}[name](Z)
+    distance, ref = ulps(np.asarray(result), reference, np.asarray(result).dtype.type)
+    return distance, np.ravel(result), ref

@@ -19,7 +19,8 @@ import numpy as np
 import pytest
 
 import lecture_lib as ll
-from mp_reference import DTYPES, FUNCTIONS, RANGES, measure
+from mp_reference import DTYPES, FUNCTIONS, RANGES, masked_case, measure, measure_rows, near_zero_case
+from ulp import ulp_distance
 
 #: The stated bound, in ulps of the result.
 BOUND = 4
@@ -87,3 +88,98 @@ def test_bounds_hold_on_the_avx2_code_path():
     assert proc.returncode == 0, proc.stderr[-3000:]
     worst = json.loads(proc.stdout.strip().splitlines()[-1])
     assert max(worst) <= BOUND, dict(zip(CASES, worst))
+
+
+# --------------------------------------------------------------------------- issue 20.2 and 20.3
+MASKED_NAMES = ("softmax", "log_softmax", "logsumexp", "cross_entropy")
+
+
+def _slack(name, Z):
+    """The ulps that softmax's rounded shift may cost (see lecture_lib.softmax); 0 elsewhere."""
+    if name != "softmax":
+        return 0.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        slack = np.abs(Z.astype(np.float64) - Z.max(axis=1, keepdims=True))
+    return np.nan_to_num(slack, posinf=0.0).ravel()  # masked entries: exactly 0, no slack needed
+
+
+@pytest.mark.parametrize("name", MASKED_NAMES)
+@pytest.mark.parametrize("dtype", [np.dtype(d).name for d in DTYPES])
+@pytest.mark.parametrize("range_name", list(RANGES))
+def test_masked_logits_ulp_bound(name, dtype, range_name):
+    # -inf masks a class: the others as if it were absent, its probability exactly 0 (log: -inf)
+    Z, y = masked_case(np.random.default_rng(5), min(RANGES[range_name], float(np.finfo(dtype).max) / 2),
+                       np.dtype(dtype).type)
+    assert np.isneginf(Z).any() and np.isfinite(Z).any(axis=1).all()
+    distance, result, ref = measure_rows(ll, name, Z, y)
+    keep = np.abs(ref) >= _min_abs(name, dtype)
+    beyond = np.maximum(distance - np.floor(np.minimum(_slack(name, Z), 1e18)), 0)
+    assert beyond[keep].max() <= BOUND
+    if name in ("softmax", "log_softmax"):  # masked entries are exact: 0 and -inf
+        masked = np.isneginf(Z).ravel()
+        assert np.all(result[masked] == (0.0 if name == "softmax" else -np.inf))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_logsumexp_near_zero(dtype):
+    # Old code: c + log1p(r) cancels: [-1, -1, -1] 6.5 ulps off, [-log 2, -log 2] gave 0.0 (exact 2.3e-17)
+    Z = near_zero_case(np.random.default_rng(6), dtype)
+    distance, result, ref = measure_rows(ll, "logsumexp", Z)
+    assert result.dtype == dtype
+    eps = float(np.finfo(dtype).eps)
+    big = np.abs(ref) >= eps
+    assert big.sum() >= 40 and (~big).sum() >= 40  # both regimes are exercised
+    assert distance[big].max() <= BOUND
+    if dtype == np.float32:
+        assert distance.max() <= BOUND
+    else:  # below eps: the double-double's absolute precision
+        assert np.abs(result[~big] - ref[~big].astype(np.float64)).max() <= 2.0**-100
+    assert result[1] > 0  # [-log 2, -log 2]: 2.3e-17, not 0
+
+
+#: ulps between lecture_lib and scipy/PyTorch on masked logits |z| <= 30, beyond softmax's shift slack.
+#: Their log_softmax and cross-entropy are (z - c) - log(s) without log1p: near 0 (probability near 1) off by
+#: more ulps of a small result (eps / |result|), so those two are compared where |result| >= 1.
+PEER_BOUND = 8
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_masked_logits_agree_with_scipy_and_torch(dtype):
+    import scipy.special
+    import torch
+
+    Z, y = masked_case(np.random.default_rng(7), 30.0, dtype)
+    t = torch.from_numpy(Z)
+    peers = {
+        "softmax": [scipy.special.softmax(Z, axis=1), torch.softmax(t, dim=1).numpy()],
+        "log_softmax": [scipy.special.log_softmax(Z, axis=1), torch.log_softmax(t, dim=1).numpy()],
+        "logsumexp": [scipy.special.logsumexp(Z, axis=1), torch.logsumexp(t, dim=1).numpy()],
+        "cross_entropy": [torch.nn.functional.cross_entropy(t, torch.from_numpy(y), reduction="none").numpy()],
+    }
+    for name, results in peers.items():
+        ours = ll.cross_entropy(y, Z, reduction="none") if name == "cross_entropy" else getattr(ll, name)(Z)
+        slack = _slack(name, Z).reshape(ours.shape) if name == "softmax" else 0.0
+        keep = np.abs(ours) >= 1 if name in ("log_softmax", "cross_entropy") else np.ones(ours.shape, bool)
+        for theirs in results:
+            assert theirs.dtype == ours.dtype
+            np.testing.assert_array_equal(theirs[~np.isfinite(ours)], ours[~np.isfinite(ours)])  # masked: 0, -inf
+            assert np.isfinite(theirs[np.isfinite(ours)]).all()
+            assert (ulp_distance(ours, theirs, dtype) - slack)[keep].max() <= PEER_BOUND, name
+
+
+def test_cross_entropy_of_a_masked_true_class_is_inf():
+    import torch
+
+    Z = np.array([[-np.inf, 0.0, 1.0], [0.0, -np.inf, 2.0]])
+    Y = np.array([0, 2])
+    losses = ll.cross_entropy(Y, Z, reduction="none")
+    assert losses[0] == np.inf and np.isfinite(losses[1])
+    assert ll.cross_entropy(Y, Z) == np.inf
+    onehot = ll.one_hot(Y, 3)
+    np.testing.assert_array_equal(ll.cross_entropy(onehot, Z, reduction="none"), losses)
+    torch_losses = torch.nn.functional.cross_entropy(torch.from_numpy(Z), torch.from_numpy(Y), reduction="none")
+    assert torch_losses[0].item() == np.inf
+    assert ulp_distance(losses[1], torch_losses[1].item()) <= 4
+    # a soft target that gives the masked class no weight ignores it (0 log 0 = 0)
+    soft = np.array([[0.0, 0.5, 0.5]])
+    assert np.isfinite(ll.cross_entropy(soft, Z[:1]))

@@ -9,8 +9,12 @@ from lecture_lib import (
     LogisticRegression,
     SoftmaxRegression,
     binary_cross_entropy,
+    binary_cross_entropy_from_probs,
     cross_entropy,
     cross_entropy_from_probs,
+    entropy,
+    kl_divergence,
+    log_softmax,
     logsumexp,
     mean_squared_error,
     multiclass_hinge_loss,
@@ -218,11 +222,71 @@ def test_softmax_with_strings():
         softmax(np.array(["1.0", "2.0"]))
 
 
-def test_softmax_with_scalar_or_empty():
+def test_softmax_with_scalar():
     with pytest.raises(ValueError, match=r"z must be a 1-D or 2-D or .*got 0-D"):
         softmax(3.0)
-    with pytest.raises(ValueError, match=r"z is empty"):
-        softmax(np.empty((2, 0)))
+
+
+# --------------------------------------------------------------------------- issue 20.3: masked logits
+@pytest.mark.parametrize("function", [softmax, log_softmax, logsumexp])
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_logits_reject_nan_and_plus_inf(function, bad):
+    with pytest.raises(ValueError, match=r"z contains NaN or \+inf; logits must be finite, or -inf for a masked"):
+        function([0.0, bad, -np.inf])
+    with pytest.raises(ValueError, match=r"Z contains NaN or \+inf"):
+        cross_entropy([0], [[0.0, bad]])
+
+
+@pytest.mark.parametrize("function", [softmax, log_softmax, logsumexp])
+def test_logits_reject_a_slice_all_masked(function):
+    Z = np.array([[0.0, 1.0], [-np.inf, -np.inf]])
+    with pytest.raises(ValueError, match=r"z has a slice along axis 1 whose logits are all -inf: every class is masked"):
+        function(Z)
+    with pytest.raises(ValueError, match=r"z has a slice along axis 0 whose logits are all -inf"):
+        function(Z.T, axis=0)
+    with pytest.raises(ValueError, match=r"Z has a slice along axis 1 whose logits are all -inf"):
+        cross_entropy([0, 1], Z)
+
+
+# --------------------------------------------------------------------------- issue 20.4: empty input
+def test_logsumexp_of_no_logits():
+    # scipy returns log(0) = -inf; the course raises, as for a row of masked logits
+    with pytest.raises(ValueError, match=r"z has no logits along axis 0 \(shape \(0,\)\): the log of an empty sum"):
+        logsumexp([])
+    with pytest.raises(ValueError, match=r"z has no logits along axis 1 \(shape \(3, 0\)\)"):
+        logsumexp(np.empty((3, 0)))
+
+
+def test_distributions_over_no_classes():
+    with pytest.raises(ValueError, match=r"p has 0 classes along axis 0 \(shape \(0,\)\): .*not a distribution"):
+        entropy([])
+    with pytest.raises(ValueError, match=r"q has 0 classes along axis 1"):
+        kl_divergence(np.empty((0, 2)) + np.array([0.5, 0.5]), np.empty((0, 0)))
+    with pytest.raises(ValueError, match=r"Z has 0 classes \(shape \(2, 0\)\)"):
+        cross_entropy([0, 0], np.empty((2, 0)))
+    with pytest.raises(ValueError, match=r"Z has 0 classes"):
+        multiclass_hinge_loss([0, 0], np.empty((2, 0)))
+
+
+LOSSES_OF_NOTHING = [
+    (cross_entropy, (np.empty(0, int), np.empty((0, 3)))),
+    (cross_entropy, (np.empty((0, 3)), np.empty((0, 3)))),
+    (cross_entropy_from_probs, (np.empty(0, int), np.empty((0, 3)))),
+    (multiclass_hinge_loss, (np.empty(0, int), np.empty((0, 3)))),
+    (binary_cross_entropy, (np.empty(0), np.empty(0))),
+    (binary_cross_entropy_from_probs, (np.empty(0), np.empty(0))),
+    (mean_squared_error, (np.empty(0), np.empty(0))),
+]
+
+
+@pytest.mark.parametrize("loss, args", LOSSES_OF_NOTHING)
+def test_mean_of_no_losses(loss, args):
+    # PyTorch: NaN for the mean, 0 for the sum, an empty array for none (the two values below)
+    with pytest.raises(ValueError, match=r"there are 0 samples \(m = 0\), and the mean of no losses is 0/0.*"
+                                         r"reduction='sum'"):
+        loss(*args)
+    assert loss(*args, reduction="sum") == 0.0
+    assert loss(*args, reduction="none").shape == (0,)
 
 
 def test_softmax_with_bad_axis():
@@ -333,12 +397,12 @@ def test_finite_check_handles_overflowing_sums():
     # the fast check sums the array; a sum that overflows must fall back to the exact test
     big = np.full((2, 3), 1e308)  # finite entries whose sum is inf
     np.testing.assert_allclose(softmax(big), 1 / 3)
-    big[1, 1] = -np.inf
+    big[1, 1] = np.inf
     with pytest.raises(ValueError, match=r"z contains NaN or infinity"):
-        softmax(big)
+        sigmoid(big)
     big[1, 1] = np.nan
     with pytest.raises(ValueError, match=r"z contains NaN or infinity"):
-        softmax(big)
+        sigmoid(big)
 
 
 # --------------------------------------------------------------------------- ndarray subclasses (issue 9, 1.6)

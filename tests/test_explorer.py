@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import warnings
 from html.parser import HTMLParser
 
@@ -12,9 +14,8 @@ import pytest
 from scipy.special import softmax as scipy_softmax
 
 from lecture_lib import softmax
-from lecture_lib.explorer import (CLASS_RANGE, LOGIT_RANGE, TEMPERATURE_RANGE, explorer_html, plot_softmax_bars,
-                                  softmax_explorer, tempered_softmax)
-from lecture_lib.plotting import PALETTE
+from lecture_lib.explorer import CLASS_RANGE, LOGIT_RANGE, TEMPERATURE_RANGE, explorer_html, softmax_explorer, tempered_softmax
+from lecture_lib.plotting import PALETTE, plot_softmax_bars
 
 
 class Elements(HTMLParser):
@@ -224,3 +225,25 @@ def test_plot_softmax_bars():
     assert plot_softmax_bars([1e4, 0.0], 1.0, ax=ax2) is fig2
     np.testing.assert_allclose([p.get_height() for p in ax2.patches], [1.0, 0.0], atol=1e-300)
     plt.close(fig2)
+
+
+# --- the package's shape (issue 20, a) ------------------------------------------------------------
+WIDGETS_ALONE = """
+import sys
+import lecture_lib.explorer, lecture_lib.trainer
+lecture_lib.explorer.explorer_html()
+assert "matplotlib" not in sys.modules and "lecture_lib.plotting" not in sys.modules, sorted(sys.modules)
+import matplotlib
+before = dict(matplotlib.rcParams)
+lecture_lib.explorer.explorer_html()  # rendering with matplotlib loaded changes none of its settings either
+assert dict(matplotlib.rcParams) == before
+assert lecture_lib.explorer.plot_softmax_bars.__module__ == "lecture_lib.plotting.probabilities"
+"""
+
+
+def test_widgets_import_no_matplotlib_and_leave_its_settings():
+    # Old code: explorer -> plotting (PALETTE) -> probabilities -> explorer, and importing plotting
+    # applied the course style to matplotlib's rcParams.
+    done = subprocess.run([sys.executable, "-W", "error", "-c", WIDGETS_ALONE], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+import lecture_lib as ll
 from lecture_lib import log_softmax, logsumexp, numerical_gradient, one_hot, sigmoid, softmax, softmax_jacobian
 
 # The seeds' worked examples (slides 003, overview 000). Inputs only: the outputs are computed.
@@ -188,3 +189,26 @@ def test_one_hot_definition():
     assert one_hot([0, 1], n_classes=4).shape == (2, 4)
     assert one_hot([1.0, 0.0]).dtype == np.float64  # integral floats are accepted
     assert one_hot([1, 0], dtype=np.float32).dtype == np.float32
+
+
+# --------------------------------------------------------------------------- issue 20.4: empty batches
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_empty_batches_have_the_shapes_of_scipy_and_torch(dtype):
+    import scipy.special
+    import scipy.stats
+    import torch
+
+    none = np.empty((0, 3), dtype=dtype)
+    for ours, theirs in [(ll.softmax(none), scipy.special.softmax(none, axis=1)),
+                         (ll.log_softmax(none), scipy.special.log_softmax(none, axis=1)),
+                         (ll.logsumexp(none), scipy.special.logsumexp(none, axis=1)),
+                         (ll.logsumexp(none, keepdims=True), scipy.special.logsumexp(none, axis=1, keepdims=True)),
+                         (ll.entropy(none), scipy.stats.entropy(none, axis=1)),
+                         (ll.softmax(none.T), torch.softmax(torch.from_numpy(none.T), dim=1).numpy()),
+                         (ll.log_softmax(none.T), torch.log_softmax(torch.from_numpy(none.T), dim=1).numpy())]:
+        assert ours.shape == theirs.shape and ours.dtype == dtype
+    labels = torch.empty(0, dtype=torch.long)
+    for reduction in ("sum", "none"):
+        theirs = torch.nn.functional.cross_entropy(torch.from_numpy(none), labels, reduction=reduction).numpy()
+        ours = ll.cross_entropy(np.empty(0, int), none, reduction=reduction)
+        assert np.shape(ours) == theirs.shape and np.all(ours == theirs)

@@ -34,9 +34,10 @@ from lecture_lib import (
     gradient_check,
     linear_regression_cost_and_gradient,
     logistic_regression_cost_and_gradient,
+    sklearn_C,
     softmax_regression_cost_and_gradient,
 )
-from lecture_lib import models
+from lecture_lib import _blas_threads as blas_module
 from lecture_lib.gradients import _softmax_cost_grad
 from test_models import make_data
 
@@ -131,24 +132,24 @@ class _Probe(SoftmaxRegression):
 def test_lbfgs_never_throttles_a_blas_that_numpy_shares(monkeypatch):
     # Simulated conda-forge/Debian/MKL layout: the BLAS lives in no wheel's own folder, so numpy
     # and scipy share it. Old code limited every BLAS outside numpy's folder, numpy's included.
-    monkeypatch.setattr(models, "_package_dirs", lambda package: ())
-    models._lbfgs_blas.cache_clear()
+    monkeypatch.setattr(blas_module, "_package_dirs", lambda package: ())
+    blas_module._lbfgs_blas.cache_clear()
     try:
-        assert models._lbfgs_blas().lib_controllers == []
+        assert blas_module._lbfgs_blas().lib_controllers == []
         X, y = make_data("multiclass", seed=5)
         _Probe.seen = []
         with threadpool_limits(limits=2, user_api="blas"):
             _Probe(max_iter=5, tol=0).fit(X, y)
         assert _Probe.seen and all(set(seen.values()) == {2} for seen in _Probe.seen)
     finally:
-        models._lbfgs_blas.cache_clear()
+        blas_module._lbfgs_blas.cache_clear()
 
 
 def test_the_limit_selects_only_scipys_own_blas():
-    numpy_dirs = models._package_dirs("numpy")
-    for lib in models._lbfgs_blas().lib_controllers:
-        assert models._inside(lib.filepath, models._package_dirs("scipy"))
-        assert not models._inside(lib.filepath, numpy_dirs)
+    numpy_dirs = blas_module._package_dirs("numpy")
+    for lib in blas_module._lbfgs_blas().lib_controllers:
+        assert blas_module._inside(lib.filepath, blas_module._package_dirs("scipy"))
+        assert not blas_module._inside(lib.filepath, numpy_dirs)
 
 
 def test_interleaved_limits_restore_the_real_blas():
@@ -160,8 +161,8 @@ def test_interleaved_limits_restore_the_real_blas():
     controller = ThreadpoolController().select(user_api="blas")
     with threadpool_limits(limits=2, user_api="blas"):
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(models, "_lbfgs_blas", lambda: controller)
-            fit_a, fit_b = models._scipy_blas_one_thread(), models._scipy_blas_one_thread()
+            patch.setattr(blas_module, "_lbfgs_blas", lambda: controller)
+            fit_a, fit_b = blas_module.scipy_blas_one_thread(), blas_module.scipy_blas_one_thread()
             fit_a.__enter__()
             fit_b.__enter__()
             assert set(_blas_threads().values()) == {1}
@@ -192,7 +193,7 @@ class _GlobalCountBLAS:
 def test_overlapping_fits_in_two_threads_restore_the_limit(monkeypatch):
     # Two L-BFGS fits in two threads, forced to overlap as A in, B in, A out, B out.
     blas = _GlobalCountBLAS(threads=2)
-    monkeypatch.setattr(models, "_lbfgs_blas", lambda: blas)
+    monkeypatch.setattr(blas_module, "_lbfgs_blas", lambda: blas)
     X, y = make_data("multiclass", seed=6)
     b_inside, a_finished = threading.Event(), threading.Event()
     seen, errors = [], []
@@ -300,6 +301,51 @@ def test_class_weight_matches_sklearn(class_weight):
     ref = SkLogisticRegression(C=1 / (l2 * total), class_weight=class_weight, tol=1e-10,
                                max_iter=5000).fit(X, y, sample_weight=s)
     np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), rtol=0, atol=1e-6)
+
+
+# --------------------------------------------------------------------------- issue 20.5: sklearn_C
+SKLEARN_C_CASES = [  # (model, K, class_weight, weighted)
+    ("softmax", 3, None, False), ("softmax", 3, "balanced", False), ("softmax", 3, {0: 3.0, 2: 0.5}, True),
+    ("softmax", 2, None, False), ("softmax", 2, "balanced", True),
+    ("logistic", 2, None, True), ("logistic", 2, "balanced", False), ("logistic", 2, {1: 4.0}, True),
+]
+
+
+@pytest.mark.parametrize("model, K, class_weight, weighted", SKLEARN_C_CASES)
+def test_sklearn_C_fits_the_same_model_as_scikit_learn(model, K, class_weight, weighted):
+    # Catches C = 1/(l2 m) with class weights (the weighted sum is right) and the missing factor 2
+    # of SoftmaxRegression with K = 2; the fits differ visibly with either mistake (checked below).
+    X, y = make_data("multiclass" if K > 2 else "binary", K=K, seed=23)
+    keep = (y != 1) | (np.arange(len(y)) < 40)  # unbalanced, so class weights matter
+    X, y = X[keep], y[keep]
+    s = weights(len(y), seed=3) if weighted else None
+    l2 = 0.05
+    Ours = SoftmaxRegression if model == "softmax" else LogisticRegression
+    ours = Ours(l2=l2, class_weight=class_weight, **EXACT).fit(X, y, sample_weight=s)
+    C = sklearn_C(l2, y, sample_weight=s, class_weight=class_weight, model=model)
+    ref = SkLogisticRegression(C=C, class_weight=class_weight, tol=1e-10, max_iter=5000).fit(X, y, sample_weight=s)
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), rtol=0, atol=1e-6)
+    naive_C = 1 / (l2 * len(y))  # right only without weights ("balanced" alone keeps sum(s) = m) and K != 2
+    if (model, K) == ("softmax", 2) or weighted or isinstance(class_weight, dict):
+        assert abs(C / naive_C - 1) > 0.05
+    if abs(C / naive_C - 1) > 0.05:
+        naive = SkLogisticRegression(C=naive_C, class_weight=class_weight, tol=1e-10,
+                                     max_iter=5000).fit(X, y, sample_weight=s)
+        assert np.abs(naive.predict_proba(X) - ours.predict_proba(X)).max() > 1e-4  # the mapping mattered
+
+
+def test_sklearn_C_bad_input():
+    y = np.array([0, 1, 1, 2])
+    with pytest.raises(ValueError, match="model must be one of"):
+        sklearn_C(0.1, y, model="linear")
+    with pytest.raises(ValueError, match="l2 must be a finite positive number"):
+        sklearn_C(0.0, y)
+    with pytest.raises(ValueError, match="needs at least 2 classes"):
+        sklearn_C(0.1, [1, 1, 1])
+    with pytest.raises(ValueError, match="Only binary classification"):
+        sklearn_C(0.1, y, model="logistic")
+    with pytest.raises(ValueError, match="sample_weight must have shape"):
+        sklearn_C(0.1, y, sample_weight=[1.0, 2.0])
 
 
 def test_balanced_is_the_sklearn_formula():
@@ -461,6 +507,64 @@ def test_warm_start_continues_from_the_fitted_weights(Model):
     np.testing.assert_allclose(twice.coef_, once.coef_, rtol=1e-12, atol=1e-14)
 
 
+# --------------------------------------------------------------------------- issue 20.1: the public attributes are the model
+@pytest.mark.parametrize("Model", MODELS)
+def test_coef_and_intercept_are_the_model(Model):
+    # Old code: LogisticRegression's intercept_ was a copy and prediction read a private float, so
+    # zeroing coef_ and intercept_ left decision_function at -0.44 (scikit-learn's: 0).
+    X, y = make_data(KIND[Model], seed=21)
+    model = Model(l2=0.1).fit(X, y)
+    sk = {LinearRegression: SkLinearRegression, LogisticRegression: SkLogisticRegression,
+          SoftmaxRegression: SkLogisticRegression}[Model]().fit(X, y)
+    scores = model.predict if Model is LinearRegression else model.decision_function
+    sk_scores = sk.predict if Model is LinearRegression else sk.decision_function
+    # edited in place (where the attribute is an array), as scikit-learn users do
+    model.coef_[...] = 0
+    sk.coef_[...] = 0
+    if Model is LinearRegression:
+        model.intercept_ = sk.intercept_ = 0.0
+    else:
+        model.intercept_[...] = 0
+        sk.intercept_[...] = 0
+    np.testing.assert_array_equal(scores(X), 0.0)
+    np.testing.assert_array_equal(sk_scores(X), 0.0)
+    # replaced: the book's names follow, and so do prediction and the start of a warm fit
+    rng = np.random.default_rng(0)
+    model.coef_ = rng.standard_normal(np.shape(model.coef_))
+    model.intercept_ = (rng.standard_normal(np.shape(model.intercept_)) if Model is not LinearRegression
+                        else float(rng.standard_normal()))
+    if Model is SoftmaxRegression:
+        np.testing.assert_array_equal(model.W_, model.coef_.T)
+        np.testing.assert_array_equal(model.b_, model.intercept_)
+        expected = X @ model.coef_.T + model.intercept_
+    else:
+        w = np.ravel(model.coef_)
+        b = float(np.ravel(model.intercept_)[0])
+        np.testing.assert_array_equal(model.w_, w)
+        assert model.b_ == b
+        expected = X @ w + b
+    if Model is SoftmaxRegression and expected.shape[1] == 2:
+        expected = expected[:, 1] - expected[:, 0]
+    np.testing.assert_allclose(scores(X), expected, rtol=1e-12, atol=1e-12)
+    # warm start reads the public attributes: one gd step from them is the gradient step from them
+    model.set_params(warm_start=True, solver="gd", max_iter=1, tol=0, learning_rate=0.1)
+    W0 = np.copy(model.coef_)
+    b0 = np.copy(model.intercept_)
+    model.fit(X, y)
+    theta0 = np.ravel(W0.T if Model is SoftmaxRegression else W0)
+    cost_grad = {LinearRegression: linear_regression_cost_and_gradient,
+                 LogisticRegression: logistic_regression_cost_and_gradient,
+                 SoftmaxRegression: softmax_regression_cost_and_gradient}[Model]
+    W_start = W0.T if Model is SoftmaxRegression else np.ravel(W0)
+    b_start = b0 if Model is SoftmaxRegression else float(np.ravel(b0)[0])
+    _, dW, db = cost_grad(X, y if Model is not SoftmaxRegression else np.searchsorted(model.classes_, y),
+                          W_start, b_start, l2=0.1)
+    np.testing.assert_allclose(np.ravel(model.coef_.T if Model is SoftmaxRegression else model.coef_),
+                               theta0 - 0.1 * np.ravel(dW), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(np.ravel(model.intercept_), np.ravel(b_start) - 0.1 * np.ravel(db),
+                               rtol=1e-10, atol=1e-12)
+
+
 def test_warm_start_with_other_classes_or_features_is_an_error():
     X, y = make_data("multiclass", K=3, seed=20)
     model = SoftmaxRegression(warm_start=True).fit(X, y)
@@ -575,3 +679,43 @@ def test_every_solver_minimises_the_weighted_objective(Model):
     sgd = Model(**kw).fit(X, y, sample_weight=s)
     unweighted = Model(l2=0.1, tol=1e-12, max_iter=5000).fit(X, y)
     assert np.linalg.norm(sgd.coef_ - ref.coef_) < np.linalg.norm(sgd.coef_ - unweighted.coef_)
+
+
+# --------------------------------------------------------------------------- issue 20.6: pandas input
+@pytest.mark.parametrize("Model", MODELS)
+def test_dataframe_and_series_input_as_scikit_learn(Model):
+    pd = pytest.importorskip("pandas", reason="pandas is pinned in requirements.txt")
+    X, y = make_data(KIND[Model], seed=24)
+    columns = ["pixel_a", "pixel_b", "pixel_c", "pixel_d"]
+    frame = pd.DataFrame(X, columns=columns)
+    labels = pd.Series(y, name="target")
+    if Model is not LinearRegression:  # string labels in a pandas string column
+        labels = pd.Series(np.array(["cat", "dog", "eel"])[y], dtype="string")
+    ours = Model(l2=0.1).fit(frame, labels, sample_weight=pd.Series(weights(len(y))))
+    sk = {LinearRegression: SkLinearRegression, LogisticRegression: SkLogisticRegression,
+          SoftmaxRegression: SkLogisticRegression}[Model]().fit(frame, labels)
+    np.testing.assert_array_equal(ours.feature_names_in_, sk.feature_names_in_)
+    assert ours.n_features_in_ == sk.n_features_in_ == 4
+    if Model is not LinearRegression:
+        np.testing.assert_array_equal(ours.classes_, sk.classes_)
+    # the same fit as on the arrays (a frame's values are column-major: BLAS may round differently)
+    plain = Model(l2=0.1).fit(X, np.asarray(labels), sample_weight=weights(len(y)))
+    np.testing.assert_allclose(ours.coef_, plain.coef_, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(predictions(ours, frame), predictions(plain, X), rtol=1e-9, atol=1e-12)
+    # the columns are checked by name, as scikit-learn does; a frame with other names is an error
+    for estimator in (ours, sk):
+        with pytest.raises(ValueError, match="The feature names should match those that were passed during fit"):
+            estimator.predict(frame[columns[::-1]])
+        with pytest.warns(UserWarning, match="X does not have valid feature names"):
+            estimator.predict(X)
+    # float32 frames stay float32; nullable columns work, and their missing values are named
+    small = Model(l2=0.1).fit(frame.astype(np.float32), labels)
+    out = small.predict(frame.astype(np.float32)) if Model is LinearRegression else small.predict_proba(
+        frame.astype(np.float32))
+    assert out.dtype == np.float32
+    nullable = frame.astype("Float64")
+    np.testing.assert_allclose(Model(l2=0.1).fit(nullable, labels).coef_, Model(l2=0.1).fit(frame, labels).coef_,
+                               rtol=1e-9, atol=1e-12)
+    nullable.iloc[3, 1] = pd.NA
+    with pytest.raises(ValueError, match="X contains NaN or infinity"):
+        Model(l2=0.1).fit(nullable, labels)

@@ -5,9 +5,7 @@ return the matplotlib ``Figure`` so a chapter can give it a caption. Importing t
 course style (:mod:`lecture_lib.plotting.style`: legible font sizes, SVG figures in notebooks).
 """
 
-#: Okabe & Ito (2008) colour-blind-safe palette.
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
-           "#999999", "#882255")
+from ..palette import PALETTE  # noqa: F401  (re-exported: lecture_lib.plotting.PALETTE)
 from .style import COURSE_STYLE, MIN_FONT_PT, MIN_TEXT_PX, rendered_px_per_pt, use_course_style  # noqa: E402
 
 use_course_style()
@@ -27,6 +25,7 @@ from .probabilities import (  # noqa: E402  (needs PALETTE above)
     plot_negative_log,
     plot_probabilities,
     plot_sigmoid_as_softmax,
+    plot_softmax_bars,
     plot_smoothed_loss,
     plot_softmax_curves,
     plot_temperatures,

@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .._validation import check_positive
-from . import PALETTE
+from ..palette import PALETTE
 
 __all__ = ["network_layout", "plot_network"]
 

@@ -14,10 +14,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .._validation import as_float_array, check_positive
+from ..explorer import DEFAULT_LOGITS, _format_number
+from ..explorer import _check as _check_explorer_input
 from ..functions import sigmoid, softmax
 from ..information import smooth_labels
 from ..losses import cross_entropy
-from . import PALETTE
+from ..palette import PALETTE
 from .panels import Panels
 
 __all__ = [
@@ -190,11 +192,10 @@ def plot_temperatures(z, temperatures=(0.5, 1.0, 5.0)):
     Notes
     -----
     Panel :math:`t` shows :math:`\operatorname{softmax}(z / T_t)`, drawn by
-    :func:`lecture_lib.explorer.plot_softmax_bars` (the static view of the softmax explorer).
+    :func:`plot_softmax_bars` (the static view of the softmax explorer).
     A small :math:`T` sharpens the distribution towards the arg max, a large one flattens it
     towards uniform; the order of the bars never changes.
     """
-    from ..explorer import plot_softmax_bars  # imported here: the explorer imports ipywidgets lazily too
 
     z = as_float_array(z, "z", ndim=1)
     temperatures = [float(T) for T in temperatures]
@@ -305,3 +306,37 @@ def plot_smoothed_loss(K: int, epsilon: float, gap_max: float = 15.0, ax=None, n
     ax.set_ylabel("loss of the sample")
     ax.legend(loc="upper right")
     return fig
+
+
+def plot_softmax_bars(z=DEFAULT_LOGITS, temperature: float = 1.0, ax=None):
+    r"""Bar chart of :math:`a = \operatorname{softmax}(z / T)` with the probabilities written on the bars.
+
+    Parameters
+    ----------
+    z : array_like, ``(K,)``
+        Logits, finite.
+    temperature : float
+        :math:`T > 0`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure is created if omitted.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure holding the chart (Okabe-Ito colours, labelled axes).
+    """
+    z, temperature = _check_explorer_input(z, temperature)
+    a = softmax(z / temperature)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3), layout="constrained")
+    K = z.size
+    colours = [PALETTE[k % len(PALETTE)] for k in range(K)]
+    bars = ax.bar(np.arange(1, K + 1), a, color=colours, edgecolor="black", linewidth=0.5)
+    ax.bar_label(bars, labels=[f"{p:.3f}" for p in a], padding=2, fontsize="small")
+    ax.set_xticks(np.arange(1, K + 1), [f"{k}\n$z_{{{k}}}$={_format_number(v)}" for k, v in enumerate(z, 1)])
+    ax.set_xlabel("class $k$")
+    ax.set_ylabel("probability $a_k$")
+    ax.set_ylim(0, 1.12)
+    ax.set_title(rf"$a = \mathrm{{softmax}}(z / T)$ with $T = {_format_number(temperature)}$")
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax.figure

@@ -16,7 +16,7 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 
 from .._validation import as_float_array
-from . import PALETTE
+from ..palette import PALETTE
 from .panels import Panels, _positive_int
 from .style import MIN_FONT_PT
 
