@@ -113,7 +113,7 @@ class Views:
         """A copy of lecture_lib with only ``modules``; every other public name raises ImportError."""
         folder.mkdir(mode=0o755)
         present = []
-        for module in (("_validation", *modules) if modules else ()):
+        for module in _with_private_helpers(modules):
             text = (LECTURE_LIB / f"{module}.py").read_text()
             # scipy is absent from these sandboxes: the modules copied must not import it when loaded
             # (lecture_lib._validation asks scipy "is this sparse?" only for objects of scipy's classes).
@@ -140,6 +140,20 @@ class Views:
 
     def close(self) -> None:
         shutil.rmtree(self._root, ignore_errors=True)
+
+
+def _with_private_helpers(modules: tuple[str, ...]) -> list[str]:
+    """``modules`` and the private lecture_lib modules (``_validation``, ...) they import, recursively."""
+    found, todo = [], list(modules)
+    while todo:
+        module = todo.pop(0)
+        if module in found:
+            continue
+        found.append(module)
+        text = (LECTURE_LIB / f"{module}.py").read_text()
+        todo += re.findall(r"^from \.(_\w+) import", text, flags=re.M)
+        todo += re.findall(r"^from \. import (_\w+)", text, flags=re.M)
+    return found
 
 
 def cells_to_run(source_nb, student_nb) -> list[tuple[str, str]]:
