@@ -135,7 +135,7 @@ def collect(course: Path, assignment: str, inbox: Path) -> list[str]:
     if not notebooks:
         raise SystemExit(f"release/{assignment} has no notebook: run `release {assignment}` first")
     needles = _leak_needles(course)
-    students, refused = [], []
+    students, refused, replaced = [], [], []
     for entry in sorted(inbox.iterdir()):
         mode = entry.lstat().st_mode
         is_file, is_dir = stat.S_ISREG(mode), stat.S_ISDIR(mode)
@@ -164,6 +164,8 @@ def collect(course: Path, assignment: str, inbox: Path) -> list[str]:
                 copies[name] = checker.read_bytes(file, checker.MAX_NOTEBOOK_BYTES)
             except checker.UnreadableNotebook as error:
                 errors.append(shown(str(error)))
+        if not errors:
+            errors += expected_names(copies, notebooks)
         if errors or not copies:
             refused.append(f"{shown_id(entry.name, needles)}: " + ("; ".join(errors) or "no notebook in it"))
             continue
@@ -172,6 +174,8 @@ def collect(course: Path, assignment: str, inbox: Path) -> list[str]:
             refused.append(f"{student}: submitted/{student} is a symbolic link; remove it first")
             continue
         if dest.exists():
+            earlier = (dest / "timestamp.txt").read_text().strip() if (dest / "timestamp.txt").is_file() else "?"
+            replaced.append(f"{student} (the submission of {earlier})")
             shutil.rmtree(dest)
         dest.mkdir(parents=True)
         for name, data in copies.items():
@@ -181,11 +185,32 @@ def collect(course: Path, assignment: str, inbox: Path) -> list[str]:
         (dest / "timestamp.txt").write_text(stamp.strftime("%Y-%m-%d %H:%M:%S.%f %Z"))
         students.append(student)
     print(f"collected {len(students)} submissions of {assignment}")
+    if replaced:
+        print(f"replaced {len(replaced)} earlier submissions: " + ", ".join(replaced))
     if refused:
         print(f"refused {len(refused)} entries of the inbox (not collected):")
         for line in refused:
             print(f"  {line}")
     return students
+
+
+#: How browsers and JupyterLab rename a notebook they save again: ``softmax (1)``, ``softmax-Copy1``, ``softmax copy``.
+RENAMED = r"{stem}(?: \(\d+\)|-Copy\d+| copy(?: \d+)?| \d+)\.ipynb"
+
+
+def expected_names(copies: dict[str, bytes], notebooks: list[str]) -> list[str]:
+    """Give a renamed notebook of ``copies`` (in place) the name the assignment expects; the problems
+    (two candidates for one name) as messages naming the files."""
+    problems = []
+    for stem in notebooks:
+        if f"{stem}.ipynb" in copies:
+            continue
+        renamed = [n for n in copies if re.fullmatch(RENAMED.format(stem=re.escape(stem)), n)]
+        if len(renamed) == 1:
+            copies[f"{stem}.ipynb"] = copies.pop(renamed[0])
+        elif renamed:
+            problems.append(f"{', '.join(sorted(renamed))} could each be {stem}.ipynb: keep one of them")
+    return problems
 
 
 def _leak_needles(course: Path) -> set[str]:
@@ -272,8 +297,52 @@ def submissions(course: Path, assignment: str, needles) -> tuple[list[Path], lis
     return found, refused
 
 
+#: Where ``grade`` looks for the course secret when ``--secret-file`` is not given.
+SECRET_ENV = "COURSE_GRADING_SECRET_FILE"
+
+
+def make_secret(path: Path) -> None:
+    """Write a new course secret (32 random bytes, hex) to ``path``, readable by you only."""
+    import secrets
+
+    if path.exists():
+        raise SystemExit(f"{path} exists already; a new secret would change every student's hidden inputs")
+    if _inside(path, ROOT):
+        raise SystemExit(f"{path} is inside the course repository: keep the secret outside it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_hex(32) + "\n")
+    print(f"wrote a new course secret to {path}; grade with --secret-file {path} (or {SECRET_ENV}={path})")
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return folder.resolve() in path.resolve().parents
+
+
+def read_secret(path: Path | None) -> bytes | None:
+    """The course secret from ``path`` (or the file named by ``$COURSE_GRADING_SECRET_FILE``), or None."""
+    path = path or (Path(os.environ[SECRET_ENV]) if os.environ.get(SECRET_ENV) else None)
+    if path is None:
+        print("note: no course secret (--secret-file): the hidden inputs come from the public seeds in "
+              "exercises/grading/hidden_tests.py, the same for every student and known to anyone with the "
+              "repository. `instructor.py secret FILE` makes a secret.", file=sys.stderr, flush=True)
+        return None
+    try:
+        secret = path.read_text().strip().encode()
+    except OSError as error:
+        raise SystemExit(f"cannot read the course secret {path}: {error.strerror}") from None
+    if len(secret) < 32:
+        raise SystemExit(f"the course secret {path} is too short (at least 32 characters; "
+                         "`instructor.py secret FILE` makes one)")
+    if _inside(path, ROOT):
+        print(f"WARNING: the course secret {path} is inside the course repository; keep it outside",
+              file=sys.stderr, flush=True)
+    return secret
+
+
 def grade(course: Path, names: list[str], jobs: int, limits, no_sandbox: bool = False, cgroup: bool = True,
-          cgroup_root: Path | None = None) -> int:
+          cgroup_root: Path | None = None, secret: bytes | None = None) -> int:
     """Grade every submission of the assignments in sandboxes; write the gradebook, grades.csv, feedback."""
     import cgroups
     import checker
@@ -331,7 +400,7 @@ def grade(course: Path, names: list[str], jobs: int, limits, no_sandbox: bool = 
             with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
                 # The sandboxes start at once; the gradebook is opened (or made) while they run.
                 futures = [pool.submit(checker.grade_submission, folder, source_path, assignment, views, limits,
-                                       hide, isolation) for folder in folders]
+                                       hide, isolation, secret) for folder in folders]
                 progress = Progress(len(folders), f"grading {assignment}")
                 _ensure_in_gradebook(course, assignment)
                 gradebook = Gradebook(config.CourseDirectory.db_url, config.CourseDirectory.course_id)
@@ -442,8 +511,13 @@ def main(argv: list[str] | None = None) -> int:
     p = commands.add_parser("collect", help="copy an inbox of submissions into submitted/", parents=[course_option])
     p.add_argument("assignment")
     p.add_argument("inbox", type=Path)
+    commands.add_parser("secret", help="write a new course secret (hidden inputs per student) to FILE",
+                        parents=[course_option]).add_argument("file", type=Path)
     p = commands.add_parser("grade", help="grade in sandboxes, export grades.csv, write feedback",
                             parents=[course_option])
+    p.add_argument("--secret-file", type=Path, default=None,
+                   help=f"the course secret: each student's hidden inputs are drawn from it and their id "
+                        f"(default: the file named by ${SECRET_ENV}; none: the public seeds)")
     p.add_argument("assignments", nargs="*")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                    help="submissions graded at once (default: the number of cores, %(default)s)")
@@ -471,6 +545,8 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"{course} is not a course folder (no nbgrader_config.py)")
     if args.command == "release":
         release(course, args.assignments)
+    elif args.command == "secret":
+        make_secret(args.file)
     elif args.command == "collect":
         if not args.inbox.is_dir():
             raise SystemExit(f"inbox {args.inbox} is not a folder: give the folder of submissions "
@@ -480,7 +556,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.jobs < 1:
             raise SystemExit(f"--jobs must be at least 1, got {args.jobs}")
         return grade(course, args.assignments, args.jobs, _limits(args), args.no_sandbox,
-                     cgroup=not args.no_cgroups, cgroup_root=args.cgroup_root)
+                     cgroup=not args.no_cgroups, cgroup_root=args.cgroup_root, secret=read_secret(args.secret_file))
     return 0
 
 

@@ -546,3 +546,28 @@ def test_grade_without_cgroups_stops_and_says_why(tmp_path):
         pytest.skip("bubblewrap is not installed")
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert "no control groups to bound each sandbox" in result.stderr and "--no-cgroups" in result.stderr
+
+
+def test_collect_maps_a_renamed_notebook_and_says_what_it_replaced(tmp_path):
+    course = _tiny_course(tmp_path)
+    run = lambda *args: subprocess.run([sys.executable, str(EXERCISES / "instructor.py"), *args, "--course",  # noqa: E731
+                                        str(course)], capture_output=True, text=True, timeout=300)
+    assert run("release", "01_modeling").returncode == 0
+    release = (course / "release" / "01_modeling" / "softmax.ipynb").read_bytes()
+    inbox = tmp_path / "inbox"
+    for student, names in {"alice": ["softmax (1).ipynb"], "bob": ["softmax-Copy1.ipynb", "notes.ipynb"],
+                           "carol": ["softmax (1).ipynb", "softmax-Copy2.ipynb"]}.items():
+        (inbox / student).mkdir(parents=True)
+        for name in names:
+            (inbox / student / name).write_bytes(release)
+    first = run("collect", "01_modeling", str(inbox))
+    assert first.returncode == 0, first.stderr
+    assert sorted(p.name for p in (course / "submitted" / "alice" / "01_modeling").iterdir()) == \
+        ["softmax.ipynb", "timestamp.txt"]
+    assert sorted(p.name for p in (course / "submitted" / "bob" / "01_modeling").iterdir()) == \
+        ["notes.ipynb", "softmax.ipynb", "timestamp.txt"]
+    assert not (course / "submitted" / "carol").exists()
+    assert "softmax (1).ipynb, softmax-Copy2.ipynb could each be softmax.ipynb" in first.stdout
+    assert "replaced" not in first.stdout
+    again = run("collect", "01_modeling", str(inbox))
+    assert "replaced 2 earlier submissions: alice (the submission of" in again.stdout

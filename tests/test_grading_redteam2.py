@@ -164,6 +164,7 @@ def hidden_inputs_as_text() -> set[str]:
         return lecture_lib.softmax(z)
 
     call.raises = lambda name, *args: sent.update(checker.hidden_values(args)) or ("ValueError", "T")
+    call.rng = hidden_tests.Seeds().rng  # the run below grades without a secret: the public seeds
     for part in hidden_tests.PARTS["01_modeling"]:
         part.check(call)
     return sent

@@ -191,9 +191,11 @@ class Caller:
     the inputs it sends are kept in ``secrets`` for the leak scanner.
     """
 
-    def __init__(self, box: sandbox.Sandbox, secrets: set[str] | None = None):
+    def __init__(self, box: sandbox.Sandbox, secrets: set[str] | None = None,
+                 seeds: hidden_tests.Seeds | None = None):
         self.box = box
         self.secrets = secrets if secrets is not None else set()
+        self.rng = (seeds or hidden_tests.Seeds()).rng
 
     def _send(self, name: str, args, errors: str | None = None) -> dict:
         for arg in args:
@@ -316,14 +318,16 @@ def _all_parts(source_nb, parts, message: str) -> list[PartResult]:
 
 
 def grade_submission(folder: Path, source_path: Path, assignment: str, views: Views, limits: sandbox.Limits,
-                     hide: tuple[Path, ...], isolation: sandbox.Isolation | None) -> SubmissionResult:
+                     hide: tuple[Path, ...], isolation: sandbox.Isolation | None,
+                     secret: bytes | None = None) -> SubmissionResult:
     """Grade ``folder/<notebook>.ipynb`` (one student's submission of ``assignment``).
 
-    ``isolation`` None runs the code without a sandbox (``--no-sandbox``). Never raises: an error
-    of the grader itself gives 0 points and a line in ``attention``.
+    ``isolation`` None runs the code without a sandbox (``--no-sandbox``); ``secret``, the course
+    secret, draws the hidden inputs for this student (:class:`hidden_tests.Seeds`). Never raises: an
+    error of the grader itself gives 0 points and a line in ``attention``.
     """
     try:
-        return _grade(folder, source_path, assignment, views, limits, hide, isolation)
+        return _grade(folder, source_path, assignment, views, limits, hide, isolation, secret)
     except Exception as error:
         source_nb = nbformat.read(source_path, as_version=4)
         return SubmissionResult(folder.parent.name, assignment, source_path.stem,
@@ -333,8 +337,9 @@ def grade_submission(folder: Path, source_path: Path, assignment: str, views: Vi
 
 
 def _grade(folder: Path, source_path: Path, assignment: str, views: Views, limits: sandbox.Limits,
-           hide: tuple[Path, ...], isolation: sandbox.Isolation | None) -> SubmissionResult:
+           hide: tuple[Path, ...], isolation: sandbox.Isolation | None, secret: bytes | None) -> SubmissionResult:
     student = folder.parent.name
+    seeds = hidden_tests.Seeds(secret, student)
     source_nb = nbformat.read(source_path, as_version=4)
     points = {nbgrader_meta(c)["grade_id"]: float(nbgrader_meta(c)["points"])
               for c in source_nb.cells if nbgrader_meta(c).get("grade")}
@@ -384,7 +389,7 @@ def _grade(folder: Path, source_path: Path, assignment: str, views: Views, limit
                     if part.stand_ins:
                         box.request({"op": "define", "source": part.stand_ins, "names": list(part.stand_in_names)})
                     try:
-                        part.check(Caller(box, result.secrets))
+                        part.check(Caller(box, result.secrets, seeds))
                         results[part.grade_id] = PartResult(part.grade_id, points[part.grade_id],
                                                             points[part.grade_id], "passed")
                     except CheckFailed as failure:

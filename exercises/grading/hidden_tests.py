@@ -10,7 +10,8 @@ For each assignment, :data:`PARTS` lists its graded parts in notebook order. A p
   other package are absent otherwise: what a part forbids is absent, not patched;
 - ``stand_ins``: numpy-only code defining reference versions of earlier parts, run in the
   sandbox before this part's calls so that a mistake in an earlier part costs no points here;
-- ``check(call)``: draws the hidden inputs from a seeded generator, sends them with
+- ``check(call)``: draws the hidden inputs from the generator ``call.rng(seed)`` (:class:`Seeds`:
+  the public seed, or one drawn from the course secret and the student id), sends them with
   ``call(name, *args)`` (which returns the sandbox's answer as plain data) and compares the
   answers with references computed here, from ``lecture_lib``; it raises
   :class:`~compare.CheckFailed` for a wrong answer.
@@ -22,6 +23,8 @@ The same hidden tests are in the source notebooks' hidden test cells (for nbval 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import hmac
 import math
 from collections.abc import Callable
 
@@ -42,6 +45,27 @@ class Part:
     libraries: tuple[str, ...] = BASE_LIBRARIES
     stand_ins: str = ""
     stand_in_names: tuple[str, ...] = ()
+
+
+class Seeds:
+    """The random generators of the hidden inputs of one submission.
+
+    Without a secret, ``rng(seed)`` is ``numpy.random.default_rng(seed)``: the public seeds written in
+    this file, the same for every student (and for anyone who reads the repository). With the course
+    secret (bytes the instructor keeps outside the repository), the seed is
+    HMAC-SHA256(secret, student id, public seed): each student gets inputs of their own, which nobody
+    without the secret can compute, and the same student gets the same inputs on a regrade.
+    """
+
+    def __init__(self, secret: bytes | None = None, student: str = ""):
+        self.secret = secret
+        self.student = student
+
+    def rng(self, seed: int) -> np.random.Generator:
+        if self.secret is None:
+            return np.random.default_rng(seed)
+        message = f"{self.student}\0{seed}".encode()
+        return np.random.default_rng(int.from_bytes(hmac.new(self.secret, message, hashlib.sha256).digest(), "big"))
 
 
 def expect_value_error(call, name: str, *args, mentions: str) -> None:
@@ -87,7 +111,7 @@ def standardize(A, B):
 
 # -- 01_modeling ---------------------------------------------------------------------------------
 def check_softmax(call):
-    rng = np.random.default_rng(101)
+    rng = call.rng(101)
     cases = [rng.normal(size=(7, 4)), rng.normal(scale=30.0, size=5),
              np.array([[1e4, -1e4, 0.0], [-1e4, 1.0 - 1e4, -1e4]]), rng.normal(size=(1, 2)),
              (rng.normal(size=(6, 3)) * 1e4).astype(np.float32), np.array([[5.0, 5.0, 5.0]])]
@@ -98,7 +122,7 @@ def check_softmax(call):
 
 
 def check_softmax_with_temperature(call):
-    rng = np.random.default_rng(102)
+    rng = call.rng(102)
     cases = [(rng.normal(size=(5, 4)), 0.5), (rng.normal(size=(5, 4)), 3.0),
              (rng.normal(size=6), 1e-3), (rng.normal(size=(2, 3)).astype(np.float32), 7.0)]
     for z, t in cases:
@@ -110,7 +134,7 @@ def check_softmax_with_temperature(call):
 
 # -- 02_forward_pass -----------------------------------------------------------------------------
 def check_logits(call):
-    rng = np.random.default_rng(201)
+    rng = call.rng(201)
     for m, d, k in [(6, 3, 4), (1, 2, 3), (5, 4, 5), (3, 3, 3)]:
         X, W, b = rng.normal(size=(m, d)), rng.normal(size=(d, k)), rng.normal(size=k)
         expected = np.einsum("ij,jk->ik", X, W) + b[np.newaxis, :]
@@ -118,7 +142,7 @@ def check_logits(call):
 
 
 def check_predict_proba(call):
-    rng = np.random.default_rng(202)
+    rng = call.rng(202)
     cases = [(rng.normal(size=(6, 3)), rng.normal(size=(3, 4)), rng.normal(size=4)),
              (rng.normal(size=(1, 2)), rng.normal(size=(2, 2)), rng.normal(size=2)),
              (rng.normal(size=(4, 4)), 1e4 * rng.normal(size=(4, 4)), rng.normal(size=4))]
@@ -128,7 +152,7 @@ def check_predict_proba(call):
 
 
 def check_predict(call):
-    rng = np.random.default_rng(203)
+    rng = call.rng(203)
     for m, d, k in [(7, 3, 4), (1, 2, 5), (5, 4, 2), (3, 3, 3)]:
         X, W, b = rng.normal(size=(m, d)), rng.normal(size=(d, k)), rng.normal(size=k)
         y = call("predict", X, W, b)
@@ -140,7 +164,7 @@ def check_predict(call):
 
 # -- 03_loss_and_cost ----------------------------------------------------------------------------
 def check_one_hot(call):
-    rng = np.random.default_rng(301)
+    rng = call.rng(301)
     for y, k in [(rng.integers(0, 4, size=9), 6), (np.array([1]), 2), (np.array([0, 0, 0]), 3),
                  (rng.integers(0, 10, size=20), 10)]:
         expected = np.array([[1.0 if j == label else 0.0 for j in range(k)] for label in y.tolist()])
@@ -148,7 +172,7 @@ def check_one_hot(call):
 
 
 def check_cost_from_logits(call):
-    rng = np.random.default_rng(302)
+    rng = call.rng(302)
     cases = [(rng.normal(size=(8, 5)), rng.integers(0, 5, size=8)), (rng.normal(size=(1, 3)), np.array([1])),
              (rng.normal(size=(6, 2)), rng.integers(0, 2, size=6)),
              (1e4 * rng.normal(size=(5, 4)), rng.integers(0, 4, size=5))]
@@ -159,7 +183,7 @@ def check_cost_from_logits(call):
 
 # -- 04_gradient ---------------------------------------------------------------------------------
 def check_cost_and_gradient(call):
-    rng = np.random.default_rng(401)
+    rng = call.rng(401)
     cases = []
     for m, d, k in [(9, 4, 3), (1, 2, 4), (7, 5, 2)]:
         cases.append((rng.normal(size=(m, d)), lecture_lib.one_hot(rng.integers(0, k, size=m), k),
@@ -179,7 +203,7 @@ def check_cost_and_gradient(call):
 
 
 def check_gradient_descent(call):
-    rng = np.random.default_rng(402)
+    rng = call.rng(402)
     X = rng.normal(size=(12, 3))
     Y = lecture_lib.one_hot(rng.integers(0, 3, size=12), 3)
     W, b, costs = np.zeros((3, 3)), np.zeros(3), []
@@ -199,7 +223,7 @@ def check_gradient_descent(call):
 
 # -- 05_digits -----------------------------------------------------------------------------------
 def check_confusion_matrix(call):
-    rng = np.random.default_rng(501)
+    rng = call.rng(501)
     for m, k in [(40, 4), (1, 3), (25, 6)]:
         t, p = rng.integers(0, k - 1, size=m), rng.integers(0, k, size=m)
         expected = [[0] * k for _ in range(k)]
@@ -218,7 +242,7 @@ def _standardize(A, B):
 
 
 def check_standardize(call):
-    rng = np.random.default_rng(502)
+    rng = call.rng(502)
     A = rng.normal(loc=3.0, scale=2.0, size=(30, 4))
     A[:, 2] = 7.0                                      # a constant feature
     B = rng.normal(loc=-1.0, scale=5.0, size=(9, 4))   # another distribution
@@ -236,7 +260,7 @@ def check_train(call):
     from sklearn.datasets import load_digits
 
     X, y = load_digits(return_X_y=True)
-    order = np.random.default_rng(503).permutation(len(y))
+    order = call.rng(503).permutation(len(y))
     train, test = order[:1300], order[1300:]
     A, B = _standardize(X[train], X[test])
     out = call("train", A, y[train], 10)
@@ -251,7 +275,7 @@ def check_train(call):
 
 # -- 06_comparisons ------------------------------------------------------------------------------
 def check_sigmoid(call):
-    rng = np.random.default_rng(601)
+    rng = call.rng(601)
     cases = [rng.normal(scale=5.0, size=(4, 3)), np.array([1e4, -1e4, 0.0, 30.0, -30.0]),
              np.array([1e4, -1e4, 3.0], dtype=np.float32), rng.normal(size=1)]
     exact = lambda v: 1.0 / (1.0 + math.exp(-v)) if v >= 0 else math.exp(v) / (1.0 + math.exp(v))  # noqa: E731
@@ -262,7 +286,7 @@ def check_sigmoid(call):
 
 
 def check_softmax_to_logistic(call):
-    rng = np.random.default_rng(602)
+    rng = call.rng(602)
     for d in (1, 4):
         X, W, b = rng.normal(size=(8, d)), rng.normal(size=(d, 2)), rng.normal(size=2)
         out = call("softmax_to_logistic", W, b)
@@ -283,7 +307,7 @@ def _classification(rng, m: int, d: int, K: int):
 
 
 def check_cost_and_gradient_torch(call):
-    rng = np.random.default_rng(701)
+    rng = call.rng(701)
     for m, d, K, lam in ((40, 5, 4, 0.0), (25, 3, 2, 0.3), (7, 8, 6, 1e-3)):
         X, y = _classification(rng, m, d, K)
         W, b = rng.normal(size=(d, K)), rng.normal(size=K)
@@ -296,7 +320,7 @@ def check_cost_and_gradient_torch(call):
 
 
 def check_fit_lbfgs(call):
-    rng = np.random.default_rng(702)
+    rng = call.rng(702)
     for m, d, K, lam in ((60, 4, 3, 0.05), (30, 6, 5, 1e-3)):
         X, y = _classification(rng, m, d, K)
         out = call("fit_lbfgs", X, y, K, lam)
