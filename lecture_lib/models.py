@@ -354,7 +354,8 @@ class _LinearModel(BaseEstimator):
         raise ValueError(
             f"{type(self).__name__} diverged with solver={self.solver!r} at iteration {it} "
             f"(objective {J}): learning_rate={self.learning_rate!r} is too large for this data. "
-            f"Use a smaller learning_rate (e.g. {self.learning_rate / 10:g}) or scale the features.")
+            f"Use a smaller learning_rate or scale the features. For the classifiers' full-batch gd, "
+            f"1/L with L = lecture_lib.lipschitz_bound(X, l2) is a safe learning_rate.")
 
     def _not_converged(self, detail):
         warnings.warn(

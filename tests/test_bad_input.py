@@ -212,8 +212,10 @@ def test_bad_random_state():
 
 @pytest.mark.parametrize("Model", MODELS)
 def test_divergence_names_learning_rate(Model):
-    with pytest.raises(ValueError, match=r"diverged.*learning_rate=1000000.0 is too large.*smaller learning_rate"):
+    with pytest.raises(ValueError, match=r"diverged.*learning_rate=1000000.0 is too large.*smaller learning_rate") as error:
         Model(solver="gd", learning_rate=1e6, tol=0, max_iter=100).fit(100 * X_GOOD, targets(Model))
+    # The advice points to the bound of chapter 4, not to an arbitrary tenth of the rate that failed.
+    assert "lipschitz_bound(X, l2)" in str(error.value) and "e.g. 100000" not in str(error.value)
 
 
 # --------------------------------------------------------------------------- the functions

@@ -424,6 +424,47 @@ def _toc_files(node) -> list[str]:
     return files
 
 
+#: References to documents the reader never sees: the seed material the course was written from (its lecture
+#: slides, an overview and a scikit-learn demo). A page says what such a source claims in its own words, or
+#: cites a published one properly. The instructor guide and the authoring notes are for the course's staff.
+UNSEEN_SOURCE = re.compile(
+    r"\b(?:the|these|those|our|course's)\s+(?:[\w-]+\s+){0,2}?(?:slides?|overview|demo)\b(?!\s+(?:of|on)\b)"
+    r"|\b(?:slides|overview|demo)'s?(?=\s)|\bas\s+on\s+the\s+slides\b|\bcourse\s+material\b",
+    re.I)
+READER_PAGES = sorted(set(BOOK.glob("*.md")) - {BOOK / "instructor_guide.md", BOOK / "authoring.md"})
+
+
+def _unseen_sources(text: str) -> list[str]:
+    return [f"line {n}: {m.group(0)!r} in {line.strip()[:100]!r}"
+            for n, line in enumerate(text.splitlines(), 1) for m in UNSEEN_SOURCE.finditer(line)]
+
+
+@pytest.mark.parametrize("page", READER_PAGES, ids=[p.stem for p in READER_PAGES])
+def test_no_references_to_unseen_documents(page):
+    found = _unseen_sources(_read(page))
+    assert not found, (f"{page.name}: refers to documents the reader never sees (the slides, the overview, the "
+                       "demo); say what they claim in the course's own words, or cite a published source:\n"
+                       + "\n".join(found))
+
+
+@pytest.mark.parametrize("bad", [
+    "as the lecture slides write", "The slides start with", "the slides' three-class example",
+    "The overview writes", "the course's original overview", "the overview's comparison table",
+    "the scikit-learn demo writes", "including the demo this course started from", "as in the original demo",
+    "The demo in the course material draws", "as on the slides;",
+])
+def test_unseen_document_detector_catches(bad):
+    assert _unseen_sources(bad), bad
+
+
+@pytest.mark.parametrize("good", [
+    "an overview of the methods", "the three-class example", "a classic picture draws the regions",
+    "region_models = {", "Some texts write sigma for the softmax",
+])
+def test_unseen_document_detector_accepts(good):
+    assert not _unseen_sources(good), _unseen_sources(good)
+
+
 #: Pages in book/ that are deliberately not in the table of contents (notes for the course's authors).
 NOT_IN_TOC = {"book/authoring"}
 

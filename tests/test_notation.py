@@ -38,10 +38,10 @@ def _markdown(path: Path) -> str:
     return "\n\n".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "markdown")
 
 
-def _problems(text: str) -> list[str]:
+def _problems(text: str, rules: dict[str, re.Pattern] = WRONG_INDEX) -> list[str]:
     problems = []
     for number, line in enumerate(text.splitlines(), 1):
-        for what, pattern in WRONG_INDEX.items():
+        for what, pattern in rules.items():
             for match in pattern.finditer(line):
                 problems.append(f"line {number}: {what}: {match.group(0)!r} in {line.strip()[:120]!r}")
     return problems
@@ -74,3 +74,56 @@ def test_the_check_catches_the_old_notation(wrong):
 ])
 def test_the_check_accepts_the_notation_page(right):
     assert not _problems(right), _problems(right)
+
+
+# --- One symbol, one meaning (issue 19): the notation page's letters for the loss, probabilities and labels. ---
+
+#: Each rule: a pattern that breaks it, and what the notation page says instead.
+WRONG_SYMBOL = {
+    "the loss of a sample is \\ell (L is the Lipschitz constant)": re.compile(
+        r"(?<![\\\w])(?:\\tilde\s*)?L\^\{\(i\)\}|\\partial\s+L(?![\w^])|(?<![\\\w])L_\{\\text\{(?:hinge|CE)\}\}"
+        r"|\\nabla_z\^2\s*L\b"),
+    "the model's probabilities are a (p and q name generic distributions)": re.compile(r"(?<![\\\w])p\^\{\(i\)"),
+    "the one-hot label vector is \\mathbf{y}^{(i)} (y^{(i)} is the class index)": re.compile(
+        r"H\\bigl\(\s*y\^\{\(i\)\}|H\(\s*y\^\{\(i\)\}|D_\{\\mathrm\{KL\}\}\\bigl\(\s*y\^\{\(i\)\}"),
+}
+#: The instructor guide is rewritten elsewhere; the authoring notes quote wrong examples on purpose.
+SYMBOL_PAGES = [p for p in PAGES if p.name not in {"instructor_guide.md", "authoring.md"}]
+
+
+def _symbol_problems(text: str) -> list[str]:
+    return _problems(text, WRONG_SYMBOL)
+
+
+@pytest.mark.parametrize("path", SYMBOL_PAGES + NOTEBOOKS, ids=[str(p.relative_to(ROOT)) for p in SYMBOL_PAGES + NOTEBOOKS])
+def test_one_symbol_one_meaning(path):
+    problems = _symbol_problems(_markdown(path))
+    assert not problems, f"{path.relative_to(ROOT)}: symbols as on the notation page:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("wrong", [
+    r"J = \frac{1}{m}\sum_{i=1}^{m} L^{(i)}",
+    r"$\partial L / \partial z_k = a_k - y_k$",
+    r"\tilde L^{(i)} = \operatorname{LSE}(p^{(i)})",
+    r"L_{\text{hinge}} = \sum_{l \ne y} \max(0, z_l - z_y + \Delta)",
+    r"\frac{1}{m}\sum_i (p^{(i)} - y^{(i)})",
+    r"J = \frac{1}{m}\sum_i H\bigl(y^{(i)}, a^{(i)}\bigr)",
+    r"D_{\mathrm{KL}}\bigl(y^{(i)} \,\|\, a^{(i)}\bigr)",
+])
+def test_the_symbol_check_catches(wrong):
+    assert _symbol_problems(wrong), f"not caught: {wrong}"
+
+
+@pytest.mark.parametrize("right", [
+    r"J = \frac{1}{m}\sum_{i=1}^{m} \ell^{(i)}, \quad \alpha = 1/L, \quad L = \lambda_{\max}/2m + \lambda",
+    r"$\partial \ell / \partial z_k = a_k - y_k$ and $\mathcal{L}(W, b)$",
+    r"\frac{1}{m}\sum_i (a^{(i)} - \mathbf{y}^{(i)}), \quad H(p, q), \quad H\bigl(\mathbf{y}^{(i)}, a^{(i)}\bigr)",
+])
+def test_the_symbol_check_accepts(right):
+    assert not _symbol_problems(right), _symbol_problems(right)
+
+
+def test_notation_page_defines_the_symbols():
+    page = (ROOT / "book" / "notation.md").read_text(encoding="utf-8")
+    for row in (r"| $\ell^{(i)}$ |", r"| $J_\lambda$ |", r"| $L$ |", r"| $\mathbf{y}^{(i)}$"):
+        assert row in page, f"the notation page has no row {row!r}"
