@@ -571,3 +571,15 @@ def test_collect_maps_a_renamed_notebook_and_says_what_it_replaced(tmp_path):
     assert "replaced" not in first.stdout
     again = run("collect", "01_modeling", str(inbox))
     assert "replaced 2 earlier submissions: alice (the submission of" in again.stdout
+
+
+def test_two_grading_runs_never_share_a_sandbox_uid():
+    first, second = sandbox.Isolation(cgroup=False), sandbox.Isolation(cgroup=False)
+    taken = [first.take_slot(), second.take_slot(), first.take_slot(), second.take_slot()]
+    assert len(set(taken)) == 4
+    first.free_slot(taken[0])
+    assert second.take_slot() == taken[0]  # a freed slot is free for every run
+    for slot in taken[1:]:
+        (first if slot in first._slots else second).free_slot(slot)
+    second.free_slot(taken[0])
+    assert first._slots == second._slots == {}

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import dataclasses
 import errno
+import fcntl
 import functools
 import importlib.metadata
 import json
@@ -62,8 +63,10 @@ WORKDIR = "/home/student"
 SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
 #: Host uid of the first sandbox when grading as root; sandbox ``n`` at once runs as ``UID_BASE + n``.
 UID_BASE = 60000
-#: The most sandboxes that run at once (and so host uids used).
+#: The most sandboxes that run at once on the machine (and so host uids used).
 MAX_SLOTS = 1000
+#: Lock files of the slots in use, shared by every grading run on the machine.
+SLOT_LOCKS = Path(tempfile.gettempdir()) / f"course-grading-slots-{os.geteuid()}"
 #: The libraries every sandbox has (with what they need): arrays and plots, nothing that grades.
 BASE_LIBRARIES = ("numpy", "matplotlib")
 INSTALL_HINT = ("grading runs every submission in a bubblewrap sandbox, and `bwrap` was not found. "
@@ -213,18 +216,32 @@ class Isolation:
         self.as_root = os.geteuid() == 0
         self.hierarchy = cgroups.detect(cgroup_root) if cgroup else None
         self.seccomp = seccomp_program()
-        self._slots: set[int] = set()
+        self._slots: dict[int, int] = {}  # slot: the descriptor holding its lock
         self._lock = threading.Lock()
 
     def take_slot(self) -> int:
+        """A slot (and so a uid) no other sandbox uses now, in this grading run or in another one:
+        each slot is held by a lock on a file of :data:`SLOT_LOCKS` (released when its process ends)."""
         with self._lock:
-            slot = next(n for n in range(MAX_SLOTS) if n not in self._slots)
-            self._slots.add(slot)
-            return slot
+            SLOT_LOCKS.mkdir(mode=0o700, exist_ok=True)
+            for slot in range(MAX_SLOTS):
+                if slot in self._slots:
+                    continue
+                fd = os.open(SLOT_LOCKS / f"{slot}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    os.close(fd)
+                    continue
+                self._slots[slot] = fd
+                return slot
+        raise SandboxError(f"more than {MAX_SLOTS} sandboxes at once")
 
     def free_slot(self, slot: int) -> None:
         with self._lock:
-            self._slots.discard(slot)
+            fd = self._slots.pop(slot, None)
+            if fd is not None:
+                os.close(fd)  # closing the file releases its lock
 
     def describe(self) -> str:
         who = (f"host uids {UID_BASE}+ (no capabilities)" if self.as_root
