@@ -9,7 +9,7 @@
  *    legible text (data-wide-min-px); the <source media> query is the same rule for pages without JavaScript,
  *    but the column is not a fixed part of the viewport (sidebars come and go), so the column decides here.
  *    Either rendering is legible where it is shown, so neither needs the scroll frame of item 2.
- * All are re-checked whenever one of those boxes changes size (MathJax typesetting, a resize, an image).
+ * All are re-checked whenever one of those boxes changes size (a math font arriving, a resize, an image).
  */
 (function () {
   "use strict";
@@ -60,7 +60,7 @@
 
   function start() {
     update();
-    /* Typesetting, a resize and a late image all change some box's size: recheck then. */
+    /* A late web font, a resize and a late image all change some box's size: recheck then. */
     if (window.ResizeObserver) {
       var pending = null, observer = new ResizeObserver(function () {
         if (pending) { cancelAnimationFrame(pending); }
