@@ -125,3 +125,26 @@ def test_the_renderer_is_the_sites():
     metadata = site_math.setup(app)
     assert registered == {"name": "katex", "katex_macros": {}}
     assert metadata["parallel_read_safe"] and metadata["parallel_write_safe"]
+
+
+def test_numbered_equations_and_references_in_a_small_book(tmp_path, katex):
+    """A labelled $$...$$ and an amsmath environment keep Sphinx's number and permalink; {eq} links to it."""
+    from sphinx.application import Sphinx
+
+    (tmp_path / "conf.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT / 'tools')!r})\n"
+        "extensions = ['myst_parser', 'site_math']\nmyst_enable_extensions = ['amsmath', 'dollarmath']\n"
+        "html_math_renderer = 'katex'\nkatex_macros = {r'\\RR': r'\\mathbb{R}'}\n")
+    (tmp_path / "index.md").write_text(
+        "# Test\n\nInline $x \\in \\RR^d$.\n\n$$\na = b \\\\\nc = d\n$$ (eq-one)\n\nSee {eq}`eq-one`.\n\n"
+        "\\begin{align}\nu &= v\n\\end{align}\n")
+    app = Sphinx(str(tmp_path), str(tmp_path), str(tmp_path / "_build"), str(tmp_path / "_doctrees"), "html",
+                 status=None, warning=None, warningiserror=True)
+    app.build()
+    html = (tmp_path / "_build" / "index.html").read_text()
+    assert '<div class="math notranslate nohighlight" id="equation-eq-one">' in html
+    assert '<span class="eqno">(1)<a class="headerlink" href="#equation-eq-one"' in html
+    assert '<span class="eqno">(2)' in html and "eqn-num" not in html  # numbered once, by Sphinx
+    assert 'href="#equation-eq-one">(1)</a>' in html
+    assert "mathbb" in html and "katex-error" not in html and "<math" in html
+    assert 'href="_static/../katex/katex.min.css"' in html
