@@ -1,4 +1,4 @@
-"""Static checks of the built site (no browser needed): self-contained, MathJax vendored, buttons present.
+"""Static checks of the built site (no browser needed): self-contained, math rendered at build time, buttons present.
 
 The site is ``_build/html`` (built by ``python3 tools/course.py test`` before pytest) or the folder named
 by ``COURSE_SITE_DIR`` (built from the book in ``COURSE_BOOK_DIR``, default this checkout). Without a
@@ -9,6 +9,7 @@ built site these tests are skipped -- except on CI (``CI=true``), where they fai
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import re
 import xml.etree.ElementTree as ET
@@ -22,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SITE_DIR = Path(os.environ.get("COURSE_SITE_DIR", ROOT / "_build" / "html")).resolve()
 #: The book the site was built from (differs from ROOT only when testing a site built from a copy).
 BOOK_DIR = Path(os.environ.get("COURSE_BOOK_DIR", ROOT)).resolve()
-ASSET_FOLDERS = {"_static", "_sources", "_images", "mathjax", "_downloads", "_panels_static"}
+ASSET_FOLDERS = {"_static", "_sources", "_images", "katex", "_downloads", "_panels_static"}
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 
 #: Hosts the site must never name in a page (the widget and thebe loaders of the toolchain use them).
@@ -93,27 +94,102 @@ def test_stylesheets_load_nothing_from_other_hosts():
     assert not problems, "\n".join(problems)
 
 
-def test_mathjax_is_served_by_the_site():
-    """Only the MathJax components the pages use are served, and every page loads them from the site."""
-    mathjax = SITE_DIR / "mathjax"
-    pages()  # skip/fail when the site is missing
+class MathReport(HTMLParser):
+    """The formulas of a page: each ``span.math``/``div.math`` with what KaTeX wrote into it."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.formulas: list[dict] = []   # {"tex": annotation, "katex": bool, "mathml": bool, "hidden_html": bool}
+        self.errors: list[str] = []      # .katex-error elements (a formula KaTeX could not parse)
+        self.scripts: list[str] = []     # <script src> URLs and inline bodies
+        self.stack: list[tuple[str, dict | None]] = []
+        self.in_annotation = False
+        self.in_script = False
+        self.feed(text)
+
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+    def handle_starttag(self, tag, attrs):
+        attrs = {k: v or "" for k, v in attrs}
+        classes = set(attrs.get("class", "").split())
+        formula = self.formulas[-1] if self.formulas and self.formulas[-1]["open"] else None
+        if tag in ("span", "div") and "math" in classes and formula is None:
+            formula = {"open": True, "tex": "", "katex": False, "mathml": False, "hidden_html": False}
+            self.formulas.append(formula)
+            self.stack.append((tag, formula))
+        elif tag not in self.VOID:
+            self.stack.append((tag, None))
+        if formula is not None:
+            formula["katex"] |= "katex" in classes
+            formula["mathml"] |= tag == "math"
+            formula["hidden_html"] |= "katex-html" in classes and attrs.get("aria-hidden") == "true"
+        if "katex-error" in classes:
+            self.errors.append(attrs.get("title", "?"))
+        self.in_annotation = tag == "annotation" and attrs.get("encoding") == "application/x-tex"
+        if tag == "script":
+            self.in_script = True
+            if attrs.get("src"):
+                self.scripts.append(attrs["src"])
+
+    def handle_endtag(self, tag):
+        if tag == "annotation":
+            self.in_annotation = False
+        if tag == "script":
+            self.in_script = False
+        while self.stack:
+            open_tag, formula = self.stack.pop()
+            if formula is not None:
+                formula["open"] = False
+            if open_tag == tag:
+                break
+
+    def handle_data(self, data):
+        if self.in_annotation and self.formulas:
+            self.formulas[-1]["tex"] += data
+        if self.in_script:
+            self.scripts.append(data)
+
+
+def test_math_is_rendered_into_the_pages():
+    """Every formula is KaTeX's HTML (hidden from screen readers) plus MathML (read by them), in the page as
+    served; no page loads or runs math JavaScript; the pages link KaTeX's style sheet from the site."""
     vendor = load_prebuild_vendor()
-    entry = mathjax / vendor.MATHJAX_ENTRY
-    assert entry.stat().st_size > 10_000
-    for component in CONFIG["sphinx"]["config"]["mathjax3_config"]["loader"]["load"]:
-        assert (mathjax / f"{component}.js").is_file(), component
-    assert list((mathjax / "output" / "chtml" / "fonts" / "woff-v2").glob("MathJax_Main-Regular.woff"))
-    assert (mathjax / "input" / "tex" / "extensions" / "cancel.js").is_file()  # autoloaded TeX packages
-    assert "Apache License" in (mathjax / "NOTICE.txt").read_text()
-    loaders = set()
+    katex = SITE_DIR / "katex"
+    pages()  # skip/fail when the site is missing
+    assert "MIT License" in (katex / "NOTICE.txt").read_text() and (katex / "LICENSE").is_file()
+    assert not (SITE_DIR / "mathjax").exists()
+    problems, formulas, styled = [], 0, set()
     for page in pages():
-        for url in Loads(page.read_text(encoding="utf-8")).loads:
-            assert "tex-mml-chtml" not in url and "fontawesome.js" not in url, f"{page}: {url}"
-            if url.split("?")[0].endswith("/" + vendor.MATHJAX_ENTRY):
-                loaders.add(url)
+        rel = page.relative_to(SITE_DIR)
+        text = page.read_text(encoding="utf-8")
+        report = MathReport(text)
+        formulas += len(report.formulas)
+        for f in report.formulas:
+            if not (f["katex"] and f["mathml"] and f["hidden_html"] and f["tex"].strip()):
+                problems.append(f"{rel}: a formula not rendered by KaTeX with MathML: {f}")
+        problems += [f"{rel}: KaTeX error {e}" for e in report.errors]
+        problems += [f"{rel}: math script {s[:80]!r}" for s in report.scripts
+                     if re.search(r"mathjax|katex|\\\(", s, re.IGNORECASE)]
+        for url in Loads(text).loads:
+            if url.split("?")[0].endswith("/" + vendor.KATEX_CSS):
+                styled.add(rel)
                 target = (page.parent / url.split("?")[0]).resolve()
-                assert target == entry.resolve(), f"{page}: {url}"
-    assert loaders, "no page loads MathJax"
+                assert target == (katex / vendor.KATEX_CSS).resolve(), f"{rel}: {url}"
+        if report.formulas and rel not in styled:
+            problems.append(f"{rel}: has math but no link to KaTeX's style sheet")
+    assert not problems, "\n".join(problems[:20])
+    assert formulas > 1000, f"only {formulas} formulas in the whole site"
+
+
+def test_katex_fonts_are_served():
+    """Every font KaTeX's style sheet names is served (WOFF2 only), and nothing else is in the folder."""
+    katex = SITE_DIR / "katex"
+    pages()
+    css = (katex / "katex.min.css").read_text()
+    fonts = re.findall(r"url\(([^)]+)\)", css)
+    assert len(fonts) >= 15 and all(f.endswith(".woff2") for f in fonts), fonts
+    assert all((katex / f).is_file() for f in fonts)
+    assert sorted(p.name for p in (katex / "fonts").iterdir()) == sorted(Path(f).name for f in fonts)
 
 
 def test_every_page_has_the_favicon_and_the_course_assets():
@@ -301,7 +377,12 @@ def test_binder_environment():
     assert lines[-1] == "-e ."
     assert all(re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[A-Za-z0-9_.+!\-]+", line) for line in lines[:-1])
     names = {line.split("==")[0].lower() for line in lines[:-1]}
-    assert {"jupyterlab", "jupytext", "ipywidgets", "sphinx-mathjax-offline"} <= names
+    assert {"jupyterlab", "jupytext", "ipywidgets"} <= names
+    # The build's npm project (KaTeX) is pinned exactly by its lock, as requirements.txt pins PyPI's.
+    package = json.loads((ROOT / "package.json").read_text())
+    lock = json.loads((ROOT / "package-lock.json").read_text())
+    assert re.fullmatch(r"\d+\.\d+\.\d+", package["dependencies"]["katex"])
+    assert lock["packages"]["node_modules/katex"]["version"] == package["dependencies"]["katex"]
 
 
 def load_prebuild_vendor():
@@ -311,29 +392,30 @@ def load_prebuild_vendor():
     return module
 
 
-def test_prebuild_vendor_copies_mathjax_once(tmp_path):
+def test_prebuild_vendor_copies_katex_once(tmp_path):
     vendor = load_prebuild_vendor()
     dest = vendor.vendor(tmp_path)
-    source, _ = vendor.mathjax_source()
-    main = dest / vendor.MATHJAX_ENTRY
-    assert main.read_bytes() == (source / vendor.MATHJAX_ENTRY).read_bytes()
-    assert sorted(p.name for p in dest.iterdir()) == sorted(["NOTICE.txt", "a11y", "core.js", "input", "output",
-                                                              "startup.js"])
-    assert sorted(p.name for p in (dest / "a11y").iterdir()) == ["assistive-mml.js"]  # no speech rules
-    assert not (dest / "ui").exists() and not (dest / "tex-mml-chtml.js").exists()
-    stamp = main.stat().st_mtime_ns
-    assert vendor.vendor(tmp_path) == dest and main.stat().st_mtime_ns == stamp  # second run: nothing copied
+    source, version = vendor.katex_source()
+    css = dest / vendor.KATEX_CSS
+    assert sorted(p.name for p in dest.iterdir()) == ["LICENSE", "NOTICE.txt", "fonts", "katex.min.css"]
+    assert sorted(p.name for p in (dest / "fonts").iterdir()) == sorted(p.name for p in (source / "fonts").glob("*.woff2"))
+    original = (source / vendor.KATEX_CSS).read_text()
+    assert css.read_text() != original and css.read_text().count("@font-face") == original.count("@font-face")
+    assert ".woff)" not in css.read_text() and ".ttf)" not in css.read_text()
+    stamp = css.stat().st_mtime_ns
+    assert vendor.vendor(tmp_path) == dest and css.stat().st_mtime_ns == stamp  # second run: nothing copied
     (dest / "NOTICE.txt").write_text("stale")
     vendor.vendor(tmp_path)
-    assert "Apache License" in (dest / "NOTICE.txt").read_text()
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".mathjax")]  # no staging folder left
+    assert f"KaTeX {version}" in (dest / "NOTICE.txt").read_text()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".katex")]  # no staging folder left
 
 
 def test_config_keeps_the_site_self_contained():
     config = CONFIG["sphinx"]["config"]
     assert config["html_extra_path"] == ["_build/vendor"]
-    assert config["mathjax_path"] == "../mathjax/startup.js"
-    assert config["mathjax3_config"]["options"]["enableMenu"] is False  # the menu's files are not served
+    assert config["html_math_renderer"] == "katex"  # tools/site_math.py: no math JavaScript in the pages
+    assert "mathjax_path" not in config and "mathjax3_config" not in config
+    assert CONFIG["sphinx"]["local_extensions"]["site_math"] == "tools/"
     assert config["nb_ipywidgets_js"] == {}
     assert CONFIG["sphinx"]["local_extensions"]["prebuild_vendor"] == "tools/"
     assert "_build/" in (ROOT / ".gitignore").read_text().split()

@@ -37,7 +37,8 @@ SITE = ROOT / "_build" / "html"
 NBVAL_DIR = ROOT / "_build" / "nbval"
 #: npm project of the browser tests (axe-core); ``npm ci`` installs its lock into node_modules/ there.
 NPM_DIR = ROOT / "tests" / "browser"
-NPM_STAMP = NPM_DIR / "node_modules" / ".course-npm-stamp"
+#: npm project of the build (KaTeX renders the math into the pages); its node_modules/ is at the root.
+BUILD_NPM_DIR = ROOT
 
 #: Files whose content decides what the environment must contain.
 ENV_INPUTS = ("requirements.txt", "pyproject.toml")
@@ -104,22 +105,27 @@ def ensure_env() -> None:
     write_kernel_config()
 
 
-def ensure_node_modules() -> None:
-    """Install the browser tests' npm packages (``npm ci``) when ``package-lock.json`` changed.
+def ensure_node_modules(npm_dir: Path = NPM_DIR, required: bool = False) -> None:
+    """Install an npm project's packages (``npm ci``) when its ``package-lock.json`` changed.
 
-    Without npm nothing is installed; the browser tests that need axe-core then skip (or fail on CI).
+    The browser tests' (``tests/browser``, axe-core): without npm nothing is installed, and the browser tests
+    that need axe-core then skip (or fail on CI). The build's (the root, KaTeX): ``required``, no npm stops.
     """
-    lock = NPM_DIR / "package-lock.json"
+    lock = npm_dir / "package-lock.json"
+    stamp = npm_dir / "node_modules" / ".course-npm-stamp"
     npm = shutil.which("npm")
     if not lock.is_file() or npm is None:
+        if npm is None and required:
+            sys.exit("npm not found: the build renders the math with KaTeX in Node.js "
+                     "(apt-get install nodejs npm)")
         if npm is None:
             print("npm not found: the accessibility (axe-core) browser tests will be skipped", flush=True)
         return
     digest = hashlib.sha256(lock.read_bytes()).hexdigest()
-    if NPM_STAMP.is_file() and NPM_STAMP.read_text() == digest:
+    if stamp.is_file() and stamp.read_text() == digest:
         return
-    run(npm, "ci", "--no-audit", "--no-fund", "--loglevel=error", cwd=NPM_DIR)
-    NPM_STAMP.write_text(digest)
+    run(npm, "ci", "--no-audit", "--no-fund", "--loglevel=error", cwd=npm_dir)
+    stamp.write_text(digest)
 
 
 def write_lab_settings(path: Path = LAB_OVERRIDES_FILE) -> Path:
@@ -156,8 +162,10 @@ def tool_env() -> dict[str, str]:
 
 
 def prebuild() -> None:
-    """Ensure the venv, then run every ``tools/prebuild_*.py`` (vendored assets, student release)."""
+    """Ensure the venv and the build's npm packages, then run every ``tools/prebuild_*.py`` (vendored assets,
+    student release)."""
     ensure_env()
+    ensure_node_modules(BUILD_NPM_DIR, required=True)
     for step in sorted((ROOT / "tools").glob("prebuild_*.py")):
         run(PY, step, env=tool_env())
 

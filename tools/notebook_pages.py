@@ -217,7 +217,21 @@ def drop_thebe_config(app, doctree, docname) -> None:
             raw.parent.remove(raw)
 
 
+def html_handlers_for_singlehtml(app) -> None:
+    """The printed book (``singlehtml``): every node the HTML writer knows, this writer knows too.
+
+    Sphinx falls back to a node's ``html`` handlers only for a builder with no handlers of its own; once any
+    extension registers one for ``singlehtml``, nodes registered for ``html`` alone (this file's
+    ``stacked_figure``, sphinx-design's dropdowns) would stop ``tools/print_book.py``.
+    """
+    handlers = app.registry.translation_handlers
+    if "singlehtml" in handlers:
+        for node, visitors in handlers.get("html", {}).items():
+            handlers["singlehtml"].setdefault(node, visitors)
+
+
 def setup(app):
+    app.connect("builder-inited", html_handlers_for_singlehtml)
     app.add_transform(FigureCaptions)
     app.add_transform(StackedFigures)
     app.add_node(stacked_figure, html=(visit_stacked_figure_html, depart_stacked_figure_html),

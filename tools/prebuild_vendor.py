@@ -1,16 +1,17 @@
 #!/usr/bin/env python3
 """Vendor the site's third-party browser assets so the published book makes no request to another host.
 
-The only third-party asset the theme does not already ship is MathJax. Its browser build (MathJax 3.2.2,
-byte-identical to the ``es5/`` folder of npm's ``mathjax@3.2.2``) comes from the pinned PyPI package
-``sphinx-mathjax-offline`` in ``requirements.txt``; nothing third-party is committed to this repository.
-Only the components the pages load are copied (``_config.yml`` names them in ``mathjax3_config.loader``:
-the loader ``startup.js``, TeX input with its autoloaded extensions, CommonHTML output with its fonts, and
-assistive MathML for screen readers), to::
+The only third-party asset the theme does not already ship is KaTeX's style sheet and fonts: the math is
+rendered into HTML while the site is built (``tools/site_math.py``), so the pages load no math JavaScript,
+only ``katex.min.css`` and the few fonts their formulas use. Both come from npm's ``katex`` package, pinned
+by the repository's ``package-lock.json`` and installed into ``node_modules/`` by ``npm ci`` (which
+``tools/course.py`` runs before this); nothing third-party is committed to this repository. Copied::
 
-    _build/vendor/mathjax/      (git-ignored; _config.yml lists _build/vendor in html_extra_path)
+    _build/vendor/katex/        (git-ignored; _config.yml lists _build/vendor in html_extra_path)
 
-so that the built site serves them as ``<site>/mathjax/...`` and ``mathjax_path`` points there.
+so that the built site serves them as ``<site>/katex/...``. Only the WOFF2 fonts are copied, and the style
+sheet names only those (every browser the site supports reads WOFF2; the WOFF and TTF copies would only add
+weight to the site, never to a page).
 
 Two ways in, both idempotent and cheap when the copy is up to date:
 
@@ -21,8 +22,9 @@ Two ways in, both idempotent and cheap when the copy is up to date:
 
 from __future__ import annotations
 
-import importlib.metadata
+import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -31,66 +33,59 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VENDOR = ROOT / "_build" / "vendor"
 
-#: The PyPI distribution that ships MathJax, and where its files live inside it.
-MATHJAX_DIST = "sphinx-mathjax-offline"
-MATHJAX_DIR_IN_DIST = "sphinx-mathjax-offline/static/mathjax"
-MATHJAX_VERSION = "3.2.2"
+#: npm's KaTeX, as ``npm ci`` installs it from the lock file.
+KATEX_PACKAGE = ROOT / "node_modules" / "katex"
+KATEX_CSS = "katex.min.css"
 
-#: What the pages load: the loader, the core, TeX input (its extensions are autoloaded on demand, e.g.
-#: ``\cancel``), CommonHTML output and its web fonts, and assistive MathML. Not copied: MathML input and the
-#: context menu (``ui/``, 0.4 MB, with the speech rules it loads), which ``options.enableMenu: false`` turns off.
-MATHJAX_FILES = ("startup.js", "core.js", "input/tex.js", "input/tex/extensions", "output/chtml.js",
-                 "output/chtml/fonts", "a11y/assistive-mml.js")
-#: The script that ``mathjax_path`` in ``_config.yml`` names.
-MATHJAX_ENTRY = "startup.js"
-
-NOTICE = f"""MathJax {MATHJAX_VERSION} (https://www.mathjax.org/), copyright The MathJax Consortium,
-licensed under the Apache License, Version 2.0 (https://www.apache.org/licenses/LICENSE-2.0).
-Copied by tools/prebuild_vendor.py from the PyPI package {MATHJAX_DIST}=={{dist_version}}
-(the es5/ folder of npm mathjax@{MATHJAX_VERSION}); only the components the site loads are kept:
-{", ".join(MATHJAX_FILES)}.
+NOTICE = """KaTeX {version} (https://katex.org/), copyright Khan Academy and other contributors,
+licensed under the MIT License (LICENSE beside this file).
+Copied by tools/prebuild_vendor.py from npm's katex@{version} (package-lock.json): dist/{css}, with its
+@font-face rules cut to the WOFF2 files, and dist/fonts/*.woff2.
 """
 
 
-def mathjax_source() -> tuple[Path, str]:
-    """Return the installed MathJax folder and the version of the distribution that holds it."""
-    try:
-        dist = importlib.metadata.distribution(MATHJAX_DIST)
-    except importlib.metadata.PackageNotFoundError:
-        sys.exit(f"{MATHJAX_DIST} is not installed; run `python3 tools/course.py build` "
-                 f"(it installs requirements.txt) or `pip install -r requirements.txt`.")
-    source = Path(dist.locate_file(MATHJAX_DIR_IN_DIST))
-    if not (source / MATHJAX_ENTRY).is_file():
-        sys.exit(f"{source} has no {MATHJAX_ENTRY}; is {MATHJAX_DIST} installed correctly?")
-    return source, dist.version
+def katex_source() -> tuple[Path, str]:
+    """Return the installed KaTeX ``dist`` folder and KaTeX's version."""
+    manifest = KATEX_PACKAGE / "package.json"
+    if not manifest.is_file():
+        sys.exit(f"KaTeX is not installed in {KATEX_PACKAGE}; run `python3 tools/course.py build` "
+                 f"(it runs `npm ci` at the repository root) or `npm ci` yourself.")
+    return KATEX_PACKAGE / "dist", json.loads(manifest.read_text())["version"]
+
+
+def woff2_only(css: str) -> str:
+    """KaTeX's style sheet with each ``@font-face`` naming only its WOFF2 file."""
+    cut = re.sub(r',url\([^)]*\.(?:woff|ttf)\) format\("(?:woff|truetype)"\)', "", css)
+    if re.search(r"\.(?:woff|ttf)\)", cut) or "woff2" not in cut:
+        raise ValueError("unexpected @font-face rules in KaTeX's style sheet")
+    return cut
 
 
 def vendor(target: Path = VENDOR) -> Path:
-    """Copy MathJax into ``target/mathjax`` unless an identical copy is already there; return that folder."""
-    source, dist_version = mathjax_source()
-    notice = NOTICE.format(dist_version=dist_version)
-    dest = target / "mathjax"
+    """Copy KaTeX's CSS and fonts into ``target/katex`` unless an identical copy is there; return that folder."""
+    source, version = katex_source()
+    notice = NOTICE.format(version=version, css=KATEX_CSS)
+    dest = target / "katex"
     if (dest / "NOTICE.txt").is_file() and (dest / "NOTICE.txt").read_text() == notice:
         return dest
     target.mkdir(parents=True, exist_ok=True)
     # Copy into a fresh folder, then swap it in, so a concurrent build never sees half a copy.
-    staging = Path(tempfile.mkdtemp(prefix=".mathjax-", dir=target))
-    for name in MATHJAX_FILES:
-        src, dst = source / name, staging / name
-        if src.is_dir():
-            shutil.copytree(src, dst)
-        else:
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dst)
+    staging = Path(tempfile.mkdtemp(prefix=".katex-", dir=target))
+    (staging / KATEX_CSS).write_text(woff2_only((source / KATEX_CSS).read_text()))
+    (staging / "fonts").mkdir()
+    for font in sorted((source / "fonts").glob("*.woff2")):
+        shutil.copy2(font, staging / "fonts" / font.name)
+    shutil.copy2(KATEX_PACKAGE / "LICENSE", staging / "LICENSE")
     (staging / "NOTICE.txt").write_text(notice)
     old = None
     if dest.exists():
-        old = target / f".mathjax-old-{os.getpid()}"
+        old = target / f".katex-old-{os.getpid()}"
         dest.rename(old)
     staging.rename(dest)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
-    print(f"Vendored MathJax {MATHJAX_VERSION} from {MATHJAX_DIST}=={dist_version} into {dest}", flush=True)
+    shutil.rmtree(target / "mathjax", ignore_errors=True)  # what builds before KaTeX vendored
+    print(f"Vendored KaTeX {version} (style sheet and WOFF2 fonts) into {dest}", flush=True)
     return dest
 
 
@@ -115,7 +110,7 @@ def drop_unused_thebe(app, pagename, templatename, context, doctree) -> None:
 
 
 def setup(app):
-    """Sphinx extension: vendor MathJax before Sphinx checks ``html_extra_path``; drop the unused thebe loader."""
+    """Sphinx extension: vendor KaTeX's CSS and fonts before Sphinx checks ``html_extra_path``; drop the unused thebe loader."""
     vendor()
     app.connect("html-page-context", drop_unused_thebe, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -3,8 +3,9 @@
 
     python tools/print_book.py            # -> _build/singlehtml/index.html and _build/pdf/book.pdf
 
-Uses only what the project already installs: jupyter-book's ``singlehtml`` builder, the vendored
-MathJax, and Chromium (apt) driven by the playwright package (PyPI). Jupyter Book's own ``pdfhtml``
+Uses only what the project already installs: jupyter-book's ``singlehtml`` builder (the math rendered
+into the page by KaTeX at build time, ``tools/site_math.py``, with its vendored fonts), and Chromium (apt)
+driven by the playwright package (PyPI). Jupyter Book's own ``pdfhtml``
 builder downloads a Chromium of its own (pyppeteer) and ``pdflatex`` needs a TeX installation.
 """
 
@@ -52,7 +53,7 @@ def print_pdf(page: Path, out: Path = PDF) -> Path:
             tab = browser.new_page()
             tab.route("**/*", lambda r: r.continue_() if r.request.url.startswith("http://127.0.0.1:") else r.abort())
             tab.goto(f"http://127.0.0.1:{server.server_address[1]}/{page.name}", wait_until="load")
-            tab.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null")
+            tab.evaluate("() => document.fonts.ready.then(() => true)")  # KaTeX's fonts, before printing
             tab.add_style_tag(content="pre { white-space: pre-wrap; overflow-wrap: anywhere; }")  # no cut-off code
             tab.emulate_media(media="print")
             tab.pdf(path=str(out), format="A4", print_background=True, outline=True, tagged=True,

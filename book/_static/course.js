@@ -9,7 +9,7 @@
  *    legible text (data-wide-min-px); the <source media> query is the same rule for pages without JavaScript,
  *    but the column is not a fixed part of the viewport (sidebars come and go), so the column decides here.
  *    Either rendering is legible where it is shown, so neither needs the scroll frame of item 2.
- * All are re-checked whenever one of those boxes changes size (MathJax typesetting, a resize, an image).
+ * All are re-checked whenever one of those boxes changes size (a math font arriving, a resize, an image).
  * 4. The search page's snippets are plain text: Sphinx cuts them from the result page's text, where an equation
  *    is still its TeX source ("\(Z = XW + b\)"); here each equation becomes readable text ("Z = XW + b", Greek
  *    letters and common symbols as characters) and the page's own table of contents is left out.
@@ -65,7 +65,7 @@
 
   function start() {
     update();
-    /* Typesetting, a resize and a late image all change some box's size: recheck then. */
+    /* A late web font, a resize and a late image all change some box's size: recheck then. */
     if (window.ResizeObserver) {
       var pending = null, observer = new ResizeObserver(function () {
         if (pending) { cancelAnimationFrame(pending); }
@@ -110,10 +110,14 @@
     return t.replace(/\(([^()\s]+)\)\//g, "$1/").replace(/\/\(([^()\s]+)\)/g, "/$1").trim();
   }
 
-  /* An equation of a result page: its MathML text once MathJax rendered it, else its TeX source made readable. */
+  /* An equation of a result page: the text of its MathML (KaTeX writes it at build time; without the TeX
+     annotation inside it), else its TeX source made readable. */
   function mathText(el) {
     var mathml = el.querySelector("math");
-    return mathml ? mathml.textContent.replace(/\s+/g, " ").trim() : texToText(el.textContent);
+    if (!mathml) { return texToText(el.textContent); }
+    mathml = mathml.cloneNode(true);
+    mathml.querySelectorAll("annotation, annotation-xml").forEach(function (a) { a.remove(); });
+    return mathml.textContent.replace(/\s+/g, " ").trim();
   }
 
   function readableSnippets() {

@@ -31,7 +31,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run", "--disable-quic", "--no-proxy-server"]
 
 #: Folders of the built site that hold assets, not pages.
-ASSET_FOLDERS = {"_static", "_sources", "_images", "mathjax", "_downloads", "_panels_static"}
+ASSET_FOLDERS = {"_static", "_sources", "_images", "katex", "_downloads", "_panels_static"}
 
 
 def unavailable(reason: str):

@@ -41,8 +41,8 @@ MAX_PAGE_BYTES = 1_200_000
 #: Smallest figure text, in CSS pixels at the width the page shows the figure, on a 1280 px desktop.
 MIN_FIGURE_FONT_PX = 9.0
 
-WAIT_TYPESET_JS = """async () => {
-  if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
+#: The math is in the page as served (KaTeX, at build time); only its web fonts may still be loading.
+WAIT_FONTS_JS = """async () => {
   await document.fonts.ready;
   return true;
 }"""
@@ -92,7 +92,7 @@ OVERFLOW_JS = """() => {
   };
   const sticking = [];
   for (const el of document.body.querySelectorAll('*')) {
-    if (el.closest('mjx-assistive-mml')) continue;  /* MathML for screen readers, clipped to nothing */
+    if (el.closest('.katex-mathml')) continue;  /* MathML for screen readers, clipped to nothing */
     const r = el.getBoundingClientRect();
     if (r.width === 0 && r.height === 0) continue;
     if (r.right <= vw + 1) continue;  /* (off-canvas drawers wait left of 0, where no one can scroll) */
@@ -122,7 +122,7 @@ OVERFLOW_JS = """() => {
 def test_page_fits_every_width(rel, page, site_url, screenshot_dir):
     require_site()
     page.goto(site_url + rel, wait_until="load")
-    page.evaluate(WAIT_TYPESET_JS)
+    page.evaluate(WAIT_FONTS_JS)
     # Measure the settled layout: no transition (e.g. a drawer fading out after a resize) in flight.
     page.add_style_tag(content="*, *::before, *::after { transition: none !important; animation: none !important; }")
     report = {}
@@ -163,7 +163,7 @@ def test_axe_light_and_dark(rel, page, site_url):
     # Light on a phone, then dark on a desktop: the theme switch only changes data-theme (and remembers it).
     page.set_viewport_size({"width": 390, "height": 900})
     page.goto(site_url + rel, wait_until="load")
-    page.evaluate(WAIT_TYPESET_JS)
+    page.evaluate(WAIT_FONTS_JS)
     for mode, width in (("light", 390), ("dark", 1280)):
         page.evaluate("""(m) => { localStorage.setItem('mode', m); localStorage.setItem('theme', m);
             document.documentElement.dataset.mode = m; document.documentElement.dataset.theme = m; }""", mode)
@@ -189,13 +189,14 @@ def test_page_weight(rel, page, site_url):
                                                                    decoded.get(e["requestId"], 0) + e["dataLength"]))
     cdp.on("Network.loadingFinished", lambda e: encoded.__setitem__(e["requestId"], e["encodedDataLength"]))
     page.goto(site_url + rel, wait_until="load")
-    page.evaluate(WAIT_TYPESET_JS)
+    page.evaluate(WAIT_FONTS_JS)
     page.wait_for_load_state("networkidle")
     loaded = [urls.get(r, "?") for r in encoded]
     total, raw = sum(encoded.values()), sum(decoded.values())
     _record("page-weight", rel, {"requests": len(encoded), "encoded_bytes": total, "decoded_bytes": raw})
     assert not [u for u in loaded if "fontawesome.js" in u], f"{rel}: loads fontawesome.js next to the web fonts"
-    assert not [u for u in loaded if "tex-mml-chtml" in u or "/ui/menu" in u], f"{rel}: loads a full MathJax"
+    assert not [u for u in loaded if re.search(r"mathjax|katex[^/]*\.js", u, re.IGNORECASE)], \
+        f"{rel}: loads math JavaScript: {loaded}"
     assert len(encoded) >= 5, f"{rel}: the network log saw only {loaded}"
     assert total <= MAX_PAGE_BYTES, (f"{rel} loads {total:,} bytes in {len(encoded)} requests: "
                                      + ", ".join(f"{urls.get(r, '?').rsplit('/', 1)[-1]} {n:,}"
@@ -335,7 +336,7 @@ def test_keyboard_focus_is_visible(rel, page, site_url):
     """Tab through the page's first 40 stops: each focused element shows an outline (or a focus ring)."""
     require_site()
     page.goto(site_url + rel, wait_until="load")
-    page.evaluate(WAIT_TYPESET_JS)
+    page.evaluate(WAIT_FONTS_JS)
     unseen, seen = [], 0
     for _ in range(40):
         page.keyboard.press("Tab")

@@ -1,7 +1,8 @@
 """Every page of the built site, opened in headless Chromium.
 
-For each page: no request to another host, no failed request, no console error; the math typeset
-by the vendored MathJax (no raw TeX left in the visible text, no MathJax error); every image loaded;
+For each page: no request to another host, no failed request, no console error; every formula rendered
+at build time by KaTeX, as HTML with MathML for screen readers, and no math JavaScript loaded (no raw TeX
+left in the visible text, no KaTeX error); every image loaded;
 every internal link leads to an existing page (and anchor); a full-page screenshot is saved. The
 built-in search page must find "softmax" offline.
 """
@@ -27,12 +28,14 @@ PAGES = site_pages()
 #: test_layout.py measures the same from Chromium's network log.
 MAX_PAGE_BYTES = 1_200_000
 
-#: TeX that would mean MathJax did not run (checked in the visible text outside code blocks).
-RAW_TEX = re.compile(r"\\\(|\\\)|\\\[|\\\]|\$\$|\\begin\{|\\frac\{")
+#: TeX that would mean a formula was not rendered (checked in the visible text outside code blocks and
+#: outside KaTeX's MathML, whose annotation holds the TeX source): delimiters, environments, commands, and a
+#: $...$ pair around something with a backslash, ^ or _ in it.
+RAW_TEX = re.compile(r"\\\(|\\\)|\\\[|\\\]|\$\$|\\begin\{|\\frac\{|\$[^$\s][^$]{0,80}?[\\^_][^$]{0,80}?\$")
 
 VISIBLE_TEXT_JS = """() => {
   const clone = document.body.cloneNode(true);
-  clone.querySelectorAll('pre, code, script, style, textarea, mjx-container, .highlight, [hidden]')
+  clone.querySelectorAll('pre, code, script, style, textarea, .katex-mathml, .highlight, [hidden]')
        .forEach(el => el.remove());
   return clone.textContent;
 }"""
@@ -46,15 +49,19 @@ LOAD_IMAGES_JS = """async () => {
   return images.filter(img => !(img.naturalWidth > 0)).map(img => img.currentSrc || img.src);
 }"""
 
-MATHJAX_DONE_JS = """() => (window.MathJax && MathJax.startup && MathJax.startup.promise)
-    ? MathJax.startup.promise.then(() => true) : false"""
-
+#: Every formula as served: KaTeX's HTML, hidden from screen readers, next to MathML that they read.
 MATH_REPORT_JS = """() => {
   const math = Array.from(document.querySelectorAll('span.math, div.math'));
+  const text = el => el.textContent.slice(0, 80);
   return {
     total: math.length,
-    untypeset: math.filter(el => !el.querySelector('mjx-container')).map(el => el.textContent.slice(0, 80)),
-    errors: Array.from(document.querySelectorAll('mjx-merror')).map(el => el.textContent.slice(0, 80)),
+    unrendered: math.filter(el => !el.querySelector('.katex .katex-html')).map(text),
+    unreadable: math.filter(el => !el.querySelector('.katex-mathml math annotation') ||
+                                  el.querySelector('.katex-html').getAttribute('aria-hidden') !== 'true').map(text),
+    errors: Array.from(document.querySelectorAll('.katex-error')).map(text),
+    scripts: Array.from(document.scripts, s => s.src || s.textContent.slice(0, 200))
+                  .filter(s => /mathjax|katex|\\\\\\(/i.test(s)),
+    globals: ['MathJax', 'katex', 'renderMathInElement'].filter(name => name in window),
   };
 }"""
 
@@ -116,11 +123,11 @@ def test_page(rel, page, site_url, screenshot_dir, link_checker, page_weights):
     response = page.goto(url, wait_until="load")
     assert response is not None and response.ok, f"{rel}: HTTP {response and response.status}"
 
-    if page.evaluate("() => !!window.MathJax"):
-        assert page.evaluate(MATHJAX_DONE_JS), f"{rel}: MathJax did not start"
     math = page.evaluate(MATH_REPORT_JS)
-    assert math["untypeset"] == [], f"{rel}: math left untypeset: {math['untypeset']}"
-    assert math["errors"] == [], f"{rel}: MathJax errors: {math['errors']}"
+    assert math["unrendered"] == [], f"{rel}: math not rendered by KaTeX: {math['unrendered']}"
+    assert math["unreadable"] == [], f"{rel}: math without MathML for screen readers: {math['unreadable']}"
+    assert math["errors"] == [], f"{rel}: KaTeX errors: {math['errors']}"
+    assert math["scripts"] == [] and math["globals"] == [], f"{rel}: math JavaScript: {math}"
     raw_tex = sorted(set(RAW_TEX.findall(page.evaluate(VISIBLE_TEXT_JS))))
     assert raw_tex == [], f"{rel}: raw TeX in the visible text: {raw_tex}"
 
