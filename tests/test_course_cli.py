@@ -145,6 +145,9 @@ def test_student_lab_command(euid):
     cmd, cwd, env = course.lab_command(["--no-browser", "--port", "8890"], euid=euid)
     assert Path(cmd[0]).name == "jupyter-lab"
     assert _option(cmd, "ServerApp.root_dir") == [str(ROOT)] and cwd == ROOT
+    assert _option(cmd, "LabApp.default_url") == ["/lab/tree/work"] and course.WORK == ROOT / "work", \
+        "the student's lab opens work/, where their notebooks live"
+    assert "work/" in (ROOT / ".gitignore").read_text().splitlines(), "work/ is git-ignored"
     assert cmd[-3:] == ["--no-browser", "--port", "8890"], "the user's arguments come last, so they win"
     assert ("--allow-root" in cmd) == (euid == 0), "--allow-root exactly when running as root"
     disabled = {a.split("=")[0] for a in _option(cmd, "ServerApp.jpserver_extensions") if a.endswith("=False")}

@@ -52,7 +52,7 @@ def test_no_solution_or_hidden_test_reaches_the_site():
 
 def test_every_exercise_has_a_page_and_a_download():
     for source in sorted(SOURCE.glob("*/*.ipynb")):
-        page = SITE / "book" / "exercises" / source.parent.name / f"{source.stem}.html"
+        page = SITE / "_exercises" / source.parent.name / f"{source.stem}.html"
         assert page.exists(), f"no page for {source.parent.name}: is it listed in _toc.yml?"
         text = re.sub(r"<[^>]+>", "", page.read_text())  # visible text: highlighting splits code into spans
         assert "raise NotImplementedError()" in text  # the release, not the solution
@@ -71,5 +71,28 @@ def test_exercise_pages_have_no_dead_launch_button():
         assert "mybinder.org" in chapter  # the chapters keep theirs, so the check below can fail
     # (without repository.url no page has a launch button: tests/test_site.py checks that)
     for source in sorted(SOURCE.glob("*/*.ipynb")):
-        page = SITE / "book" / "exercises" / source.parent.name / f"{source.stem}.html"
+        page = SITE / "_exercises" / source.parent.name / f"{source.stem}.html"
         assert "mybinder.org" not in page.read_text(), f"{page.name} links to Binder"
+
+
+def test_the_archive_holds_exactly_the_release_notebooks():
+    """The exercises page links one .zip: every release notebook (as on its page's download), nothing else."""
+    import html
+    import zipfile
+
+    exercises_page = (SITE / "book" / "exercises.html").read_text()
+    links = [html.unescape(h) for h in re.findall(r'href="([^"]+\.zip)"', exercises_page)]
+    assert len(links) == 1, f"the exercises page links {links}, not one archive"
+    archive = (SITE / "book" / links[0]).resolve()
+    assert archive.is_file() and archive.is_relative_to(SITE), f"the link {links[0]} leads nowhere"
+    expected = {f"{p.parent.name}/{p.name}" for p in SOURCE.glob("*/*.ipynb")}
+    lines = all_solution_lines()
+    with zipfile.ZipFile(archive) as zf:
+        assert sorted(zf.namelist()) == sorted(expected)
+        for name in zf.namelist():
+            text = zf.read(name).decode()
+            assert "raise NotImplementedError()" in text, f"{name}: not the release"
+            assert [m for m in MARKERS if m in text] == [], f"{name} holds a solution or hidden-test marker"
+            assert [line for line in lines if json.dumps(line)[1:-1] in text] == [], f"{name} holds a solution line"
+            downloads = list((SITE / "_downloads").glob(f"*/{Path(name).name}"))
+            assert [d.read_text() for d in downloads] == [text], f"{name} differs from its page's download"

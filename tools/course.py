@@ -269,11 +269,13 @@ INSTRUCTOR_SERVER_EXTENSIONS = ("nbgrader.server_extensions.formgrader", "nbgrad
 #: Where a student browses, nothing of the site's machinery (Sphinx's ``_static``/``_templates``, the build,
 #: packaging metadata), on top of JupyterLab's own hidden files (these replace its default list, kept here).
 LAB_HIDE_GLOBS = ("__pycache__", "*.pyc", "*.pyo", ".DS_Store", "*~", "*.so", "*.dylib",
-                  "_static", "_templates", "_build", "*.egg-info", "node_modules")
+                  "_static", "_templates", "_build", "_exercises", "*.egg-info", "node_modules")
 #: A Jupyter config directory (``JUPYTER_CONFIG_PATH``) that only ``lab`` uses: its ``labconfig/page_config.json``
 #: disables :data:`INSTRUCTOR_LAB_PLUGINS`, JupyterLab's own mechanism (``jupyter labextension disable``) for
 #: this one command instead of for the whole environment.
 STUDENT_LAB_CONFIG = ROOT / "_build" / "jupyter-student"
+#: The student's own folder (git-ignored): ``lab`` opens it; no build or release writes there.
+WORK = ROOT / "work"
 
 
 def write_student_lab_config(folder: Path = STUDENT_LAB_CONFIG) -> Path:
@@ -289,8 +291,8 @@ def lab_command(extra: list[str], instructor: bool = False,
                 euid: int | None = None) -> tuple[list[str], Path, dict[str, str]]:
     """The JupyterLab command line of ``lab``: (arguments, working directory, environment variables to add).
 
-    A student's lab (default) serves the repository root without nbgrader's instructor tools; the
-    instructor's serves ``exercises/`` from there, so that nbgrader (the formgrader) reads
+    A student's lab (default) serves the repository root without nbgrader's instructor tools and
+    opens :data:`WORK`, where the student's notebooks live; the instructor's serves ``exercises/`` from there, so that nbgrader (the formgrader) reads
     ``exercises/nbgrader_config.py`` and keeps its gradebook in ``exercises/``. Both add ``--allow-root``
     when run as root (``euid`` 0; JupyterLab refuses root otherwise), hide :data:`LAB_HIDE_GLOBS`, ask no
     news server, and pass ``extra`` (e.g. ``--no-browser``, ``--port 8890``) on to JupyterLab, last, so
@@ -304,6 +306,7 @@ def lab_command(extra: list[str], instructor: bool = False,
     env = {}
     if not instructor:
         cmd += [f"--ServerApp.jpserver_extensions={name}=False" for name in INSTRUCTOR_SERVER_EXTENSIONS]
+        cmd.append(f"--LabApp.default_url=/lab/tree/{WORK.relative_to(ROOT).as_posix()}")
         config_path = [str(STUDENT_LAB_CONFIG), *filter(None, os.environ.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep))]
         env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(config_path)
     if euid == 0 and "--allow-root" not in extra:
@@ -317,6 +320,7 @@ def lab(extra: list[str], instructor: bool = False) -> None:
     cmd, folder, env = lab_command(extra, instructor)
     if not instructor:
         write_student_lab_config()
+        WORK.mkdir(exist_ok=True)
     run(*cmd, cwd=folder, env={**tool_env(), **env})
 
 

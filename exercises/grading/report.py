@@ -16,7 +16,9 @@
 Nothing a student wrote is live HTML: their Markdown is cleaned by ``nh3`` (the Ammonia
 sanitiser) in the autograded notebook that formgrader renders and in the feedback page, which
 also carries a Content Security Policy that allows no script, no request and no form; the only
-messages are the checker's own.
+messages are the checker's own. The math of the Markdown (``$...$``, ``$$...$$``) becomes MathML
+(``latex2mathml``) before the cleaning, so the page shows it without any script; the feedback
+names each part by the title of its statement in the source notebook.
 """
 
 from __future__ import annotations
@@ -34,9 +36,24 @@ import sqlalchemy.exc
 
 from checker import SubmissionResult, nbgrader_meta
 
+#: MathML that the math may become (what ``latex2mathml`` writes), with its presentation attributes only:
+#: none takes a URL (no ``href``, ``src`` or ``xlink:href``), a style or an event handler.
+MATHML_TAGS = {"math", "semantics", "annotation", "mrow", "mi", "mo", "mn", "ms", "mtext", "mspace", "msub",
+               "msup", "msubsup", "mfrac", "msqrt", "mroot", "munder", "mover", "munderover", "mstyle", "mtable",
+               "mtr", "mtd", "mpadded", "mphantom", "menclose", "merror", "mfenced"}
+MATHML_ATTRIBUTES = {"display", "displaystyle", "mathvariant", "stretchy", "fence", "separator", "form", "lspace",
+                     "rspace", "minsize", "maxsize", "symmetric", "largeop", "movablelimits", "accent", "accentunder",
+                     "linethickness", "width", "height", "depth", "scriptlevel", "columnalign", "rowalign",
+                     "columnspacing", "rowspacing", "columnlines", "rowlines", "frame", "columnspan", "rowspan",
+                     "notation", "open", "close", "separators", "encoding"}
 #: HTML that student Markdown may become: nh3's safe tags without images and image maps (they would
-#: load from elsewhere), with classes only for the math spans.
-SAFE_TAGS = nh3.ALLOWED_TAGS - {"img", "area", "map"}
+#: load from elsewhere), and the math as MathML.
+SAFE_TAGS = (nh3.ALLOWED_TAGS - {"img", "area", "map"}) | MATHML_TAGS
+SAFE_ATTRIBUTES = {**nh3.ALLOWED_ATTRIBUTES, **{tag: MATHML_ATTRIBUTES for tag in MATHML_TAGS}}
+#: Math as mistune's math plugin writes it: ``\(...\)`` in a span, ``$$...$$`` in a div.
+MATH_HTML = re.compile(r'<span class="math">\\\((.*?)\\\)</span>|<div class="math">\$\$(.*?)\$\$</div>', re.S)
+#: Where the autograded notebook keeps the title of each part (grade_id of its test cell: title).
+TITLES_KEY = "part_titles"
 #: The feedback page may run no script, load nothing and submit nothing.
 CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 HIDDEN_BLOCK = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.S)
@@ -125,14 +142,47 @@ def write_grades_csv(gradebook, path: Path) -> None:
                 writer.writerow([spreadsheet_safe(row[c]) for c in CSV_COLUMNS])
 
 
+def _mathml(match: re.Match) -> str:
+    """One math span or div of mistune's as MathML; TeX that ``latex2mathml`` cannot read stays text."""
+    from latex2mathml.converter import convert
+
+    inline, block = match.groups()
+    tex = html.unescape(inline if inline is not None else block).strip()
+    try:
+        mathml = convert(tex, display="inline" if inline is not None else "block")
+    except Exception:  # noqa: BLE001 - any failure of the converter leaves the TeX as (escaped) text
+        return html.escape(f"${tex}$" if inline is not None else f"$${tex}$$")
+    # A command latex2mathml does not know (``\arg``) comes out as ``<mi>\arg</mi>``: show it upright,
+    # without its backslash, as TeX shows a function name.
+    return re.sub(r"<mi>\\([A-Za-z]+)</mi>", r'<mi mathvariant="normal">\1</mi>', mathml)
+
+
 def safe_html(markdown: str) -> str:
-    """Markdown (with ``$`` math) rendered to HTML by mistune, then cleaned by nh3: no script, event
-    handler, style, frame, form, image or ``javascript:`` link survives, whatever the input."""
+    """Markdown (with ``$`` math) rendered to HTML by mistune, the math to MathML, then cleaned by nh3:
+    no script, event handler, style, frame, form, image or ``javascript:`` link survives, whatever the input."""
     import mistune
 
     rendered = mistune.create_markdown(escape=False, plugins=["math", "table", "strikethrough"])(markdown)
-    return nh3.clean(rendered, tags=SAFE_TAGS, url_schemes={"http", "https", "mailto"},
-                     allowed_classes={"span": {"math"}, "div": {"math"}}, link_rel="noopener noreferrer nofollow")
+    rendered = MATH_HTML.sub(_mathml, rendered)
+    return nh3.clean(rendered, tags=SAFE_TAGS, attributes=SAFE_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
+                     link_rel="noopener noreferrer nofollow")
+
+
+def part_titles(source_nb) -> dict[str, str]:
+    """``{grade_id of a test cell: the title of its part}``: the ``## `` heading of the Markdown statement
+    before the answer cell that the test cell grades, without its "(N points)"."""
+    titles, heading, answer_heading = {}, None, None
+    for cell in source_nb.cells:
+        meta = nbgrader_meta(cell)
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("## "):
+                    heading = re.sub(r"\s*\(\d+(\.\d+)? points?\)\s*$", "", line[3:]).strip()
+        elif meta.get("solution"):
+            answer_heading = heading
+        elif meta.get("grade") and meta.get("grade_id"):
+            titles[meta["grade_id"]] = answer_heading or meta["grade_id"]
+    return titles
 
 
 def _verdict(part) -> dict:
@@ -149,6 +199,7 @@ def autograded_notebook(source_nb, student_nb, result: SubmissionResult):
                     if nbgrader_meta(c).get("solution")}
     parts = {p.grade_id: p for p in result.parts}
     nb = nbformat.v4.new_notebook(metadata=copy.deepcopy(source_nb.metadata))
+    nb.metadata[TITLES_KEY] = part_titles(source_nb)
     seen = set()
     for cell in student_nb.cells:
         grade_id = nbgrader_meta(cell).get("grade_id")
@@ -179,16 +230,23 @@ def autograded_notebook(source_nb, student_nb, result: SubmissionResult):
     return nb
 
 
+def _plain(text: str) -> str:
+    """``text`` as literal Markdown text in a table cell: no markup, emphasis or math of its own."""
+    return re.sub(r"([\\`*_\[\]$|~])", r"\\\1", html.escape(str(text)))
+
+
 def feedback_notebook(autograded_nb, result: SubmissionResult):
-    """The autograded notebook without hidden tests, with the scores on top."""
+    """The autograded notebook without hidden tests, with the scores on top, each part named by its title."""
     nb = copy.deepcopy(autograded_nb)
+    titles = autograded_nb.metadata.get(TITLES_KEY, {})
     for cell in nb.cells:
         cell.source = HIDDEN_BLOCK.sub("", cell.source)
     lines = [f"# Feedback: {result.assignment}", "",
              f"**Score: {result.score:g} / {sum(p.max_points for p in result.parts):g}**", "",
              "| Part | Points | |", "| --- | --- | --- |"]
     for part in result.parts:
-        lines.append(f"| `{part.grade_id}` | {part.points:g} / {part.max_points:g} | "
+        title = _plain(titles.get(part.grade_id, part.grade_id))
+        lines.append(f"| {title} | {part.points:g} / {part.max_points:g} | "
                      f"{html.escape(part.message).replace('|', '/')} |")
     if result.cell_errors:
         lines += ["", "Cells of your notebook that raised an error when it was graded: "

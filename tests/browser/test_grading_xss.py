@@ -538,3 +538,42 @@ def test_formgrader_has_no_live_markup_of_the_students(formgrader_visits):
     found = {s: sorted(collections.Counter(formgrader_visits[s]["markup"]) - baseline) for s in ATTACKERS}
     found = {s: m for s, m in found.items() if m}
     assert found == {}, f"live markup in formgrader's page that the honest submission's page has not: {found}"
+
+
+#: Every ``<math>`` of the page: shown (a box of its own), and whether the browser lays it out as MathML.
+MATH_JS = """() => Array.from(document.querySelectorAll('math')).map((m) => {
+  const box = m.getBoundingClientRect();
+  return {visible: box.width > 0 && box.height > 0 && getComputedStyle(m).visibility === 'visible',
+          mathml: m.namespaceURI === 'http://www.w3.org/1998/Math/MathML', block: m.getAttribute('display') === 'block',
+          fraction: m.querySelector('mfrac') !== null};
+})"""
+
+
+def test_feedback_shows_part_titles_and_math_without_script(graded, browser):
+    """The honest student's feedback, in Chromium: parts named by their titles, the statements' math laid out
+    as MathML (no TeX left as text), no script run and no request made."""
+    import sys
+
+    from test_exercises import ROOT, source_notebook
+
+    sys.path.insert(0, str(ROOT / "exercises" / "grading"))
+    import report
+
+    page_file = graded["course"] / "feedback" / HONEST / ASSIGNMENT / f"{graded['notebook']}.html"
+    assert page_file.is_file(), graded["result"].stdout[-3000:]
+    v = visit(browser, page_file.as_uri())
+    assert v["ran"] == {} and [r for r in v["requests"] if r[1].split("#")[0] != v["url"]] == [], v
+    labels = report.part_titles(source_notebook(ASSIGNMENT)[1])
+    assert labels and all(title in v["text"] for title in labels.values()), v["text"][:2000]
+    assert [grade_id for grade_id in labels if grade_id in v["text"]] == [], "parts labelled by their grade_id"
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(page_file.as_uri(), wait_until="load", timeout=LOAD_TIMEOUT_MS)
+        maths = page.evaluate(MATH_JS)
+    finally:
+        context.close()
+    assert maths and all(m["visible"] and m["mathml"] for m in maths), maths
+    assert any(m["block"] and m["fraction"] for m in maths), "the displayed softmax formula is not a MathML fraction"
+    left = [t for t in ("$$", "\\frac", "\\sum", "\\operatorname") if t in v["text"]]
+    assert left == [], f"TeX shown as text: {left}"

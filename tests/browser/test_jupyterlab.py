@@ -118,7 +118,7 @@ def lab(tmp_path_factory):
     if not settings.is_file() or "Jupytext Notebook" not in settings.read_text():
         unavailable(f"{settings} does not make chapters open as notebooks: run `python3 tools/course.py lab` "
                     "or `python3 tools/course.py build` once (they write it)")
-    release = BOOK / "exercises" / EXERCISE
+    release = ROOT / "_exercises" / EXERCISE
     if not release.is_file():
         unavailable(f"no student release {release}: `python3 tools/course.py build` generates it")
     work = tmp_path_factory.mktemp("jupyterlab")
