@@ -140,7 +140,8 @@ def collect(course: Path, assignment: str, inbox: Path) -> list[str]:
         mode = entry.lstat().st_mode
         is_file, is_dir = stat.S_ISREG(mode), stat.S_ISDIR(mode)
         if not (is_file or is_dir):
-            refused.append(f"{shown_id(entry.name, needles)}: not a regular file or a folder (links, FIFOs and devices are refused)")
+            refused.append(f"{shown_id(entry.name, needles)}: not a regular file or a folder "
+                           "(links, FIFOs and devices are refused)")
             continue
         if is_file and entry.suffix != ".ipynb":
             print(f"skipping {shown_id(entry.name, needles)}: not a notebook or a folder of notebooks")
