@@ -1,9 +1,24 @@
-"""The package's import surface: everything in __all__ resolves, and the models load lazily."""
+"""The package's import surface (everything in __all__ resolves, the models load lazily) and its wheel."""
 
+import importlib.util
 import subprocess
 import sys
+import zipfile
+from pathlib import Path
+
+import pytest
 
 import lecture_lib
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_tool(name: str):
+    """Import ``tools/<name>.py`` (the tools are scripts, not a package)."""
+    spec = importlib.util.spec_from_file_location(f"course_tools_{name}", ROOT / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_every_public_name_resolves():
@@ -36,3 +51,41 @@ def test_importing_lecture_lib_imports_neither_scipy_nor_scikit_learn_nor_matplo
             "try:\n    lecture_lib.softmax(sparse.csr_matrix([[1.0, 2.0]]))\nexcept TypeError as e:\n"
             "    assert 'scipy sparse matrix' in str(e)\nelse:\n    raise AssertionError('no TypeError')\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_wheel_ships_the_static_files_and_the_widgets_render_from_it(tmp_path):
+    """tools/prebuild_wheel.py's wheel holds lecture_lib/static/*.js|css, and the widgets find them there.
+
+    The site's wheel (``_build/vendor/wheels``): the build made it, so ``build()`` only checks that it is
+    up to date with the sources (pip takes minutes here; it runs only if a source changed since).
+    """
+    wheel = load_tool("prebuild_wheel").build()
+    static = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "lecture_lib" / "static").iterdir())
+    assert {"lecture_lib/static/explorer.js", "lecture_lib/static/trainer.css"} <= set(static), static
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        for name in static:
+            assert name in names, f"{name} is not in {wheel.name}: declare it in pyproject.toml's package-data"
+            assert archive.read(name) == (ROOT / name).read_bytes(), name
+    # Import lecture_lib from the wheel itself (zipimport), not from the clone: importlib.resources finds the files.
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import lecture_lib.explorer as e, lecture_lib.trainer as t\n"
+            "assert e.__file__.startswith(sys.argv[1]), e.__file__\n"
+            "page = e.explorer_html().data + t.trainer_html().data\n"
+            "assert 'window.softmaxExplorer = ' in page and 'window.softmaxTrainer = ' in page\n"
+            "assert '__ID__' not in page and '__PALETTE__' not in page\n")
+    subprocess.run([sys.executable, "-c", code, str(wheel)], check=True, cwd=tmp_path)
+
+
+def test_static_render_fills_every_placeholder_and_refuses_a_missing_or_unknown_one():
+    """lecture_lib._static.render: the one templating scheme of the static files (``__NAME__``)."""
+    from lecture_lib import _static
+
+    css = _static.render("explorer.css", id="sx-test")
+    assert "#sx-test {" in css and "__" not in css
+    assert _static.read("explorer.css").count("__ID__") == css.count("#sx-test")
+    with pytest.raises(ValueError, match="__|placeholders"):
+        _static.render("explorer.css")  # __ID__ without a value
+    with pytest.raises(ValueError, match="placeholders"):
+        _static.render("explorer.js", id="sx-test")  # a value without a placeholder
+    with pytest.raises(ValueError, match="placeholders"):
+        _static.render("trainer.js", palette="[]", markers="[]", lo="0", hi="1")  # __MAX_POINTS__ missing
