@@ -89,3 +89,23 @@ def test_static_render_fills_every_placeholder_and_refuses_a_missing_or_unknown_
         _static.render("explorer.js", id="sx-test")  # a value without a placeholder
     with pytest.raises(ValueError, match="placeholders"):
         _static.render("trainer.js", palette="[]", markers="[]", lo="0", hi="1")  # __MAX_POINTS__ missing
+
+
+def test_the_book_names_modules_and_helpers_that_exist():
+    """A sentence such as "`scipy_blas_one_thread` in `lecture_lib/_blas_threads.py`" stays true when code moves."""
+    import ast
+    import re
+
+    pages = [*sorted((ROOT / "book").glob("*.md")), ROOT / "README.md"]
+    text = {page.name: " ".join(page.read_text(encoding="utf-8").split()) for page in pages}  # joins wrapped lines
+    paths = {(name, path) for name, t in text.items() for path in re.findall(r"\blecture_lib/[\w/]+\.py\b", t)}
+    assert paths, "the book names no lecture_lib/*.py file: this test checks nothing"
+    for name, path in sorted(paths):
+        assert (ROOT / path).is_file(), f"{name} names {path}, which does not exist"
+    for name, t in text.items():
+        for symbol, path in re.findall(r"`(\w+)` in `(lecture_lib/[\w/]+\.py)`", t):
+            tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
+            defined = {node.name for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+            defined |= {target.id for node in ast.walk(tree) if isinstance(node, ast.Assign)
+                        for target in node.targets if isinstance(target, ast.Name)}
+            assert symbol in defined, f"{name}: `{symbol}` is not defined in {path}"
