@@ -1,6 +1,5 @@
 """The package's import surface (everything in __all__ resolves, the models load lazily) and its wheel."""
 
-import importlib.util
 import subprocess
 import sys
 import zipfile
@@ -9,16 +8,9 @@ from pathlib import Path
 import pytest
 
 import lecture_lib
+from course_tools import WHEEL, load_tool
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def load_tool(name: str):
-    """Import ``tools/<name>.py`` (the tools are scripts, not a package)."""
-    spec = importlib.util.spec_from_file_location(f"course_tools_{name}", ROOT / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_every_public_name_resolves():
@@ -109,3 +101,28 @@ def test_the_book_names_modules_and_helpers_that_exist():
             defined |= {target.id for node in ast.walk(tree) if isinstance(node, ast.Assign)
                         for target in node.targets if isinstance(target, ast.Name)}
             assert symbol in defined, f"{name}: `{symbol}` is not defined in {path}"
+
+
+def test_the_version_has_one_source():
+    """pyproject.toml's version is the package's: code derives it, and the prose's wheel names match it.
+
+    ``lecture_lib.__version__`` comes from the installed metadata, the tests and tools from
+    ``tools/prebuild_wheel.wheel_name()``; the README and the chapters' install tips (static text,
+    which GitHub and JupyterLab show as typed) must name exactly the wheel that the build publishes.
+    """
+    import re
+    import tomllib
+
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert lecture_lib.__version__ == version, "reinstall lecture_lib (pip install -e .): its metadata is stale"
+    assert WHEEL == f"lecture_lib-{version}-py3-none-any.whl"
+    prose = [ROOT / "README.md", *sorted((ROOT / "book").glob("*.md"))]
+    named = {(p.name, m) for p in prose for m in re.findall(r"lecture_lib-[^\s\"'`<>/]*\.whl", p.read_text())}
+    assert named, "no page names the wheel: this test checks nothing"
+    assert not [pair for pair in named if pair[1] != WHEEL], f"pages name another wheel than {WHEEL}"
+    typed = re.compile(rf"(?<![\w.]){re.escape(version)}(?![\w.])")
+    code = [p for folder in ("lecture_lib", "tools", "tests") for p in (ROOT / folder).rglob("*")
+            if p.suffix in {".py", ".yml", ".toml", ".cfg"} and "node_modules" not in p.parts]
+    code.append(ROOT / "_config.yml")
+    copies = [str(p.relative_to(ROOT)) for p in code if typed.search(p.read_text(encoding="utf-8"))]
+    assert not copies, f"a typed copy of the version {version} (derive it from pyproject.toml): {copies}"
