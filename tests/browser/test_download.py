@@ -94,6 +94,8 @@ def served_site():
     server.close()
 
 
+# A fresh environment from the package index, then every chapter: far beyond the default 600 s timeout.
+@pytest.mark.timeout(3600)
 def test_downloaded_chapters_run_in_a_fresh_environment(served_site, tmp_path):
     work = tmp_path / "student"
     work.mkdir()
