@@ -28,18 +28,21 @@ from .losses import (
     multiclass_hinge_loss,
 )
 
-__version__ = "1.0.0"
-
 #: The models import scikit-learn (~0.8 s); they are loaded on first use so that a notebook
 #: that needs only the functions (every graded exercise kernel) starts fast.
 _MODELS = ("LinearRegression", "LogisticRegression", "SoftmaxRegression", "sklearn_C")
 
 
 def __getattr__(name):
+    """The models on first use; ``__version__`` from the installed metadata (pyproject.toml is its one source)."""
     if name in _MODELS:
         from . import models
 
         return getattr(models, name)
+    if name == "__version__":
+        from importlib.metadata import version
+
+        return version("lecture_lib")
     raise AttributeError(f"module 'lecture_lib' has no attribute {name!r}")
 
 

@@ -10,6 +10,13 @@ Three views of the same computation, :math:`a = \operatorname{softmax}(z / T)`:
 The JavaScript repeats the arithmetic of :func:`lecture_lib.softmax` step by step (divide by
 :math:`T`, subtract the maximum, exponentiate, normalise with numpy's pairwise summation order),
 so the page shows the numbers the library computes; the browser tests check this.
+
+The style sheets and the script are package data (:mod:`lecture_lib._static`): ``static/explorer.css``
+(scoped to one explorer by ``#__ID__``), ``static/explorer-widget.css`` (the ipywidgets bars) and
+``static/explorer.js``, one copy of the arithmetic that the page installs once as
+``window.softmaxExplorer`` for every explorer (and trainer) on it. Its ``pairwiseSum`` follows numpy's
+pairwise summation (blocks of 8, 8 accumulators), so the sums -- and hence the probabilities -- agree
+with :func:`lecture_lib.softmax` to the last bit or two.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import uuid
 
 import numpy as np
 
+from ._static import render
 from ._validation import as_float_array, check_positive
 from .functions import softmax
 from .palette import PALETTE
@@ -104,189 +112,7 @@ def _bars_html(z, a, ids=None, exponentials=None, shown: int | None = None) -> s
 #: Range of the number of classes K the explorer offers (the initial logits may have more).
 CLASS_RANGE = (2, 10)
 
-_CSS = """
-#{id} {{ font-family: inherit; max-width: 40rem; margin: 0.5rem 0 1rem; padding: 0.75rem 1rem;
-  border: 1px solid var(--pst-color-border, #ccc); border-radius: 0.4rem; box-sizing: border-box; }}
-#{id} *, #{id} *::before, #{id} *::after {{ box-sizing: border-box; }}
-#{id} fieldset {{ border: 0; margin: 0; padding: 0; min-width: 0; }}
-#{id} legend {{ font-size: 1rem; font-weight: 600; padding: 0; margin: 0 0 0.25rem; float: none; }}
-#{id} [hidden] {{ display: none !important; }}
-#{id} .sx-row {{ display: grid; grid-template-columns: 7.5rem minmax(0, 1fr) 6.5rem; gap: 0.25rem 0.5rem;
-  align-items: center; margin: 0.2rem 0; }}
-#{id} .sx-error {{ grid-column: 1 / -1; color: var(--pst-color-danger, #b00020); font-size: 0.9em; margin: 0; }}
-#{id} input[type=range] {{ width: 100%; min-width: 0; min-height: 1.75rem; accent-color: #0072B2; }}
-#{id} input[type=number] {{ width: 100%; min-width: 0; font: inherit; min-height: 1.75rem; }}
-#{id} input:focus-visible, #{id} button:focus-visible {{ outline: 3px solid #D55E00; outline-offset: 2px; }}
-#{id} input[aria-invalid=true] {{ outline: 2px solid #D55E00; border-color: #D55E00; }}
-#{id} .sx-tools {{ display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; align-items: center; margin: 0.4rem 0; }}
-#{id} .sx-tools label {{ display: inline-flex; gap: 0.5rem; align-items: center; }}
-#{id} .sx-tools input[type=number] {{ width: 4.5rem; }}
-#{id} button {{ font: inherit; padding: 0.25rem 0.9rem; min-height: 2rem; border-radius: 0.3rem;
-  border: 1px solid var(--pst-color-border, #767676); background: var(--pst-color-surface, #f3f3f3);
-  color: var(--pst-color-text-base, inherit); cursor: pointer; }}
-#{id} .sx-bars {{ margin-top: 0.6rem; }}
-#{id} .sx-bar-row, #{id} .sx-bar-head {{ display: grid; grid-template-columns: 2.5rem minmax(0, 1fr) 5.5rem 5.5rem;
-  gap: 0.5rem; align-items: center; margin: 0.15rem 0; }}
-#{id} .sx-bar-head {{ font-size: 0.9em; font-weight: 600; }}
-#{id} .sx-bar-head span, #{id} .sx-sum output {{ text-align: right; }}
-#{id} .sx-sum {{ border-top: 1px solid var(--pst-color-border, #ccc); padding-top: 0.15rem; }}
-#{id} .sx-track {{ display: block; height: 1.1rem; background: rgba(127, 127, 127, 0.2);
-  border-radius: 0.2rem; overflow: hidden; }}
-#{id} .sx-bar {{ display: block; height: 100%; }}
-#{id} .sx-prob, #{id} .sx-exp {{ font-variant-numeric: tabular-nums; text-align: right; }}
-#{id} .sx-status, #{id} .sx-formula {{ margin: 0.4rem 0 0; font-size: 0.9em; }}
-@media (max-width: 36rem) {{
-  #{id} {{ padding: 0.6rem 0.6rem; }}
-  #{id} .sx-row {{ grid-template-columns: minmax(0, 1fr) 5.5rem; }}
-  #{id} .sx-row > label {{ grid-column: 1 / -1; }}
-  #{id} .sx-bar-row, #{id} .sx-bar-head {{ grid-template-columns: 2rem minmax(0, 1fr) 4.75rem 4.75rem;
-    gap: 0.35rem; }}
-}}
-"""
 
-# One copy of the arithmetic, installed once per page as window.softmaxExplorer; every explorer on the
-# page uses it. ``pairwiseSum`` follows numpy's pairwise summation (blocks of 8, 8 accumulators), so
-# the sums -- and hence the probabilities -- agree with lecture_lib.softmax to the last bit or two.
-_JS_LIBRARY = r"""
-if (!window.softmaxExplorer) {
-  window.softmaxExplorer = (function () {
-    "use strict";
-    function pairwiseSum(a, start, n) {
-      var i, res;
-      if (n < 8) {
-        res = -0.0;
-        for (i = start; i < start + n; i++) { res += a[i]; }
-        return res;
-      }
-      if (n <= 128) {
-        var r = a.slice(start, start + 8);
-        for (i = 8; i < n - (n % 8); i += 8) {
-          for (var j = 0; j < 8; j++) { r[j] += a[start + i + j]; }
-        }
-        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        for (; i < n; i++) { res += a[start + i]; }
-        return res;
-      }
-      var n2 = Math.floor(n / 2);
-      n2 -= n2 % 8;
-      return pairwiseSum(a, start, n2) + pairwiseSum(a, start + n2, n - n2);
-    }
-    /* Every step of lecture_lib.softmax(z / T): u = z / T, c = max u, e = exp(u - c), s = sum e, a = e / s. */
-    function steps(z, T) {
-      if (!(typeof T === "number" && T > 0 && isFinite(T))) {
-        throw new RangeError("temperature must be a positive finite number; got " + T);
-      }
-      if (!z.length) { throw new RangeError("logits must not be empty"); }
-      var u = z.map(function (v) { return v / T; });
-      if (!u.every(isFinite)) { throw new RangeError("logits / temperature must be finite"); }
-      var c = Math.max.apply(null, u);
-      var e = u.map(function (v) { return Math.exp(v - c); });
-      var s = pairwiseSum(e, 0, e.length);
-      return { c: c, exponentials: e, sum: s, probabilities: e.map(function (v) { return v / s; }) };
-    }
-    function compute(z, T) { return steps(z, T).probabilities; }
-    function format(p) { return (p === 0 || p >= 1e-4) ? p.toFixed(4) : p.toExponential(2); }
-    function formatNumber(x) { return String(x); }
-    function init(root) {
-      if (!root || root.dataset.ready) { return; }
-      var id = root.id, K = Number(root.dataset.k), Kmax = Number(root.dataset.kMax);
-      var z0 = JSON.parse(root.dataset.logits), T0 = Number(root.dataset.temperature), K0 = K;
-      var all = JSON.parse(root.dataset.allLogits), T = T0;
-      function el(suffix) { return root.querySelector("[id='" + id + "-" + suffix + "']"); }
-      var status = el("status"), problems = {};
-      function setError(key, message) {
-        var box = el(key + "-num") || el(key), err = el(key + "-err");  /* K has a box only */
-        if (message) {
-          problems[key] = message; box.setAttribute("aria-invalid", "true");
-          err.textContent = message; err.hidden = false;
-        } else {
-          delete problems[key]; box.removeAttribute("aria-invalid");
-          err.textContent = ""; err.hidden = true;
-        }
-      }
-      function render() {
-        var z = all.slice(0, K), r;
-        try { r = steps(z, T); } catch (err) { status.textContent = err.message; return; }
-        var a = r.probabilities, best = 0;
-        for (var k = 0; k < Kmax; k++) {
-          var shown = k < K;
-          el("row-z" + (k + 1)).hidden = !shown;
-          el("a" + (k + 1)).parentNode.hidden = !shown;
-          if (!shown) { continue; }
-          el("a" + (k + 1)).textContent = format(a[k]);
-          el("e" + (k + 1)).textContent = format(r.exponentials[k]);
-          el("a" + (k + 1)).parentNode.querySelector(".sx-bar").style.width = (100 * a[k]).toFixed(2) + "%";
-          if (a[k] > a[best]) { best = k; }
-        }
-        el("sum-e").textContent = format(r.sum);
-        el("sum-a").textContent = format(pairwiseSum(a, 0, a.length));
-        el("c").textContent = formatNumber(r.c);
-        root.dataset.k = String(K);
-        root.dataset.logits = JSON.stringify(z);
-        root.dataset.temperature = String(T);
-        root.dataset.probabilities = JSON.stringify(a);
-        root.dataset.exponentials = JSON.stringify(r.exponentials);
-        root.dataset.sum = JSON.stringify(r.sum);
-        var text = "Showing K = " + K + " classes at temperature T = " + formatNumber(T) + ". Most probable: class " +
-          (best + 1) + " (a" + (best + 1) + " = " + format(a[best]) + ").";
-        var bad = Object.keys(problems);
-        if (bad.length) {
-          text = "Not updated: " + bad.map(function (key) { return problems[key]; }).join(" ") + " " + text;
-        }
-        status.textContent = text;
-      }
-      function bind(key, set, check) {
-        var slider = el(key), box = el(key + "-num");
-        slider.addEventListener("input", function () {
-          set(Number(slider.value)); box.value = slider.value; setError(key, null); render();
-        });
-        box.addEventListener("input", function () {
-          var v = box.value.trim() === "" ? NaN : Number(box.value), message = check(v, box.value.trim());
-          setError(key, message);
-          if (!message) { set(v); slider.value = String(v); }
-          render();
-        });
-      }
-      function logitCheck(k) {
-        return function (v, text) {
-          return isFinite(v) ? null : "Logit z" + k + " must be a finite number" +
-            (text === "" ? " (the box is empty)." : "; \u201c" + text + "\u201d is not.");
-        };
-      }
-      for (var k = 0; k < Kmax; k++) {
-        (function (k) { bind("z" + (k + 1), function (v) { all[k] = v; }, logitCheck(k + 1)); })(k);
-      }
-      bind("T", function (v) { T = v; }, function (v, text) {
-        return (isFinite(v) && v > 0) ? null : "Temperature T must be a positive number" +
-          (text === "" ? " (the box is empty)." : "; " + text + " is not.");
-      });
-      var kBox = el("K"), kMin = Number(kBox.min);
-      kBox.addEventListener("input", function () {
-        var v = kBox.value.trim() === "" ? NaN : Number(kBox.value);
-        if (!(Number.isInteger(v) && v >= kMin && v <= Kmax)) {
-          setError("K", "The number of classes K must be a whole number from " + kMin + " to " + Kmax + ".");
-          render(); return;
-        }
-        setError("K", null);
-        K = v; render();  /* a class shown again keeps the logit it had */
-      });
-      el("reset").addEventListener("click", function () {
-        all = JSON.parse(root.dataset.allLogits); T = T0; K = K0;
-        for (var k = 0; k < Kmax; k++) {
-          el("z" + (k + 1)).value = String(all[k]); el("z" + (k + 1) + "-num").value = String(all[k]);
-          setError("z" + (k + 1), null);
-        }
-        el("T").value = String(T0); el("T-num").value = String(T0); setError("T", null);
-        kBox.value = String(K0); setError("K", null);
-        render();
-      });
-      render();
-      root.dataset.ready = "true";
-    }
-    return { compute: compute, steps: steps, pairwiseSum: pairwiseSum, format: format, init: init };
-  })();
-}
-"""
 
 
 def explorer_html(logits=DEFAULT_LOGITS, temperature: float = 1.0):
@@ -375,7 +201,7 @@ def explorer_html(logits=DEFAULT_LOGITS, temperature: float = 1.0):
         f"data-logits='{json.dumps(z.tolist())}' data-all-logits='{json.dumps(all_z.tolist())}' "
         f"data-temperature='{json.dumps(temperature)}' data-probabilities='{json.dumps(a.tolist())}' "
         f"data-exponentials='{json.dumps(e.tolist())}' data-sum='{json.dumps(float(e.sum()))}'>"
-        f"<style>{_CSS.format(id=uid)}</style>"
+        f"<style>{render('explorer.css', id=uid)}</style>"
         f'<div class="sx-tools"><label for="{uid}-K">number of classes K '
         f'<input type="number" id="{uid}-K" min="{k_min}" max="{k_max}" step="1" value="{K}" '
         f'aria-describedby="{uid}-K-err"></label>'
@@ -401,7 +227,7 @@ def explorer_html(logits=DEFAULT_LOGITS, temperature: float = 1.0):
         f'<p class="sx-status" id="{uid}-status" role="status" aria-live="polite">Showing K = {K} classes at '
         f"temperature T = {shown_t}. Most probable: class {best + 1} "
         f"(a{best + 1} = {_format_probability(a[best])}).</p>"
-        f"<script>{_JS_LIBRARY}(function (s) {{ window.softmaxExplorer.init("
+        f"<script>{render('explorer.js')}(function (s) {{ window.softmaxExplorer.init("
         f"(s && s.closest('div.softmax-explorer')) || document.getElementById({json.dumps(uid)})); }})"
         f"(document.currentScript);</script>"
         f"</div>"
@@ -452,22 +278,14 @@ def softmax_explorer(logits=DEFAULT_LOGITS, temperature: float = 1.0):
         z_now = np.array([s.value for s in logit_sliders])
         a = tempered_softmax(z_now, temperature_slider.value)
         bars.value = (f"<div class='softmax-explorer-bars' data-probabilities='{json.dumps(a.tolist())}' "
-                      f"style='max-width:36rem'>{_bars_html(z_now, a)}</div><style>{_WIDGET_CSS}</style>")
+                      f"style='max-width:36rem'>{_bars_html(z_now, a)}</div>"
+                      f"<style>{render('explorer-widget.css')}</style>")
 
     for slider in (*logit_sliders, temperature_slider):
         slider.observe(update, names="value")
     update()
     return widgets.VBox([*logit_sliders, temperature_slider, bars])
 
-
-_WIDGET_CSS = """
-.softmax-explorer-bars .sx-bar-row { display: grid; grid-template-columns: 2.5rem 1fr 6.5rem; gap: 0.5rem;
-  align-items: center; margin: 0.15rem 0; }
-.softmax-explorer-bars .sx-track { display: block; height: 1.1rem; background: rgba(127, 127, 127, 0.2);
-  border-radius: 0.2rem; overflow: hidden; }
-.softmax-explorer-bars .sx-bar { display: block; height: 100%; }
-.softmax-explorer-bars .sx-prob { text-align: right; font-variant-numeric: tabular-nums; }
-"""
 
 
 def __getattr__(name):

@@ -6,8 +6,10 @@ not of code cells, math or directive bodies (admonitions, exercises, solutions).
 exercises take longer than their words suggest, so each adds a fixed time instead. Chapter: the
 *Further reading* page, whose table this computes from the chapters' sources.
 
-Needs ``myst-parser`` and ``pyyaml`` (both in the course's environment, not dependencies of the
-wheel); they are imported on first use.
+Needs ``myst-parser`` and ``pyyaml``: the wheel's ``book`` extra (``pip install "lecture_lib[book]"``)
+declares them, and the course's environment has them; they are imported on first use, so
+``import lecture_lib`` does not need them. It stays in the package because a book page (*Further
+reading*) imports it in a code cell the reader runs.
 """
 
 from __future__ import annotations

@@ -9,6 +9,9 @@ by a long group that starts last, so the long groups are split where their tests
 start first (:data:`LONG_FIRST`).
 """
 
+import re
+from pathlib import Path
+
 import pytest
 from hypothesis import settings
 from threadpoolctl import threadpool_limits
@@ -82,11 +85,33 @@ def pytest_collection_modifyitems(config, items):
         items.sort(key=lambda item: _long_first_rank(item.nodeid))
 
 
+def check_xdist_version() -> None:
+    """Fail with a clear message unless the installed pytest-xdist is the pinned one.
+
+    :func:`pytest_xdist_make_scheduler` is the only place that uses pytest-xdist's private API: it
+    overrides ``LoadScopeScheduling._split_scope`` and reads ``registered_collections``, written for
+    the version pinned in ``requirements.txt`` (the one source of that version). A new pytest-xdist may
+    rename either, and then the groups would silently fall apart; re-check the scheduler and the pin.
+    """
+    from importlib.metadata import version
+
+    requirements = (Path(__file__).resolve().parent.parent / "requirements.txt").read_text()
+    pinned = re.search(r"^pytest-xdist==(\S+)$", requirements, re.M)
+    installed = version("pytest-xdist")
+    if pinned is None or installed != pinned.group(1):
+        raise pytest.UsageError(
+            f"tests/conftest.py's xdist scheduler uses pytest-xdist's private API (LoadScopeScheduling."
+            f"_split_scope, registered_collections), written for the pinned pytest-xdist "
+            f"{pinned.group(1) if pinned else '(no pin in requirements.txt)'}; installed: {installed}. Install the pin "
+            f"(python3 tools/course.py test does), or check the scheduler against the new version and update the pin.")
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_xdist_make_scheduler(config, log):
     """``--dist loadgroup`` with the groups of :func:`group_of`, sent in collection order."""
     if config.getoption("dist") != "loadgroup":
         return None
+    check_xdist_version()
     from xdist.scheduler import LoadScopeScheduling
 
     class CourseScheduling(LoadScopeScheduling):

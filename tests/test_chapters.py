@@ -35,6 +35,10 @@ import yaml
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from course_tools import WHEEL  # noqa: E402
+
+# Tags that hide a cell's source on the site: the study-time estimate's list, one source.
+from lecture_lib.study_time import HIDDEN_TAGS as HIDING_TAGS  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "book"
@@ -53,8 +57,6 @@ EVAL_ROLE = re.compile(r"\{eval\}`(?P<expr>[^`]*)`")
 GLUE = re.compile(r"\{glue(?::\w+)?\}|\bglue\(|\bmyst_nb\b")
 #: The caption paragraph of a figure (right after the cell that draws it).
 CAPTION = re.compile(r"\A\n*\*\*Figure\.\*\* \S")
-#: Tags that hide a cell's source on the site.
-HIDING_TAGS = {"remove-cell", "remove-input"}
 #: Plumbing: a visible code line that publishes or checks a value, saves or captions a figure, or displays
 #: something only for the site (rather than showing the idea). Matched on the line without its comment.
 PLUMBING = re.compile(r"\bglue\(|\bmyst_nb\b|\bfmt\(|lecture_lib\.formatting|^\s*assert\b|\bsavefig\(|"
@@ -63,7 +65,6 @@ MAX_PLUMBING = 0.05
 #: The install note near the top of every chapter (tests/browser/test_download.py runs its command).
 INSTALL_NOTE = re.compile(r"^:::\{admonition\} Run this (?:chapter|page) yourself\n:class: tip\n\n"
                           r"(?P<text>.*?)^:::$", re.M | re.S)
-WHEEL = "lecture_lib-1.0.0-py3-none-any.whl"
 #: Unseeded NumPy randomness: legacy global-state functions, or a generator built without a seed.
 LEGACY_RANDOM = re.compile(r"\bnp\.random\.(?!default_rng\b|Generator\b|SeedSequence\b|PCG64\w*\b|Philox\b"
                            r"|SFC64\b|MT19937\b|BitGenerator\b)(?P<func>\w+)\s*\(")

@@ -41,7 +41,8 @@ CANARY = CHECKS["CANARY"]
 MUTATIONS = runpy.run_path(str(ROOT / "tests" / "fixtures" / "exercises" / "mutations.py"))["MUTATIONS"]
 MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION", "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
 
-pytestmark = pytest.mark.slow
+# The first test that needs class_run grades the whole class, a sandbox per submission, in its setup.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 
 # -- reading the course ------------------------------------------------------------------------

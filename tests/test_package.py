@@ -1,9 +1,16 @@
-"""The package's import surface: everything in __all__ resolves, and the models load lazily."""
+"""The package's import surface (everything in __all__ resolves, the models load lazily) and its wheel."""
 
 import subprocess
 import sys
+import zipfile
+from pathlib import Path
+
+import pytest
 
 import lecture_lib
+from course_tools import WHEEL, load_tool
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_every_public_name_resolves():
@@ -36,3 +43,86 @@ def test_importing_lecture_lib_imports_neither_scipy_nor_scikit_learn_nor_matplo
             "try:\n    lecture_lib.softmax(sparse.csr_matrix([[1.0, 2.0]]))\nexcept TypeError as e:\n"
             "    assert 'scipy sparse matrix' in str(e)\nelse:\n    raise AssertionError('no TypeError')\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_wheel_ships_the_static_files_and_the_widgets_render_from_it(tmp_path):
+    """tools/prebuild_wheel.py's wheel holds lecture_lib/static/*.js|css, and the widgets find them there.
+
+    The site's wheel (``_build/vendor/wheels``): the build made it, so ``build()`` only checks that it is
+    up to date with the sources (pip takes minutes here; it runs only if a source changed since).
+    """
+    wheel = load_tool("prebuild_wheel").build()
+    static = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "lecture_lib" / "static").iterdir())
+    assert {"lecture_lib/static/explorer.js", "lecture_lib/static/trainer.css"} <= set(static), static
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        for name in static:
+            assert name in names, f"{name} is not in {wheel.name}: declare it in pyproject.toml's package-data"
+            assert archive.read(name) == (ROOT / name).read_bytes(), name
+    # Import lecture_lib from the wheel itself (zipimport), not from the clone: importlib.resources finds the files.
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import lecture_lib.explorer as e, lecture_lib.trainer as t\n"
+            "assert e.__file__.startswith(sys.argv[1]), e.__file__\n"
+            "page = e.explorer_html().data + t.trainer_html().data\n"
+            "assert 'window.softmaxExplorer = ' in page and 'window.softmaxTrainer = ' in page\n"
+            "assert '__ID__' not in page and '__PALETTE__' not in page\n")
+    subprocess.run([sys.executable, "-c", code, str(wheel)], check=True, cwd=tmp_path)
+
+
+def test_static_render_fills_every_placeholder_and_refuses_a_missing_or_unknown_one():
+    """lecture_lib._static.render: the one templating scheme of the static files (``__NAME__``)."""
+    from lecture_lib import _static
+
+    css = _static.render("explorer.css", id="sx-test")
+    assert "#sx-test {" in css and "__" not in css
+    assert _static.read("explorer.css").count("__ID__") == css.count("#sx-test")
+    with pytest.raises(ValueError, match="__|placeholders"):
+        _static.render("explorer.css")  # __ID__ without a value
+    with pytest.raises(ValueError, match="placeholders"):
+        _static.render("explorer.js", id="sx-test")  # a value without a placeholder
+    with pytest.raises(ValueError, match="placeholders"):
+        _static.render("trainer.js", palette="[]", markers="[]", lo="0", hi="1")  # __MAX_POINTS__ missing
+
+
+def test_the_book_names_modules_and_helpers_that_exist():
+    """A sentence such as "`scipy_blas_one_thread` in `lecture_lib/_blas_threads.py`" stays true when code moves."""
+    import ast
+    import re
+
+    pages = [*sorted((ROOT / "book").glob("*.md")), ROOT / "README.md"]
+    text = {page.name: " ".join(page.read_text(encoding="utf-8").split()) for page in pages}  # joins wrapped lines
+    paths = {(name, path) for name, t in text.items() for path in re.findall(r"\blecture_lib/[\w/]+\.py\b", t)}
+    assert paths, "the book names no lecture_lib/*.py file: this test checks nothing"
+    for name, path in sorted(paths):
+        assert (ROOT / path).is_file(), f"{name} names {path}, which does not exist"
+    for name, t in text.items():
+        for symbol, path in re.findall(r"`(\w+)` in `(lecture_lib/[\w/]+\.py)`", t):
+            tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
+            defined = {node.name for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+            defined |= {target.id for node in ast.walk(tree) if isinstance(node, ast.Assign)
+                        for target in node.targets if isinstance(target, ast.Name)}
+            assert symbol in defined, f"{name}: `{symbol}` is not defined in {path}"
+
+
+def test_the_version_has_one_source():
+    """pyproject.toml's version is the package's: code derives it, and the prose's wheel names match it.
+
+    ``lecture_lib.__version__`` comes from the installed metadata, the tests and tools from
+    ``tools/prebuild_wheel.wheel_name()``; the README and the chapters' install tips (static text,
+    which GitHub and JupyterLab show as typed) must name exactly the wheel that the build publishes.
+    """
+    import re
+    import tomllib
+
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert lecture_lib.__version__ == version, "reinstall lecture_lib (pip install -e .): its metadata is stale"
+    assert WHEEL == f"lecture_lib-{version}-py3-none-any.whl"
+    prose = [ROOT / "README.md", *sorted((ROOT / "book").glob("*.md"))]
+    named = {(p.name, m) for p in prose for m in re.findall(r"lecture_lib-[^\s\"'`<>/]*\.whl", p.read_text())}
+    assert named, "no page names the wheel: this test checks nothing"
+    assert not [pair for pair in named if pair[1] != WHEEL], f"pages name another wheel than {WHEEL}"
+    typed = re.compile(rf"(?<![\w.]){re.escape(version)}(?![\w.])")
+    code = [p for folder in ("lecture_lib", "tools", "tests") for p in (ROOT / folder).rglob("*")
+            if p.suffix in {".py", ".yml", ".toml", ".cfg"} and "node_modules" not in p.parts]
+    code.append(ROOT / "_config.yml")
+    copies = [str(p.relative_to(ROOT)) for p in code if typed.search(p.read_text(encoding="utf-8"))]
+    assert not copies, f"a typed copy of the version {version} (derive it from pyproject.toml): {copies}"

@@ -64,3 +64,27 @@ def test_merge_json_keeps_every_entry_of_concurrent_writers(tmp_path):
     data = json.loads(path.read_text())
     assert len(data) == writers * n
     assert list(data) == sorted(data)
+
+
+def test_the_scheduler_refuses_an_xdist_it_was_not_written_for(monkeypatch):
+    """The private pytest-xdist API is used with the pinned version only (conftest.check_xdist_version)."""
+    import importlib.metadata
+
+    import pytest
+
+    import conftest
+
+    conftest.check_xdist_version()  # the course's environment has the pin
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "0.0.1")
+    with pytest.raises(pytest.UsageError, match=r"private API.*pinned pytest-xdist \d.*installed: 0\.0\.1"):
+        conftest.check_xdist_version()
+
+
+def test_a_default_timeout_is_configured():
+    """A hung test fails (pytest-timeout, pinned) instead of stalling CI."""
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    options = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    assert 0 < options["timeout"] <= 900 and options["timeout_method"] in {"signal", "thread"}
+    assert any(line.startswith("pytest-timeout==") for line in (root / "requirements.txt").read_text().splitlines())

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from course_tools import WHEEL
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE_DIR = Path(os.environ.get("COURSE_SITE_DIR", ROOT / "_build" / "html")).resolve()
@@ -349,13 +350,13 @@ def test_launch_and_download_buttons_on_notebook_pages():
 def test_lecture_lib_wheel_is_published():
     """tools/prebuild_wheel.py puts the wheel at <site>/wheels/; every chapter's install tip links to it."""
     pages()
-    wheel = SITE_DIR / "wheels" / "lecture_lib-1.0.0-py3-none-any.whl"
+    wheel = SITE_DIR / "wheels" / WHEEL
     assert wheel.is_file(), f"{wheel} missing: tools/prebuild_wheel.py did not run before the build"
     import zipfile
 
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
-        metadata = archive.read("lecture_lib-1.0.0.dist-info/METADATA").decode()
+        metadata = archive.read(f"{WHEEL.removesuffix('-py3-none-any.whl')}.dist-info/METADATA").decode()
     assert {"lecture_lib/__init__.py", "lecture_lib/formatting.py", "lecture_lib/plotting/__init__.py"} <= names
     assert not [n for n in names if "__pycache__" in n or n.startswith(("tests/", "book/", "tools/"))]
     assert "Requires-Dist: numpy" in metadata and "Requires-Dist: matplotlib" in metadata

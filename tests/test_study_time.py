@@ -108,3 +108,33 @@ def test_bad_input():
         study_time(PAGE, minutes_per_code_cell=-1)
     with pytest.raises(TypeError, match=r"minutes_per_exercise must be a non-negative number; got '5'"):
         study_time(PAGE, minutes_per_exercise="5")
+
+
+def test_the_parser_uses_the_sites_myst_extensions():
+    """MYST_EXTENSIONS is the site's list (``_config.yml``): a new extension changes what counts as text."""
+    import yaml
+
+    from lecture_lib.study_time import MYST_EXTENSIONS
+
+    config = yaml.safe_load((Path(__file__).resolve().parent.parent / "_config.yml").read_text())
+    assert list(MYST_EXTENSIONS) == config["parse"]["myst_enable_extensions"]
+
+
+def test_the_wheel_declares_what_study_time_imports():
+    """study_time's third-party imports are in pyproject.toml's ``book`` extra (it ships in the wheel)."""
+    import ast
+    import re
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    tree = ast.parse((root / "lecture_lib" / "study_time.py").read_text())
+    imported = {(node.module if isinstance(node, ast.ImportFrom) else alias.name).split(".")[0]
+                for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom)) and not getattr(node, "level", 0)
+                for alias in node.names}
+    third_party = imported - {"__future__", "typing"}
+    extra = tomllib.loads((root / "pyproject.toml").read_text())["project"]["optional-dependencies"]["book"]
+    declared = {re.split(r"[<>=!~ ;\[]", requirement)[0].lower() for requirement in extra}
+    # import name -> distribution name (markdown_it comes with myst-parser)
+    provided_by = {"yaml": "pyyaml", "myst_parser": "myst-parser", "markdown_it": "myst-parser"}
+    assert third_party, "study_time imports nothing: this test checks nothing"
+    assert {provided_by.get(name, name) for name in third_party} <= declared, (third_party, declared)

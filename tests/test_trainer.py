@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from lecture_lib import softmax_regression_cost_and_gradient
-from lecture_lib.explorer import _JS_LIBRARY as EXPLORER_JS
+from lecture_lib._static import read as read_static
 from lecture_lib.plotting import PALETTE
 from lecture_lib.trainer import (DEFAULT_CENTRES, DEFAULT_POINTS_PER_CLASS, DEFAULT_SEED, DEFAULT_SPREAD, DOMAIN, K,
                                  MARKERS, MAX_POINTS, default_data, trainer_html)
@@ -186,7 +186,7 @@ def test_markup_is_self_contained_and_ids_are_unique():
     # Every id the trainer's own script looks up exists in the markup (the explorer's library, which the
     # trainer embeds for its pairwise sum, looks up the explorer's ids).
     uid = root_of(first)["id"]
-    looked_up = set(re.findall(r'el\("([a-z0-9-]+)"\)', first.replace(EXPLORER_JS, "")))
+    looked_up = set(re.findall(r'el\("([a-z0-9-]+)"\)', first.replace(read_static("explorer.js"), "")))
     assert looked_up and {f"{uid}-{s}" for s in looked_up} <= ids_first, looked_up
 
 

@@ -34,14 +34,15 @@ from docutils import nodes
 from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
 
+# The output metadata key of a lecture_lib.plotting.Panels figure (the wide and the stacked rendering).
+from lecture_lib.plotting.panels import METADATA_KEY
+
 LOGGER = logging.getLogger(__name__)
 
 #: The text a caption paragraph starts with (in bold), in the Markdown source.
 CAPTION_MARK = "Figure."
 #: Theme options that show a button pointing to the repository (turned on when it is set).
 REPOSITORY_BUTTONS = ("use_repository_button", "use_issues_button")
-#: Output metadata key of a ``lecture_lib.plotting.Panels`` figure (``lecture_lib.plotting.panels.METADATA_KEY``).
-PANELS_KEY = "lecture_lib.panels"
 #: CSS px between the viewport and the text column below 960 px (the article's padding, 27-32 px, and room for
 #: a scroll bar): without JavaScript the stacked figure is shown up to the wide one's legible width plus this.
 #: ``course.js`` then decides from the column's real width (wider screens have sidebars: at 1200 px the
@@ -125,7 +126,7 @@ class StackedFigures(SphinxTransform):
             if cells is None:
                 cells = json.loads(executed.read_text(encoding="utf-8"))["cells"]
             outputs = cells[cell["cell_index"]].get("outputs", [])
-            panels = [o["metadata"][PANELS_KEY] for o in outputs if PANELS_KEY in o.get("metadata", {})]
+            panels = [o["metadata"][METADATA_KEY] for o in outputs if METADATA_KEY in o.get("metadata", {})]
             if not panels:
                 continue
             if len(panels) > 1:

@@ -72,7 +72,8 @@ def build(target: Path = WHEELS) -> Path:
         shutil.copy2(built, target / built.name)
         if stamp:
             stamp.write_text(digest)
-    print(f"built {(target / built.name).relative_to(ROOT)}", flush=True)
+    shown = target / built.name
+    print(f"built {shown.relative_to(ROOT) if shown.is_relative_to(ROOT) else shown}", flush=True)
     return target / built.name
 
 

@@ -105,7 +105,7 @@
     }
     t = t.replace(/\\(mathbf|mathrm|mathit|mathcal|mathbb|boldsymbol|operatorname|text|textrm|hat|bar|tilde|vec)\s*\{([^{}]*)\}/g,
                   function (m, cmd, body) { return cmd === "mathbb" && body === "R" ? "ℝ" : body; });
-    t = t.replace(/\\([A-Za-z]+)/g, function (m, name) { return SYMBOLS.hasOwnProperty(name) ? SYMBOLS[name] : ""; });
+    t = t.replace(/\\([A-Za-z]+)/g, function (m, name) { return Object.prototype.hasOwnProperty.call(SYMBOLS, name) ? SYMBOLS[name] : ""; });
     t = t.replace(/\\[,;:! ]/g, " ").replace(/\\\\/g, " ").replace(/[{}&]/g, "").replace(/\s+/g, " ");
     return t.replace(/\(([^()\s]+)\)\//g, "$1/").replace(/\/\(([^()\s]+)\)/g, "/$1").trim();
   }
@@ -120,6 +120,7 @@
     return mathml.textContent.replace(/\s+/g, " ").trim();
   }
 
+  /* global Search -- Sphinx's searchtools.js, on the search page only */
   function readableSnippets() {
     if (typeof Search === "undefined" || !Search.htmlToText || Search.htmlToText.courseReadable) { return; }
     var htmlToText = Search.htmlToText;

@@ -79,9 +79,9 @@ def install_tip(page_html: str) -> tuple[str, str]:
 
 def test_install_tip_parser():
     page = ('<div class="tip admonition"><p class="admonition-title">Run this chapter yourself</p><p>Get the '
-            '<a href="../wheels/lecture_lib-1.0.0-py3-none-any.whl">wheel</a>: <code class="literal">'
+            '<a href="../wheels/lecture_lib-9.8.7-py3-none-any.whl">wheel</a>: <code class="literal">'
             '<span class="pre">pip</span> <span class="pre">install</span> <span class="pre">x.whl</span></code></p></div>')
-    assert install_tip(page) == ("../wheels/lecture_lib-1.0.0-py3-none-any.whl", "pip install x.whl")
+    assert install_tip(page) == ("../wheels/lecture_lib-9.8.7-py3-none-any.whl", "pip install x.whl")
     with pytest.raises(AssertionError, match="no 'Run this chapter yourself' tip"):
         install_tip("<p>nothing</p>")
 
@@ -94,6 +94,8 @@ def served_site():
     server.close()
 
 
+# A fresh environment from the package index, then every chapter: far beyond the default 600 s timeout.
+@pytest.mark.timeout(3600)
 def test_downloaded_chapters_run_in_a_fresh_environment(served_site, tmp_path):
     work = tmp_path / "student"
     work.mkdir()

@@ -35,7 +35,8 @@ import pytest
 
 from .conftest import ROOT, SCREENSHOT_DIR, SITE_DIR, require_site, unavailable
 
-pytestmark = pytest.mark.browser
+# The first test of each part starts a JupyterLab server; a chapter's Run All takes minutes on a busy machine.
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(1800)]
 
 BOOK = ROOT / "book"
 CHAPTERS = sorted(BOOK.glob("0*.md"))

@@ -1,0 +1,24 @@
+"""The course's tools (``tools/*.py``, scripts rather than a package) for the tests, and what they derive.
+
+The wheel's file name comes from ``pyproject.toml`` through :func:`tools.prebuild_wheel.wheel_name`, its
+one source; tests use :data:`WHEEL` rather than a typed copy of the version.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_tool(name: str):
+    """Import ``tools/<name>.py`` as a fresh module."""
+    spec = importlib.util.spec_from_file_location(f"course_tools_{name}", ROOT / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+#: File name of the lecture_lib wheel, e.g. ``lecture_lib-<version>-py3-none-any.whl``.
+WHEEL = load_tool("prebuild_wheel").wheel_name()
