@@ -48,7 +48,8 @@ SPLIT_FILES = {"tests/browser/test_jupyterlab.py": 2}
 #: keeps pytest's order after these; the spread page tests (test_layout 25%, test_pages 7%) fill the gaps.
 LONG_FIRST = ("tests/browser/test_download.py", "tests/browser/test_jupyterlab.py", "tests/test_exercises.py",
               "tests/test_grading_redteam.py", "tests/test_grading_redteam2.py", "tests/test_grading.py",
-              "tests/browser/test_grading_xss.py", "tests/test_benchmarks_smoke.py",
+              "tests/browser/test_grading_xss.py", "tests/test_student_work.py", "tests/test_grading_seeds.py",
+              "tests/test_benchmarks_smoke.py",
               "tests/test_estimator_checks.py", "tests/test_notebook_gate.py", "_build/nbval/book/07_pytorch.ipynb")
 
 

@@ -34,7 +34,7 @@ import pytest
 
 from test_exercises import CANARY, EXERCISES, MUTATIONS, SOURCE, answers, source_notebook, submission
 
-pytestmark = [pytest.mark.slow,
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800),  # the module fixture grades two classes
               pytest.mark.skipif(shutil.which("bwrap") is None and not os.environ.get("CI"),
                                  reason="bubblewrap (bwrap) is not installed (in CI it must be)")]
 

@@ -51,7 +51,7 @@ import checker  # noqa: E402
 import cgroups  # noqa: E402
 import hidden_tests  # noqa: E402
 
-pytestmark = [pytest.mark.slow,
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800),  # the module fixture grades the class
               pytest.mark.skipif(shutil.which("bwrap") is None and not os.environ.get("CI"),
                                  reason="bubblewrap (bwrap) is not installed (in CI it must be)")]
 

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 ASSIGNMENT, NOTEBOOK = "01_modeling", "softmax.ipynb"
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]  # two builds of the book
 
 
 def make_course(root: Path) -> Path:

@@ -52,7 +52,7 @@ import pytest
 from .conftest import unavailable
 from .formgrader import log_in, start_formgrader, stop_formgrader, submission_notebook_id, submission_url
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(1800)]  # grading, then formgrader
 
 ASSIGNMENT = "01_modeling"
 ATTACKER = "xss-student"
