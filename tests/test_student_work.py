@@ -43,6 +43,7 @@ def make_course(root: Path) -> Path:
     for name in ("nbgrader_config.py", "autograde_checks.py", "instructor.py"):
         shutil.copy2(ROOT / "exercises" / name, root / "exercises" / name)
     shutil.copytree(vendor, root / "_build" / "vendor")
+    (root / "node_modules").symlink_to(ROOT / "node_modules")  # KaTeX, which the build renders the math with
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     pages = [entry for part in toc["parts"] for chapter in part["chapters"] if chapter["file"] == "book/exercises"
              for entry in chapter["sections"] if entry["file"].startswith("_exercises/")]
