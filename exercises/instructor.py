@@ -13,8 +13,8 @@ what a class run needs:
 - ``collect`` takes the folder of files an LMS hands out (one notebook per student, named after
   the student, or one folder per student) and records each file's time as the submission time;
 - ``grade`` runs each submission's code in bubblewrap sandboxes (``grading/sandbox.py``) and
-  decides the points outside them (``grading/checker.py``, with the hidden tests of
-  ``grading/hidden_tests.py``), ``--jobs`` submissions at once; then only this process writes
+  decides the points outside them (``grading/checker.py``, running the parts declared in
+  ``lecture_lib/exercises``), ``--jobs`` submissions at once; then only this process writes
   the gradebook (through nbgrader's API), ``autograded/``, ``grades.csv`` (nbgrader's exporter)
   and the feedback (scanned for hidden-test text first). A submission that loops, dies, floods
   its output or breaks the protocol costs only itself and is listed as needing attention.
@@ -326,7 +326,7 @@ def read_secret(path: Path | None) -> bytes | None:
     path = path or (Path(os.environ[SECRET_ENV]) if os.environ.get(SECRET_ENV) else None)
     if path is None:
         print("note: no course secret (--secret-file): the hidden inputs come from the public seeds in "
-              "exercises/grading/hidden_tests.py, the same for every student and known to anyone with the "
+              "lecture_lib/exercises, the same for every student and known to anyone with the "
               "repository. `instructor.py secret FILE` makes a secret.", file=sys.stderr, flush=True)
         return None
     try:

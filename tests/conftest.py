@@ -38,7 +38,7 @@ def one_blas_thread():
 SPREAD_FILES = ("tests/browser/test_layout.py", "tests/browser/test_pages.py")
 #: Files cut into this many groups (round robin in collection order); each group builds its own module
 #: fixtures (e.g. one JupyterLab server per worker), so the parts run at the same time.
-SPLIT_FILES = {"tests/browser/test_jupyterlab.py": 2}
+SPLIT_FILES = {"tests/browser/test_jupyterlab.py": 2, "tests/test_exercise_diagnoses.py": 2}
 #: Groups that start first, longest first: their share of the test time in a full run on the 2-core
 #: machine (``--durations``, junit times): the download test 17.5% (a fresh environment from the registry,
 #: then every chapter), JupyterLab 11.8% (every chapter, in two parts), the class run and the red team
@@ -49,7 +49,7 @@ SPLIT_FILES = {"tests/browser/test_jupyterlab.py": 2}
 LONG_FIRST = ("tests/browser/test_download.py", "tests/browser/test_jupyterlab.py", "tests/test_exercises.py",
               "tests/test_grading_redteam.py", "tests/test_grading_redteam2.py", "tests/test_grading.py",
               "tests/browser/test_grading_xss.py", "tests/test_student_work.py", "tests/test_grading_seeds.py",
-              "tests/test_benchmarks_smoke.py",
+              "tests/test_benchmarks_smoke.py", "tests/test_exercise_diagnoses.py",
               "tests/test_estimator_checks.py", "tests/test_notebook_gate.py", "_build/nbval/book/07_pytorch.ipynb")
 
 

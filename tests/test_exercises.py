@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import copy
 import csv
+import html
 import json
+import linecache
 import re
 import runpy
 import shutil
@@ -61,6 +63,24 @@ def answers(nb) -> dict[str, str]:
                                                    if "### BEGIN SOLUTION" not in line
                                                    and "### END SOLUTION" not in line)
             for c in nb.cells if nbgrader_meta(c).get("solution")}
+
+
+def notebook_namespace(assignment: str, replace: dict[str, str] | None = None) -> dict:
+    """The globals of the solved source notebook after running its code cells but the tests, in this
+    process: setup cells, then the answers (``replace``: other sources for some, by grade_id). Each cell
+    is registered with ``linecache``, as IPython does, so that ``inspect.getsource`` finds its functions."""
+    _, nb = source_notebook(assignment)
+    solved = answers(nb)
+    namespace = {"__name__": "__main__"}
+    for i, cell in enumerate(nb.cells):
+        meta = nbgrader_meta(cell)
+        if cell.cell_type != "code" or meta.get("grade"):
+            continue
+        source = (replace or {}).get(meta.get("grade_id"), solved.get(meta.get("grade_id"), cell.source))
+        filename = f"<{assignment} cell {i}>"
+        linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
+        exec(compile(source, filename, "exec"), namespace)
+    return namespace
 
 
 def max_points(nb) -> dict[str, float]:
@@ -313,6 +333,12 @@ def test_wrong_answer_loses_its_part_only(class_run, index):
     _, nb = source_notebook(m["assignment"])
     expected = {**max_points(nb), m["part"]: 0.0}
     assert part_scores(class_run, mutation_student(index), m["assignment"]) == expected, m["why"]
+    # the feedback names the mistake (test_exercise_diagnoses.py: the same on the other paths)
+    from test_exercise_diagnoses import message_of
+
+    (page,) = [p for course in class_run.courses
+               for p in (course / "feedback" / mutation_student(index) / m["assignment"]).glob("*.html")]
+    assert html.escape(message_of(m), quote=False) in page.read_text(), (m["why"], page)
 
 
 @pytest.mark.parametrize("case", sorted(ROBUSTNESS_LOSES))

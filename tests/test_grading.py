@@ -11,6 +11,7 @@ import dataclasses
 import json
 import math
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -231,14 +232,31 @@ def test_wire_sends_other_objects_as_opaque():
     assert isinstance(back, wire.Opaque) and back.type_name == "dict"
 
 
-# -- the hidden tests agree with the source notebooks ---------------------------------------------
+# -- the declarations agree with the source notebooks ---------------------------------------------
+HIDDEN_CALL = re.compile(r"### BEGIN HIDDEN TESTS\n# CANARY-7f3a-hidden-test\nimport pathlib as _pl, runpy as _rp\n"
+                         r"_rp\.run_path\(.*?\)\[\"grade\"\]\(\"(\w+)\", \"([\w-]+)\", globals\(\)\)\n### END HIDDEN TESTS\n"
+                         r"from lecture_lib\.exercises import check\n\ncheck\((\w+)(, exercise=\d)?\)$", re.S)
+
+
 @pytest.mark.parametrize("assignment", sorted(p.name for p in (EXERCISES / "source").iterdir() if p.is_dir()))
-def test_hidden_tests_cover_exactly_the_graded_cells(assignment):
+def test_each_graded_cell_is_a_call_of_its_declaration(assignment):
+    """A test cell holds no case, seed or tolerance: its hidden block calls the part's declaration,
+    its visible part the student's check; points and titles are the declaration's."""
     (path,) = (EXERCISES / "source" / assignment).glob("*.ipynb")
     nb = nbformat.read(path, as_version=4)
-    graded = [checker.nbgrader_meta(c)["grade_id"] for c in nb.cells if checker.nbgrader_meta(c).get("grade")]
+    cells = [c for c in nb.cells if checker.nbgrader_meta(c).get("grade")]
     parts = hidden_tests.PARTS[assignment]
-    assert [p.grade_id for p in parts] == graded
+    assert [checker.nbgrader_meta(c)["grade_id"] for c in cells] == [p.grade_id for p in parts]
+    headings = re.findall(r"^## Part (\d+) · (.+) \((\d+) points?\)$", "\n".join(
+        c.source for c in nb.cells if c.cell_type == "markdown"), re.M)
+    assert [(int(n), title, float(points)) for n, title, points in headings] == \
+        [(i + 1, p.title, float(p.points)) for i, p in enumerate(parts)]
+    total = sum(p.points for p in parts)
+    assert re.search(rf"parts?, {total:g} points\.", nb.cells[0].source)
+    for cell, part in zip(cells, parts):
+        assert checker.nbgrader_meta(cell)["points"] == part.points
+        match = HIDDEN_CALL.fullmatch(cell.source)
+        assert match and match.groups()[:3] == (assignment, part.grade_id, part.function), cell.source
     solutions = "\n".join(c.source for c in nb.cells if checker.nbgrader_meta(c).get("solution"))
     for part in parts:
         assert f"def {part.function}(" in solutions

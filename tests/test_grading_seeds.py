@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import ast
 import os
 import stat
 import subprocess
@@ -21,12 +20,11 @@ import nbformat
 import numpy as np
 import pytest
 
-from test_exercises import ASSIGNMENTS, EXERCISES, answers, source_notebook
+from lecture_lib.exercises.local import InProcess
+from test_exercises import ASSIGNMENTS, EXERCISES, answers, notebook_namespace, source_notebook
 
 sys.path.insert(0, str(EXERCISES / "grading"))
-import checker  # noqa: E402
 import hidden_tests  # noqa: E402
-from compare import CheckFailed  # noqa: E402
 
 SECRET = b"0123456789abcdef0123456789abcdef-test-only"
 
@@ -47,47 +45,26 @@ def test_with_a_secret_each_student_has_inputs_of_their_own():
     assert not np.array_equal(draw("ada"), other)
 
 
-class InProcess:
-    """A caller that runs the reference solution of an assignment in this process (trusted code only)."""
+class Recording(InProcess):
+    """The in-process caller on the solved notebook, keeping the inputs it sends."""
 
-    def __init__(self, assignment: str, seeds: hidden_tests.Seeds):
-        _, nb = source_notebook(assignment)
-        self.namespace = {"__name__": "__main__"}
-        for cell in nb.cells:  # the setup cells, statement by statement (as the sandbox runs them)
-            meta = checker.nbgrader_meta(cell)
-            if cell.cell_type == "code" and meta.get("locked") and not meta.get("grade"):
-                for statement in ast.parse(cell.source).body:
-                    exec(compile(ast.Module([statement], []), "<setup>", "exec"), self.namespace)
-        for source in answers(nb).values():
-            exec(source, self.namespace)
-        self.rng = seeds.rng
+    def __init__(self, assignment: str, part, seeds: hidden_tests.Seeds):
+        super().__init__(notebook_namespace(assignment), part, seeds.rng)
         self.inputs = []
-
-    def define(self, part) -> None:
-        if part.stand_ins:
-            trusted = {"__name__": "stand_in"}
-            exec(part.stand_ins, trusted)
-            self.namespace.update({name: trusted[name] for name in part.stand_in_names})
 
     def __call__(self, name, *args, errors=None):
         self.inputs.append(args)
-        with np.errstate(over=errors or "warn", invalid=errors or "warn", divide=errors or "warn"):
-            return self.namespace[name](*[a.copy() if isinstance(a, np.ndarray) else a for a in args])
+        return super().__call__(name, *args, errors=errors)
 
     def raises(self, name, *args):
         self.inputs.append(args)
-        try:
-            self.namespace[name](*args)
-        except Exception as error:
-            return checker.exception_category(type(error).__name__), str(error)
-        return None
+        return super().raises(name, *args)
 
 
 def _first_inputs(assignment: str, seeds) -> list:
-    call = InProcess(assignment, seeds)
     part = hidden_tests.PARTS[assignment][0]
-    call.define(part)
-    part.check(call)
+    call = Recording(assignment, part, seeds)
+    hidden_tests.check(part, call)
     return call.inputs
 
 
@@ -108,12 +85,10 @@ def test_the_solution_passes_with_every_student_inputs(assignment):
     if assignment == "07_pytorch":
         pytest.importorskip("torch")
     for student in ("ada", "bob", "chen"):
-        call = InProcess(assignment, hidden_tests.Seeds(SECRET, student))
         for part in hidden_tests.PARTS[assignment]:
-            call.define(part)
             try:
-                part.check(call)
-            except CheckFailed as failure:
+                hidden_tests.check(part, Recording(assignment, part, hidden_tests.Seeds(SECRET, student)))
+            except hidden_tests.Failed as failure:
                 pytest.fail(f"{assignment} {part.grade_id} fails the solution for {student}: {failure}")
 
 

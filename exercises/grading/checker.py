@@ -28,8 +28,8 @@ from pathlib import Path
 import nbformat
 
 import lecture_lib
-from compare import CheckFailed
 import hidden_tests
+from lecture_lib.exercises.framework import Failed, Raised
 import sandbox
 from inside import wire
 
@@ -63,6 +63,8 @@ class PartResult:
     points: float
     max_points: float
     message: str
+    #: The key of the mistake the message names (:class:`lecture_lib.exercises.framework.Mistake`), or None.
+    diagnosis: str | None = None
 
 
 @dataclasses.dataclass
@@ -186,16 +188,19 @@ def cells_to_run(source_nb, student_nb) -> list[tuple[str, str]]:
 class Caller:
     """``call(name, *args)``: a function of the notebook called in the sandbox, its answer as data.
 
-    Every message it raises is written here; of what the sandbox says, only the category of an
-    exception (:func:`exception_category`) may reach the student. The distinctive text forms of
-    the inputs it sends are kept in ``secrets`` for the leak scanner.
+    The caller of :func:`lecture_lib.exercises.framework.run` for the grader. Every message it raises
+    is written here; of what the sandbox says, only the category of an exception
+    (:func:`exception_category`) may reach the student. The distinctive text forms of the inputs it
+    sends are kept in ``secrets`` for the leak scanner. ``sources`` are the student's code cells, in
+    which :meth:`source` finds a function's definition.
     """
 
     def __init__(self, box: sandbox.Sandbox, secrets: set[str] | None = None,
-                 seeds: hidden_tests.Seeds | None = None):
+                 seeds: hidden_tests.Seeds | None = None, sources: list[str] | None = None):
         self.box = box
         self.secrets = secrets if secrets is not None else set()
         self.rng = (seeds or hidden_tests.Seeds()).rng
+        self.sources = sources or []
 
     def _send(self, name: str, args, errors: str | None = None) -> dict:
         for arg in args:
@@ -208,22 +213,27 @@ class Caller:
         if not reply["ok"]:
             error = exception_category(reply.get("error"))
             if error == "NameError":
-                raise CheckFailed(f"{name} is not defined (did its cell run without an error?)")
+                raise Failed(f"{name} is not defined (did its cell run without an error?)")
             if error == "FloatingPointError":
-                raise CheckFailed(f"{name} overflowed, divided by zero or made a NaN on a hidden input")
-            raise CheckFailed(f"{name} raised {error} on a hidden input")
+                raise Raised(f"{name} overflowed, divided by zero or made a NaN on a hidden input", error)
+            raise Raised(f"{name} raised {error} on a hidden input", error)
         try:
             return wire.decode(reply.get("value"), MAX_ITEMS)
         except wire.WireError:
-            raise CheckFailed(f"{name} returned something that is not numbers or arrays") from None
+            raise Failed(f"{name} returned something that is not numbers or arrays") from None
 
     def raises(self, name: str, *args):
         """``(exception category, message)`` if ``name(*args)`` raised, else None (the message is for
         the checks only: it never reaches the feedback)."""
-        reply = self._send(name, args)
+        reply = self._send(name, args, "ignore")
         if reply["ok"]:
             return None
         return exception_category(reply.get("error")), str(reply.get("message", ""))[:500]
+
+    def source(self, name: str) -> str | None:
+        """The last code cell of the student's that defines ``name`` (as data: it is never run here)."""
+        defining = [code for code in self.sources if re.search(rf"^\s*def\s+{re.escape(name)}\s*\(", code, re.M)]
+        return defining[-1] if defining else None
 
 
 def hidden_values(value, limit: int = 64) -> set[str]:
@@ -311,10 +321,8 @@ def read_notebook(path: Path):
     return nb
 
 
-def _all_parts(source_nb, parts, message: str) -> list[PartResult]:
-    points = {nbgrader_meta(c)["grade_id"]: float(nbgrader_meta(c)["points"])
-              for c in source_nb.cells if nbgrader_meta(c).get("grade")}
-    return [PartResult(p.grade_id, 0.0, points[p.grade_id], message) for p in parts]
+def _all_parts(parts, message: str) -> list[PartResult]:
+    return [PartResult(p.grade_id, 0.0, float(p.points), message) for p in parts]
 
 
 def grade_submission(folder: Path, source_path: Path, assignment: str, views: Views, limits: sandbox.Limits,
@@ -329,9 +337,8 @@ def grade_submission(folder: Path, source_path: Path, assignment: str, views: Vi
     try:
         return _grade(folder, source_path, assignment, views, limits, hide, isolation, secret)
     except Exception as error:
-        source_nb = nbformat.read(source_path, as_version=4)
         return SubmissionResult(folder.parent.name, assignment, source_path.stem,
-                                _all_parts(source_nb, hidden_tests.PARTS[assignment],
+                                _all_parts(hidden_tests.PARTS[assignment],
                                            "not graded: an error of the grader (your instructor will look at it)"),
                                 [], [f"grader error ({type(error).__name__}): grade it by hand"])
 
@@ -341,16 +348,15 @@ def _grade(folder: Path, source_path: Path, assignment: str, views: Views, limit
     student = folder.parent.name
     seeds = hidden_tests.Seeds(secret, student)
     source_nb = nbformat.read(source_path, as_version=4)
-    points = {nbgrader_meta(c)["grade_id"]: float(nbgrader_meta(c)["points"])
-              for c in source_nb.cells if nbgrader_meta(c).get("grade")}
     parts = hidden_tests.PARTS[assignment]
+    points = {part.grade_id: float(part.points) for part in parts}
     result = SubmissionResult(student, assignment, source_path.stem, [], [], [])
     results: dict[str, PartResult] = {}
     try:
         student_nb = read_notebook(folder / source_path.name)
     except UnreadableNotebook as error:  # 0 points, and a human looks at it
         result.attention.append(f"not graded: {error}")
-        result.parts = _all_parts(source_nb, parts, f"not graded: {error}")
+        result.parts = _all_parts(parts, f"not graded: {error}")
         return result
     if any(_malformed_nbgrader(c) for c in student_nb.cells):
         result.attention.append("a cell's nbgrader metadata is malformed (not a mapping, or a grade_id that is "
@@ -389,11 +395,13 @@ def _grade(folder: Path, source_path: Path, assignment: str, views: Views, limit
                     if part.stand_ins:
                         box.request({"op": "define", "source": part.stand_ins, "names": list(part.stand_in_names)})
                     try:
-                        part.check(Caller(box, result.secrets, seeds))
+                        hidden_tests.check(part, Caller(box, result.secrets, seeds,
+                                                        [code for kind, code in cells if kind == "cell"]))
                         results[part.grade_id] = PartResult(part.grade_id, points[part.grade_id],
                                                             points[part.grade_id], "passed")
-                    except CheckFailed as failure:
-                        results[part.grade_id] = PartResult(part.grade_id, 0.0, points[part.grade_id], str(failure))
+                    except Failed as failure:
+                        results[part.grade_id] = PartResult(part.grade_id, 0.0, points[part.grade_id], failure.message,
+                                                            failure.diagnosis)
                     except sandbox.SandboxError:
                         raise
                     except Exception as error:  # an answer of a kind the check could not use
