@@ -31,7 +31,15 @@ from ._validation import (
     check_targets,
 )
 from .functions import _sigmoid
-from .losses import _binary_cross_entropy, _softmax_cross_entropy
+from .losses import (
+    _binary_cross_entropy,
+    _check_class_weight,
+    _check_index_targets,
+    _check_label_smoothing,
+    _check_normaliser,
+    _softmax_cross_entropy,
+    _weighted_targets,
+)
 
 
 # --------------------------------------------------------------------------- private cores
@@ -137,6 +145,23 @@ def _normalised_weights(sample_weight, m, dtype):
     return (s * (m / s.sum())).astype(dtype, copy=False)
 
 
+def _weighted(Y, K, X, sample_weight, class_weight, label_smoothing):
+    """Targets and normalised sample weights for the core, with any class weights and label smoothing.
+
+    Without ``class_weight`` and smoothing: ``Y`` and :func:`_normalised_weights` unchanged. With
+    them: the targets and weights of :func:`lecture_lib.losses._weighted_targets` (PyTorch's
+    weighted mean), in the dtype of ``X``.
+    """
+    class_weight = _check_class_weight(class_weight, K)
+    label_smoothing = _check_label_smoothing(label_smoothing)
+    if class_weight is None and not label_smoothing:
+        return Y, _normalised_weights(sample_weight, X.shape[0], X.dtype)
+    _check_index_targets(Y)
+    v = check_sample_weight(sample_weight, X.shape[0])
+    T, s, normaliser, _ = _weighted_targets(Y, K, class_weight, label_smoothing, v)
+    _check_normaliser(normaliser)
+    return T.astype(X.dtype, copy=False), s.astype(X.dtype, copy=False)
+
 def _check_l2(l2):
     check_positive(l2, "l2", allow_zero=True)
     return float(l2)
@@ -184,7 +209,8 @@ def _without_overflow(core, name, X, *args, **kwargs):
 
 
 # --------------------------------------------------------------------------- public API
-def softmax_regression_cost_and_gradient(X, Y, W, b, l2: float = 0.0, sample_weight=None):
+def softmax_regression_cost_and_gradient(X, Y, W, b, l2: float = 0.0, sample_weight=None, *, class_weight=None,
+                                         label_smoothing: float = 0.0):
     r"""Mean cross-entropy of softmax regression and its gradient.
 
     Parameters
@@ -198,6 +224,16 @@ def softmax_regression_cost_and_gradient(X, Y, W, b, l2: float = 0.0, sample_wei
     sample_weight : array_like, ``(m,)``, optional
         Non-negative weights :math:`s_i`; the cost becomes the weighted mean
         :math:`\sum_i s_i L_i / \sum_i s_i` (integer weights = repeated rows).
+    class_weight : array_like, ``(K,)``, optional
+        Non-negative class weights :math:`\omega_k`; needs class indices ``Y``. Each loss becomes
+        :math:`\ell^{(i)} = -\sum_k \omega_k \tilde y_k^{(i)} \log a_k^{(i)}` and the mean divides
+        by :math:`\sum_i s_i\,\omega_{y^{(i)}}` (PyTorch's ``cross_entropy(weight=)``; without smoothing,
+        a sample weight :math:`\omega_{y^{(i)}}`, as scikit-learn's ``class_weight``).
+    label_smoothing : float, default 0
+        :math:`\varepsilon` in [0, 1]: targets
+        :math:`\tilde y^{(i)} = (1 - \varepsilon)\,\mathbf{y}^{(i)} + \varepsilon / K`
+        (:func:`lecture_lib.smooth_labels`); needs class indices ``Y``. The gradient is that of soft
+        targets, :math:`\frac{1}{m}X^\top(P - \tilde Y)` without class weights.
 
     Returns
     -------
@@ -228,28 +264,31 @@ def softmax_regression_cost_and_gradient(X, Y, W, b, l2: float = 0.0, sample_wei
     Chapter: *Gradient derivation*.
     """
     X, Y, W, b = _check_multiclass(X, Y, W, b)
-    s = _normalised_weights(sample_weight, X.shape[0], X.dtype)
+    Y, s = _weighted(Y, W.shape[1], X, sample_weight, class_weight, label_smoothing)
     return _without_overflow(_softmax_cost_grad, "softmax_regression_cost_and_gradient", X, Y, W, b, _check_l2(l2),
                              sample_weight=s)
 
 
-def softmax_regression_cost(X, Y, W, b, l2: float = 0.0, sample_weight=None) -> float:
+def softmax_regression_cost(X, Y, W, b, l2: float = 0.0, sample_weight=None, *, class_weight=None,
+                            label_smoothing: float = 0.0) -> float:
     r"""Cost :math:`J` of softmax regression (mean cross-entropy plus the L2 penalty).
 
     Shapes and equation as in :func:`softmax_regression_cost_and_gradient`. Chapter: *Loss and cost*.
     """
     X, Y, W, b = _check_multiclass(X, Y, W, b)
-    s = _normalised_weights(sample_weight, X.shape[0], X.dtype)
+    Y, s = _weighted(Y, W.shape[1], X, sample_weight, class_weight, label_smoothing)
     return _without_overflow(_softmax_cost_grad, "softmax_regression_cost", X, Y, W, b, _check_l2(l2), False,
                              sample_weight=s)
 
 
-def softmax_regression_gradient(X, Y, W, b, l2: float = 0.0, sample_weight=None):
+def softmax_regression_gradient(X, Y, W, b, l2: float = 0.0, sample_weight=None, *, class_weight=None,
+                                label_smoothing: float = 0.0):
     r"""Gradient ``(dW (d, K), db (K,))`` of the softmax regression cost.
 
     See :func:`softmax_regression_cost_and_gradient` for the equations. Chapter: *Gradient derivation*.
     """
-    return softmax_regression_cost_and_gradient(X, Y, W, b, l2, sample_weight)[1:]
+    return softmax_regression_cost_and_gradient(X, Y, W, b, l2, sample_weight, class_weight=class_weight,
+                                                label_smoothing=label_smoothing)[1:]
 
 
 def logistic_regression_cost_and_gradient(X, y, w, b, l2: float = 0.0, sample_weight=None):

@@ -15,6 +15,7 @@ import numpy as np
 
 from ._validation import as_float_array, as_logits, check_positive, check_same_length, check_targets
 from .functions import _shifted_exp
+from .information import smooth_labels
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -139,7 +140,54 @@ def _binary_cross_entropy(y: np.ndarray, z: np.ndarray) -> np.ndarray:
     return linear
 
 
-def cross_entropy(Y, Z, reduction: str = "mean"):
+def _check_label_smoothing(label_smoothing) -> float:
+    check_positive(label_smoothing, "label_smoothing", allow_zero=True)
+    if label_smoothing > 1:
+        raise ValueError(f"label_smoothing must be between 0 and 1 (the share of probability spread over the "
+                         f"classes); got {label_smoothing!r}.")
+    return float(label_smoothing)
+
+
+def _weighted_targets(Y, K: int, class_weight, label_smoothing, sample_weight=None):
+    r"""Targets and per-sample weights that turn the plain cross-entropy core into PyTorch's weighted one.
+
+    ``Y`` is checked class indices ``(m,)``; ``class_weight`` (unchecked) ``(K,)`` or None;
+    ``label_smoothing`` :math:`\varepsilon` in [0, 1]; ``sample_weight`` :math:`v` ``(m,)`` or None.
+    Returns ``T (m, K)`` (rows sum to 1) and ``s (m,)`` such that the mean
+    :math:`\frac{1}{m}\sum_i s_i H(T^{(i)}, a^{(i)})` of the plain core is
+
+    .. math:: J = \frac{\sum_i v_i \ell^{(i)}}{\sum_i v_i\, \omega_{y^{(i)}}}, \qquad
+              \ell^{(i)} = -\sum_{k=1}^{K} \omega_k \tilde y_k^{(i)} \log a_k^{(i)},
+
+    with :math:`\tilde y^{(i)}` the smoothed one-hot row: with :math:`q_i = \sum_k \omega_k \tilde y_k^{(i)}`,
+    :math:`T^{(i)} = \omega \odot \tilde y^{(i)} / q_i` and :math:`s_i = m\, v_i q_i / \sum_j v_j \omega_{y^{(j)}}`.
+    Also returns the normaliser :math:`\sum_i v_i \omega_{y^{(i)}}` and :math:`q` (for ``reduction="none"``).
+    """
+    m = Y.shape[0]
+    weights = np.ones(K) if class_weight is None else class_weight
+    S = smooth_labels(Y, K, label_smoothing)
+    T = S * weights
+    q = T.sum(axis=1)
+    v = np.ones(m) if sample_weight is None else sample_weight
+    normaliser = float(np.dot(v, weights[Y]))
+    positive = q > 0
+    T[positive] /= q[positive, None]
+    T[~positive] = S[~positive]  # a sample of weight 0: any distribution, it counts 0
+    return T, m * v * q / normaliser if normaliser > 0 else None, normaliser, q
+
+
+def _check_class_weight(class_weight, K: int):
+    if class_weight is None:
+        return None
+    weights = as_float_array(class_weight, "class_weight", ndim=1).astype(np.float64)
+    if weights.shape != (K,):
+        raise ValueError(f"class_weight must have shape (K,) = ({K},), one weight per class; got {weights.shape}.")
+    if weights.min() < 0:
+        raise ValueError(f"class_weight must be non-negative; found {weights.min()!r}.")
+    return weights
+
+
+def cross_entropy(Y, Z, reduction: str = "mean", *, class_weight=None, label_smoothing: float = 0.0):
     r"""Categorical cross-entropy computed from logits.
 
     Parameters
@@ -150,6 +198,13 @@ def cross_entropy(Y, Z, reduction: str = "mean"):
         Logits (not probabilities).
     reduction : {"mean", "sum", "none"}
         ``"mean"`` gives the cost :math:`J`; ``"none"`` the per-sample losses ``(m,)``.
+    class_weight : array_like, ``(K,)``, optional
+        Non-negative weights :math:`\omega_k` of the classes (e.g. to up-weight a rare class).
+        Needs class indices ``Y``. The mean then divides by the weights of the samples' true
+        classes, :math:`\sum_i \omega_{y^{(i)}}`, as PyTorch's ``cross_entropy(weight=)``.
+    label_smoothing : float, default 0
+        :math:`\varepsilon` in [0, 1]: the targets become :math:`(1 - \varepsilon)\,\mathbf{y}^{(i)} + \varepsilon / K`
+        (:func:`lecture_lib.smooth_labels`). Needs class indices ``Y``.
 
     Returns
     -------
@@ -165,6 +220,9 @@ def cross_entropy(Y, Z, reduction: str = "mean"):
         has no column (``K = 0``); if ``Y`` does not match ``Z``; if ``m = 0`` and
         ``reduction="mean"`` (the mean of no losses is 0/0; ``"sum"`` gives 0 and ``"none"`` an
         empty array).
+        With ``class_weight`` or ``label_smoothing``: if ``Y`` is one-hot, ``class_weight`` has
+        another length than ``K`` or a negative entry, ``label_smoothing`` is outside [0, 1], or
+        (``reduction="mean"``) the weights of the true classes sum to 0.
 
     Notes
     -----
@@ -180,15 +238,54 @@ def cross_entropy(Y, Z, reduction: str = "mean"):
 
     Accuracy: each loss within 4 ulps of the exact value in float32 and float64 for logits up to
     the float maximum (at most 1 measured; ``tests/test_accuracy.py``); the mean adds only the
-    rounding of a sum of non-negative numbers. Chapter: *Loss and cost*.
+    rounding of a sum of non-negative numbers.
+
+    With class weights :math:`\omega` and label smoothing :math:`\varepsilon` (targets
+    :math:`\tilde y^{(i)}`) the loss and the cost are PyTorch's,
+
+    .. math:: \ell^{(i)} = -\sum_{k=1}^{K} \omega_k\, \tilde y_k^{(i)} \log a_k^{(i)}, \qquad
+              J = \frac{\sum_{i} \ell^{(i)}}{\sum_{i} \omega_{y^{(i)}}},
+
+    so each class's weight multiplies its share of the smoothed target, and the mean divides by
+    the weights of the true classes, not by :math:`m` (equal to
+    ``torch.nn.functional.cross_entropy(Z, y, weight=, label_smoothing=)``, ``tests/test_losses.py``).
+    Without smoothing :math:`\ell^{(i)} = \omega_{y^{(i)}} L^{(i)}`: a sample weight of
+    :math:`\omega_{y^{(i)}}`, as scikit-learn's ``class_weight``. Chapter: *Loss and cost*.
+
     """
     _check_reduction(reduction)
     Z, _ = as_logits(Z, "Z", 1, ndim=2)
     if Z.shape[1] == 0:
         raise ValueError(f"Z has 0 classes (shape {Z.shape}); at least one column of logits is needed.")
     Y = check_targets(Y, "Y", *Z.shape)
-    losses, _, _ = _softmax_cross_entropy(np.array(Z, order="C"), Y)  # a copy: the core overwrites it
+    class_weight = _check_class_weight(class_weight, Z.shape[1])
+    label_smoothing = _check_label_smoothing(label_smoothing)
+    if class_weight is None and not label_smoothing:
+        losses, _, _ = _softmax_cross_entropy(np.array(Z, order="C"), Y)  # a copy: the core overwrites it
+        return _reduce(losses, reduction)
+    _check_index_targets(Y)
+    if Y.shape[0] == 0:
+        return _reduce(np.empty(0, dtype=Z.dtype), reduction)
+    T, _, normaliser, q = _weighted_targets(Y, Z.shape[1], class_weight, label_smoothing)
+    losses, _, _ = _softmax_cross_entropy(np.array(Z, order="C"), T)
+    losses *= q  # -sum_k w_k y~_k log a_k
+    if reduction == "mean":
+        _check_normaliser(normaliser)
+        return losses.sum() / normaliser
     return _reduce(losses, reduction)
+
+
+def _check_normaliser(normaliser: float) -> None:
+    if not normaliser > 0:
+        raise ValueError("class_weight gives every sample a weight of 0 (the weights of the true classes, times "
+                         "any sample_weight, sum to 0): the weighted mean is 0/0. Give a class of Y a positive "
+                         "weight.")
+
+
+def _check_index_targets(Y):
+    if Y.ndim != 1:
+        raise ValueError("class_weight and label_smoothing need class indices Y of shape (m,), not one-hot or "
+                         "probability rows (PyTorch weighs those differently); pass the labels themselves.")
 
 
 def cross_entropy_from_probs(Y, P, reduction: str = "mean"):

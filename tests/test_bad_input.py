@@ -437,7 +437,32 @@ def _public_calls():
         ("numerical_gradient", ll.numerical_gradient, (f, w), (1,)),
         ("relative_error", ll.relative_error, (w, w + 1e-3), (0, 1)),
         ("gradient_check", ll.gradient_check, (f, 2 * w, w), (1, 2)),
+        ("entropy", ll.entropy, (P,), (0,)), ("kl_divergence", ll.kl_divergence, (P, P[:, ::-1]), (0, 1)),
+        ("smooth_labels", ll.smooth_labels, (y, 2, 0.1), (0,)),
+        ("softmax_regression_hessian", ll.softmax_regression_hessian, (X, W, b), (0, 1, 2)),
+        ("lipschitz_bound", ll.lipschitz_bound, (X,), (0,)),
+        ("softmax_regression_newton_step", ll.softmax_regression_newton_step, (X, y, W, b, 0.1), (0, 1, 2, 3)),
+        ("top_k_accuracy", ll.top_k_accuracy, (y, z, 1), (0, 1)),
+        ("precision_recall_f1", ll.precision_recall_f1, (y, 1 - y, 2), (0, 1)),
+        ("fit_temperature", ll.fit_temperature, (np.array([[1.0, 0.0], [0.0, 1.0], [2.0, 0.0], [0.0, -1.0]]),
+                                                 np.array([0, 1, 1, 0])), (0, 1)),
+        ("to_reference_class", ll.to_reference_class, (W, b), (0, 1)),
+        ("from_reference_class", ll.from_reference_class, (W[:, :1], b[:1]), (0, 1)),
     ]
+
+
+#: Public names that take no array of the user's (classes, a helper of scikit-learn's parameters).
+NOT_FUNCTIONS_OF_ARRAYS = {"LinearRegression", "LogisticRegression", "SoftmaxRegression", "sklearn_C"}
+
+
+def test_every_public_function_is_called_by_the_bad_input_tests():
+    """A new function in lecture_lib.__all__ must join _public_calls (np.matrix, masked arrays) and get
+    its own bad-input test below."""
+    import lecture_lib as ll
+
+    called = {name for name, *_ in _public_calls()}
+    missing = sorted(set(ll.__all__) - NOT_FUNCTIONS_OF_ARRAYS - called)
+    assert not missing, f"public functions without bad-input calls in _public_calls: {missing}"
 
 
 PUBLIC_ARGUMENTS = [(name, func, args, pos) for name, func, args, positions in _public_calls() for pos in positions]
@@ -556,3 +581,95 @@ def test_overflowing_costs_are_a_clear_error():
         with pytest.raises(ValueError, match=r"softmax_regression_cost: the cost or gradient overflows float32"):
             softmax_regression_cost(X.astype(np.float32), [0, 1, 0, 1, 1], np.full((3, 2), 1e38, np.float32),
                                     np.zeros(2, np.float32))
+
+
+# --------------------------------------------------------------------------- issue 19: metrics, calibration, Newton
+def test_top_k_accuracy_bad_input():
+    from lecture_lib import top_k_accuracy
+
+    P = np.full((3, 4), 0.25)
+    with pytest.raises(ValueError, match=r"k must be at most the number of classes K = 4; got k = 5"):
+        top_k_accuracy([0, 1, 2], P, 5)
+    with pytest.raises(ValueError, match=r"k must be a finite positive integer \(k > 0\); got 0"):
+        top_k_accuracy([0, 1, 2], P, 0)
+    with pytest.raises(TypeError, match=r"k must be a positive integer; got 1.5"):
+        top_k_accuracy([0, 1, 2], P, 1.5)
+    with pytest.raises(ValueError, match=r"y must hold class indices 0..3 \(K=4\); found 4"):
+        top_k_accuracy([0, 1, 4], P, 1)
+    with pytest.raises(ValueError, match=r"y has 2 rows but P has 3; the lengths must match"):
+        top_k_accuracy([0, 1], P, 1)
+    with pytest.raises(ValueError, match=r"P must be a 2-D array; got 1-D"):
+        top_k_accuracy([0], [0.5, 0.5], 1)
+    with pytest.raises(ValueError, match=r"P contains NaN or infinity"):
+        top_k_accuracy([0], [[0.5, np.nan]], 1)
+
+
+def test_precision_recall_f1_bad_input():
+    from lecture_lib import precision_recall_f1
+
+    with pytest.raises(ValueError, match=r"average must be one of \('macro', 'micro', None\); got 'weighted'"):
+        precision_recall_f1([0, 1], [0, 1], 2, average="weighted")
+    with pytest.raises(ValueError, match=r"zero_division must be 0.0, 1.0 or np.nan"):
+        precision_recall_f1([0, 1], [0, 1], 2, zero_division="warn")
+    with pytest.raises(ValueError, match=r"y_pred must hold class indices 0..1 \(K=2\); found 2"):
+        precision_recall_f1([0, 1], [0, 2], 2)
+    with pytest.raises(ValueError, match=r"y_true has 3 rows but y_pred has 2"):
+        precision_recall_f1([0, 1, 1], [0, 1], 2)
+    with pytest.raises(ValueError, match=r"K must be a finite positive integer"):
+        precision_recall_f1([0, 1], [0, 1], 0)
+    with pytest.raises(TypeError, match=r"y_true must hold integer class indices"):
+        precision_recall_f1([0.5, 1], [0, 1], 2)
+
+
+def test_fit_temperature_bad_input():
+    from lecture_lib import fit_temperature
+
+    Z = np.array([[1.0, 0.0], [0.0, 1.0], [2.0, 0.0]])
+    with pytest.raises(ValueError, match=r"Z contains NaN or \+inf"):
+        fit_temperature([[np.nan, 0.0]], [0])
+    with pytest.raises(ValueError, match=r"Z contains -inf \(a masked class\)"):
+        fit_temperature([[-np.inf, 0.0], [0.0, 1.0]], [0, 1])
+    with pytest.raises(ValueError, match=r"y has 2 rows but Z has 3"):
+        fit_temperature(Z, [0, 1])
+    with pytest.raises(ValueError, match=r"y must hold class indices 0..1 \(K=2\); found 2"):
+        fit_temperature(Z, [0, 1, 2])
+    with pytest.raises(ValueError, match=r"Z must be a 2-D array"):
+        fit_temperature([1.0, 0.0], [0])
+    with pytest.raises(ValueError, match=r"every true class has the top logit of its row"):
+        fit_temperature(Z, [0, 1, 0])
+    with pytest.raises(ValueError, match=r"max_iter must be a finite positive integer"):
+        fit_temperature(Z, [1, 1, 0], max_iter=0)
+
+
+def test_reference_class_bad_input():
+    from lecture_lib import from_reference_class, to_reference_class
+
+    W, b = np.zeros((3, 4)), np.zeros(4)
+    with pytest.raises(ValueError, match=r"reference must be a class index 0..3 \(K = 4 columns of W\); got 4"):
+        to_reference_class(W, b, 4)
+    with pytest.raises(TypeError, match=r"reference must be an integer class index; got 1.0"):
+        to_reference_class(W, b, 1.0)
+    with pytest.raises(ValueError, match=r"W must have K >= 2 columns"):
+        to_reference_class(W[:, :1], b[:1])
+    with pytest.raises(ValueError, match=r"b must have shape \(4,\); got \(3,\)"):
+        to_reference_class(W, b[:3])
+    with pytest.raises(ValueError, match=r"c must have shape \(3,\); got \(4,\)"):
+        from_reference_class(W[:, :3], b)
+    with pytest.raises(ValueError, match=r"reference must be a class index 0..3 \(K = 4: the 3 columns of V"):
+        from_reference_class(W[:, :3], b[:3], reference=-1)
+    with pytest.raises(ValueError, match=r"V contains NaN or infinity"):
+        from_reference_class(np.full((3, 3), np.inf), b[:3])
+
+
+def test_newton_step_bad_input():
+    from lecture_lib import softmax_regression_newton_step
+
+    X = np.zeros((4, 3))
+    with pytest.raises(ValueError, match=r"W must have shape \(d, K\) with d = 3 features of X; got \(2, 2\)"):
+        softmax_regression_newton_step(X, [0, 1, 0, 1], np.zeros((2, 2)), np.zeros(2))
+    with pytest.raises(ValueError, match=r"Y has 3 labels but there are 4 samples"):
+        softmax_regression_newton_step(X, [0, 1, 0], np.zeros((3, 2)), np.zeros(2))
+    with pytest.raises(ValueError, match=r"l2 must be a finite non-negative number"):
+        softmax_regression_newton_step(X, [0, 1, 0, 1], np.zeros((3, 2)), np.zeros(2), l2=-1.0)
+    with pytest.raises(ValueError, match=r"softmax_regression_newton_step: the cost or gradient overflows"):
+        softmax_regression_newton_step(X + 1, [0, 1, 0, 1], np.full((3, 2), 1e308), np.zeros(2))

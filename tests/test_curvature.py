@@ -176,3 +176,73 @@ def test_lipschitz_bound_bad_X():
         lipschitz_bound(np.full((3, 2), np.inf))
     with pytest.raises(ValueError, match=r"lipschitz_bound: X\^T X overflows float64"):
         lipschitz_bound(np.full((3, 2), 1e300))
+
+
+# --------------------------------------------------------------------------- the Newton step
+def finite_difference_hessian(X, y, W, b, l2, h=1e-5):
+    """Central differences of lecture_lib's gradient, column by column, in [W.ravel(), b] order."""
+    d, K = W.shape
+    theta = np.concatenate([W.ravel(), b])
+
+    def gradient(t):
+        _, dW, db = softmax_regression_cost_and_gradient(X, y, t[: d * K].reshape(d, K), t[d * K:], l2)
+        return np.concatenate([dW.ravel(), db])
+
+    H = np.empty((theta.size, theta.size))
+    for q in range(theta.size):
+        e = np.zeros_like(theta)
+        e[q] = h
+        H[:, q] = (gradient(theta + e) - gradient(theta - e)) / (2 * h)
+    return 0.5 * (H + H.T)
+
+
+@pytest.mark.parametrize("l2", [0.0, 0.3])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_newton_step_is_the_least_norm_solution_of_the_finite_difference_system(seed, l2):
+    from lecture_lib import softmax_regression_newton_step
+
+    X, y, W, b = problem(seed, scale=0.3)
+    d, K = W.shape
+    H = finite_difference_hessian(X, y, W, b, l2)
+    _, dW, db = softmax_regression_cost_and_gradient(X, y, W, b, l2)
+    g = np.concatenate([dW.ravel(), db])
+    # numpy.linalg: the minimum-norm least-squares solution of H step = -g (H is singular: the
+    # constant added to every bias, and for l2 = 0 a vector added to every column of W)
+    step = np.linalg.lstsq(H, -g, rcond=1e-8)[0]
+    W_new, b_new = softmax_regression_newton_step(X, y, W, b, l2)
+    np.testing.assert_allclose(W_new - W, step[: d * K].reshape(d, K), atol=1e-6)
+    np.testing.assert_allclose(b_new - b, step[d * K:], atol=1e-6)
+    assert abs(np.sum(b_new - b)) < 1e-10  # no move along the bias direction that changes nothing
+    if l2 == 0:
+        np.testing.assert_allclose((W_new - W).sum(axis=1), 0, atol=1e-10)
+
+
+def test_newton_steps_reach_the_lbfgs_minimum_in_a_few_steps():
+    from lecture_lib import SoftmaxRegression, softmax_regression_cost, softmax_regression_newton_step
+
+    rng = np.random.default_rng(3)
+    m, d, K = 300, 5, 4
+    X = rng.standard_normal((m, d))
+    y = (X @ rng.standard_normal((d, K)) + rng.gumbel(size=(m, K))).argmax(axis=1)
+    l2 = 1e-2
+    reference = SoftmaxRegression(l2=l2, solver="lbfgs", tol=1e-12, max_iter=10000).fit(X, y)
+    J_star = softmax_regression_cost(X, y, reference.W_, reference.b_, l2)
+    W, b = np.zeros((d, K)), np.zeros(K)
+    gaps = []
+    for _ in range(8):
+        W, b = softmax_regression_newton_step(X, y, W, b, l2)
+        gaps.append(softmax_regression_cost(X, y, W, b, l2) - J_star)
+    assert gaps[-1] < 1e-12
+    assert max(gaps[4:]) < 1e-9  # quadratic convergence: five steps are enough here
+    np.testing.assert_allclose(W, reference.W_, atol=1e-5)
+    np.testing.assert_allclose(b - b.mean(), reference.b_ - reference.b_.mean(), atol=1e-5)
+
+
+def test_newton_step_from_the_minimum_stays_there():
+    from lecture_lib import SoftmaxRegression, softmax_regression_newton_step
+
+    X, y, _, _ = problem(4, m=60)
+    fit = SoftmaxRegression(l2=0.1, tol=1e-12, max_iter=10000).fit(X, y)
+    W, b = softmax_regression_newton_step(X, y, fit.W_, fit.b_, 0.1)
+    np.testing.assert_allclose(W, fit.W_, atol=1e-7)
+    np.testing.assert_allclose(b, fit.b_, atol=1e-7)

@@ -1,0 +1,120 @@
+r"""Temperature scaling: one number :math:`T > 0` that rescales every logit, fitted on held-out data.
+
+Shapes: validation logits ``Z (m, K)``, labels ``y (m,)``. The calibrated probabilities are
+:math:`\operatorname{softmax}(Z / T)`: the same ranking of the classes (so the same predictions and
+accuracy), more confident for :math:`T < 1`, less for :math:`T > 1`. Chapter: *Comparisons*.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import as_logits, check_class_indices, check_positive, check_same_length
+from .functions import _log_softmax, _softmax
+
+
+def _cost_derivatives(Z, y, beta):
+    r"""Mean cross-entropy :math:`g(\beta)` of ``softmax(beta Z)`` and its first two derivatives in :math:`\beta`."""
+    m = Z.shape[0]
+    z_true = Z[np.arange(m), y]
+    S = beta * Z
+    P = _softmax(S, 1)
+    g = float(-_log_softmax(S, 1)[np.arange(m), y].mean())
+    mean_z = (P * Z).sum(axis=1)  # E_a[z]: the mean logit under the model's own probabilities
+    dg = float((mean_z - z_true).mean())
+    d2g = float((P * (Z - mean_z[:, None]) ** 2).sum(axis=1).mean())  # Var_a[z] >= 0
+    return g, dg, d2g
+
+
+def fit_temperature(Z, y, *, tol: float = 1e-10, max_iter: int = 100) -> float:
+    r"""The temperature :math:`T > 0` that minimises the mean cross-entropy of ``softmax(Z / T)``.
+
+    Parameters
+    ----------
+    Z : array_like, ``(m, K)``
+        Logits of a model on **validation** data (not the data the model was trained on: there
+        the model is over-confident by construction, and :math:`T` would not generalise).
+    y : array_like of int, ``(m,)``
+        The true classes of those samples, ``0..K-1``.
+    tol : float, default 1e-10
+        Stop when the derivative :math:`|g'(\beta)|` of the cost is below ``tol`` (times the
+        largest logit, to be unit-free).
+    max_iter : int, default 100
+        Most Newton/bisection steps.
+
+    Returns
+    -------
+    T : float
+        The minimiser; ``softmax(Z / T)`` are the calibrated probabilities.
+
+    Notes
+    -----
+    Write :math:`\beta = 1 / T`. The cost
+
+    .. math::
+        g(\beta) = \frac{1}{m}\sum_{i=1}^{m}\Big(\operatorname{LSE}(\beta z^{(i)}) - \beta z^{(i)}_{y^{(i)}}\Big),
+        \qquad g'(\beta) = \frac{1}{m}\sum_{i=1}^{m}\Big(\mathbb{E}_{a^{(i)}}[z] - z^{(i)}_{y^{(i)}}\Big), \qquad
+        g''(\beta) = \frac{1}{m}\sum_{i=1}^{m}\operatorname{Var}_{a^{(i)}}[z] \ge 0,
+
+    with :math:`a^{(i)} = \operatorname{softmax}(\beta z^{(i)})`, is convex in :math:`\beta` (a
+    log-sum-exp of a linear function of :math:`\beta`; it need not be convex in :math:`T` or
+    :math:`\log T`). The minimiser solves :math:`g'(\beta) = 0`: at the best temperature the mean
+    logit the model expects equals the mean logit of the true classes. It is found by Newton's
+    method on :math:`g'` safeguarded by bisection on a bracket :math:`0 < \beta_- < \beta_+` where
+    :math:`g'` changes sign, so it cannot leave the bracket or diverge. A minimiser :math:`T > 0`
+    exists exactly when :math:`g'(0) < 0` (the true classes score above the row means on average)
+    and some true class is not a top score of its row (otherwise :math:`g'(\beta) < 0` for every
+    :math:`\beta`, and :math:`g` keeps falling as :math:`T \to 0`). Checked against
+    ``scipy.optimize.minimize_scalar`` and a dense grid (``tests/test_calibration.py``).
+
+    Raises
+    ------
+    ValueError
+        If no finite :math:`T > 0` minimises the cost (the two cases above), for logits that are
+        not finite, labels that are not ``0..K-1``, or lengths that differ.
+    """
+    Z, _ = as_logits(Z, "Z", 1, ndim=2)
+    if Z.shape[1] == 0 or Z.shape[0] == 0:
+        raise ValueError(f"Z must hold the logits of at least one sample and one class; got shape {Z.shape}.")
+    if not np.isfinite(Z).all():
+        raise ValueError("Z contains -inf (a masked class); temperature scaling needs finite logits.")
+    Z = Z.astype(np.float64)
+    y = check_class_indices(y, "y", Z.shape[1])
+    check_same_length("y", y, "Z", Z)
+    check_positive(tol, "tol")
+    check_positive(max_iter, "max_iter", integer=True)
+    scale = max(1.0, float(np.abs(Z).max()))
+    dg0 = float((Z.mean(axis=1) - Z[np.arange(Z.shape[0]), y]).mean())
+    if dg0 >= 0:
+        raise ValueError("fit_temperature: the true classes' logits are not above their rows' means on average "
+                         f"(g'(0) = {dg0:.3g} >= 0), so the cross-entropy falls as T grows without bound: no finite "
+                         "T > 0 minimises it. Are the labels y those of the logits Z?")
+    if np.all(Z[np.arange(Z.shape[0]), y] >= Z.max(axis=1)):
+        raise ValueError("fit_temperature: every true class has the top logit of its row, so the cross-entropy "
+                         "keeps falling as T -> 0: no T > 0 minimises it. Fit T on held-out data, where the "
+                         "model makes mistakes.")
+    lo, hi = 0.0, 1.0 / scale
+    _, dg_hi, d2g_hi = _cost_derivatives(Z, y, hi)
+    while dg_hi < 0:  # grow the bracket until g' changes sign
+        lo, hi = hi, 2 * hi
+        if hi > 1e12 / scale:
+            raise ValueError("fit_temperature: the cross-entropy keeps falling as T -> 0 down to T = 1e-12 "
+                             "times the largest logit (the true classes are nearly always on top): no usable T. "
+                             "Fit it on held-out data.")
+        _, dg_hi, d2g_hi = _cost_derivatives(Z, y, hi)
+    beta = hi
+    dg, d2g = dg_hi, d2g_hi
+    for _ in range(int(max_iter)):
+        if abs(dg) <= tol * scale:
+            break
+        if dg > 0:
+            hi = beta
+        else:
+            lo = beta
+        newton = beta - dg / d2g if d2g > 0 else np.nan
+        beta = newton if lo < newton < hi else 0.5 * (lo + hi)  # bisection when Newton leaves the bracket
+        _, dg, d2g = _cost_derivatives(Z, y, beta)
+    if abs(dg) > tol * scale:
+        raise ValueError(f"fit_temperature did not converge in {max_iter} steps (|g'| = {abs(dg):.3g}); "
+                         f"raise max_iter or tol.")
+    return 1.0 / beta
