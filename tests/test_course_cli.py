@@ -273,7 +273,7 @@ def test_student_lab_starts_without_instructor_tools(student_lab):
     url, token, log = student_lab
     config = _page_config(url, token)
     assert set(course.INSTRUCTOR_LAB_PLUGINS) <= set(config["disabledExtensions"]), config["disabledExtensions"]
-    assert "@jupyter/nbgrader:validate-assignment" not in config["disabledExtensions"]
+    assert "@jupyter/nbgrader:validate-assignment" in config["disabledExtensions"]  # its "passes all the tests"
     assert _get(f"{url}/formgrader?token={token}")[0] == 404, "the formgrader must not be served to a student"
     status, listing = _get(f"{url}/api/contents/book?token={token}")
     assert status == 200

@@ -259,11 +259,14 @@ def print_book() -> None:
 #: nbgrader's JupyterLab plugins and server extensions that only an instructor uses: creating assignments
 #: (cell toolbar), the formgrader, and the course and assignment lists (nbgrader's exchange, which this
 #: course does not use: submissions come from the LMS, ``exercises/instructor.py collect``). ``lab`` turns them
-#: off; ``lab --instructor`` leaves them on. The *Nbgrader* menu holds only those tools' commands; nbgrader's
-#: *Validate* button stays: it is the student's.
+#: off; ``lab --instructor`` leaves them on. The *Nbgrader* menu holds only those tools' commands.
 INSTRUCTOR_LAB_PLUGINS = ("@jupyter/nbgrader:create-assignment", "@jupyter/nbgrader:formgrader",
                           "@jupyter/nbgrader:course-list", "@jupyter/nbgrader:assignment-list",
                           "@jupyter/nbgrader:menu")
+#: nbgrader's *Validate* button, also off for students: it runs the visible tests and then says "Your notebook
+#: passes all the tests", which is untrue while hidden inputs remain. Each test cell's ``check`` says what
+#: it checked and that grading runs the checks again on other inputs.
+STUDENT_OFF_PLUGINS = (*INSTRUCTOR_LAB_PLUGINS, "@jupyter/nbgrader:validate-assignment")
 INSTRUCTOR_SERVER_EXTENSIONS = ("nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list",
                                 "nbgrader.server_extensions.assignment_list")
 #: Where a student browses, nothing of the site's machinery (Sphinx's ``_static``/``_templates``, the build,
@@ -271,7 +274,7 @@ INSTRUCTOR_SERVER_EXTENSIONS = ("nbgrader.server_extensions.formgrader", "nbgrad
 LAB_HIDE_GLOBS = ("__pycache__", "*.pyc", "*.pyo", ".DS_Store", "*~", "*.so", "*.dylib",
                   "_static", "_templates", "_build", "_exercises", "*.egg-info", "node_modules")
 #: A Jupyter config directory (``JUPYTER_CONFIG_PATH``) that only ``lab`` uses: its ``labconfig/page_config.json``
-#: disables :data:`INSTRUCTOR_LAB_PLUGINS`, JupyterLab's own mechanism (``jupyter labextension disable``) for
+#: disables :data:`STUDENT_OFF_PLUGINS`, JupyterLab's own mechanism (``jupyter labextension disable``) for
 #: this one command instead of for the whole environment.
 STUDENT_LAB_CONFIG = ROOT / "_build" / "jupyter-student"
 #: The student's own folder (git-ignored): ``lab`` opens it; no build or release writes there.
@@ -282,7 +285,7 @@ def write_student_lab_config(folder: Path = STUDENT_LAB_CONFIG) -> Path:
     """Write the student lab's ``labconfig/page_config.json`` into ``folder`` and return ``folder``."""
     page_config = folder / "labconfig" / "page_config.json"
     page_config.parent.mkdir(parents=True, exist_ok=True)
-    page_config.write_text(json.dumps({"disabledExtensions": {name: True for name in INSTRUCTOR_LAB_PLUGINS}},
+    page_config.write_text(json.dumps({"disabledExtensions": {name: True for name in STUDENT_OFF_PLUGINS}},
                                       indent=2) + "\n")
     return folder
 

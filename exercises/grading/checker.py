@@ -145,7 +145,7 @@ class Views:
 
 
 def _with_private_helpers(modules: tuple[str, ...]) -> list[str]:
-    """``modules`` and the private lecture_lib modules (``_validation``, ...) they import, recursively."""
+    """``modules`` and the lecture_lib modules they import at load time (``_validation``, ...), recursively."""
     found, todo = [], list(modules)
     while todo:
         module = todo.pop(0)
@@ -153,8 +153,8 @@ def _with_private_helpers(modules: tuple[str, ...]) -> list[str]:
             continue
         found.append(module)
         text = (LECTURE_LIB / f"{module}.py").read_text()
-        todo += re.findall(r"^from \.(_\w+) import", text, flags=re.M)
-        todo += re.findall(r"^from \. import (_\w+)", text, flags=re.M)
+        todo += re.findall(r"^from \.(\w+) import", text, flags=re.M)
+        todo += re.findall(r"^from \. import (\w+)", text, flags=re.M)
     return found
 
 
