@@ -7,8 +7,8 @@ runs two of them:
 - the student's ``check()`` in this process: the mutated part fails with the mutation's diagnosis,
   every other part passes, the solution passes every part and is diagnosed with nothing;
 - the notebook's hidden test cells, as nbval and plain ``nbgrader autograde`` run them: the source
-  notebook with the wrong answer, executed in a kernel, has an error in the mutated part's test
-  cell only, whose message names the mistake.
+  notebook with the wrong answer, executed in a kernel (one per exercise, its namespace reset between
+  notebooks), has an error in the mutated part's test cell only, whose message names the mistake.
 
 The third path, the sandboxed grader, is ``test_exercises.py``'s class run (the same diagnoses in
 the feedback). The general mistakes and the comparisons have unit tests at the end.
@@ -17,9 +17,11 @@ the feedback). The general mistakes and the comparisons have unit tests at the e
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import shutil
 
+import nbformat
 import numpy as np
 import pytest
 
@@ -90,43 +92,56 @@ def test_every_declared_mistake_has_a_wrong_answer_that_shows_it():
 
 
 # -- the notebook's hidden test cells --------------------------------------------------------------
-def run_source_notebook(tmp_path, assignment: str, replace: dict[str, str] | None = None) -> dict[str, str | None]:
-    """Execute the source notebook (answers replaced) as nbval does; each test cell's error text, or None."""
+def run_source_notebooks(tmp_path, assignment: str, variants: dict[str, dict[str, str]]) -> dict[str, dict]:
+    """Execute the source notebook once per variant (answers replaced by grade_id), as nbval does, in one
+    kernel whose namespace is reset between variants; for each variant, each test cell's error text or None."""
     from nbclient import NotebookClient
 
     course = tmp_path / "course"
-    (course / "source" / assignment).mkdir(parents=True)
-    shutil.copy(EXERCISES / "autograde_checks.py", course / "autograde_checks.py")
-    name, nb = source_notebook(assignment)
-    for cell in nb.cells:
-        grade_id = nbgrader_meta(cell).get("grade_id")
-        if nbgrader_meta(cell).get("solution") and grade_id in (replace or {}):
-            cell.source = replace[grade_id]
     folder = course / "source" / assignment
-    NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(folder)}}).execute()
-    errors = {}
-    for cell in nb.cells:
-        if nbgrader_meta(cell).get("grade"):
-            error = [o for o in cell.outputs if o.output_type == "error"]
-            errors[nbgrader_meta(cell)["grade_id"]] = f"{error[0].ename}: {error[0].evalue}" if error else None
-    return errors
+    folder.mkdir(parents=True)
+    shutil.copy(EXERCISES / "autograde_checks.py", course / "autograde_checks.py")
+    _, source = source_notebook(assignment)
+    client = NotebookClient(source, timeout=300, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(folder)}})
+    results = {}
+    with client.setup_kernel():
+        for name, replace in variants.items():
+            nb = copy.deepcopy(source)
+            for cell in nb.cells:
+                grade_id = nbgrader_meta(cell).get("grade_id")
+                if nbgrader_meta(cell).get("solution") and grade_id in replace:
+                    cell.source = replace[grade_id]
+            client.nb = nb
+            client.execute_cell(nbformat.v4.new_code_cell("%reset -f"), 0)
+            for index, cell in enumerate(nb.cells):
+                client.execute_cell(cell, index)
+            results[name] = {}
+            for cell in nb.cells:
+                if nbgrader_meta(cell).get("grade"):
+                    error = [o for o in cell.outputs if o.output_type == "error"]
+                    results[name][nbgrader_meta(cell)["grade_id"]] = \
+                        f"{error[0].ename}: {error[0].evalue}" if error else None
+    return results
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("index", [*range(len(MUTATIONS)), None],
-                         ids=[*(f"mut{i:02d}-{m['diagnosis']}" for i, m in enumerate(MUTATIONS)), "solved"])
-def test_hidden_cells_fail_the_wrong_part_and_name_the_mistake(tmp_path, index):
-    if index is None:  # the solution: every test cell runs without an error
-        for assignment in ("01_modeling", "05_digits"):
-            assert set(run_source_notebook(tmp_path / assignment, assignment).values()) == {None}
-        return
-    m = MUTATIONS[index]
-    _skip_without_torch(m["assignment"])
-    errors = run_source_notebook(tmp_path, m["assignment"], {m["answer"]: m["source"]})
-    assert {part for part, error in errors.items() if error} == {m["part"]}, (m["why"], errors)
-    error = errors[m["part"]]
-    assert error.startswith("AssertionError: ") and message_of(m) in error, error
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_hidden_cells_fail_the_wrong_part_and_name_the_mistake(tmp_path, assignment):
+    """The solution passes every test cell; each wrong answer fails its part's cell only, with its diagnosis."""
+    _skip_without_torch(assignment)
+    mutations = {f"mut{i:02d}": m for i, m in enumerate(MUTATIONS) if m["assignment"] == assignment}
+    results = run_source_notebooks(tmp_path, assignment, {"solved": {}, **{
+        name: {m["answer"]: m["source"]} for name, m in mutations.items()}})
+    assert set(results.pop("solved").values()) == {None}
+    wrong = []
+    for name, errors in results.items():
+        m = mutations[name]
+        failed = {part for part, error in errors.items() if error}
+        error = errors.get(m["part"]) or ""
+        if failed != {m["part"]} or not (error.startswith("AssertionError: ") and message_of(m) in error):
+            wrong.append((name, m["why"], errors))
+    assert not wrong, wrong
 
 
 # -- the pieces --------------------------------------------------------------------------------------

@@ -83,6 +83,13 @@ def notebook_namespace(assignment: str, replace: dict[str, str] | None = None) -
     return namespace
 
 
+def total_points(assignment: str, without: str | None = None) -> float:
+    """The full score of ``assignment`` (less the part ``without``), from the parts' declarations."""
+    from lecture_lib.exercises import PARTS
+
+    return float(sum(part.points for part in PARTS[assignment] if part.grade_id != without))
+
+
 def max_points(nb) -> dict[str, float]:
     return {nbgrader_meta(c)["grade_id"]: float(nbgrader_meta(c)["points"])
             for c in nb.cells if nbgrader_meta(c).get("grade")}

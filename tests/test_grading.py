@@ -35,6 +35,8 @@ from inside import wire  # noqa: E402
 needs_bwrap = pytest.mark.skipif(sandbox.bwrap_path() is None and not os.environ.get("CI"),
                                  reason="bubblewrap (bwrap) is not installed (in CI it must be)")
 LIMITS = sandbox.Limits(memory_bytes=1024**3, cpu_seconds=20, cell_seconds=10, notebook_seconds=60)
+#: The full score of the first exercise, from its parts' declarations.
+FULL_01 = float(sum(part.points for part in hidden_tests.PARTS["01_modeling"]))
 
 
 @pytest.fixture(scope="module")
@@ -306,7 +308,7 @@ def test_no_sandbox_is_loudly_warned_and_still_grades_outside(tmp_path):
     assert "WARNING: --no-sandbox" in result.stderr and "WITHOUT isolation" in result.stderr
     assert "02_forward_pass: no submissions" in result.stdout and "ERROR" not in result.stdout + result.stderr
     rows = (course / "grades.csv").read_text().splitlines()
-    assert any(row.startswith("01_modeling,") and ",alice," in row and row.endswith(",5.0,5.0") for row in rows)
+    assert any(row.startswith("01_modeling,") and ",alice," in row and row.endswith(f",{FULL_01},{FULL_01}") for row in rows)
 
     # What formgrader shows comes from nbgrader's API; a manual grade overrides the autograder's.
     from nbgrader.api import Gradebook
@@ -317,7 +319,7 @@ def test_no_sandbox_is_loudly_warned_and_still_grades_outside(tmp_path):
     config.CourseDirectory.root = str(course)
     config.CourseDirectory.db_url = f"sqlite:///{course / 'gradebook.db'}"
     shown = NbGraderAPI(config=config).get_submission("01_modeling", "alice")
-    assert shown["autograded"] and shown["score"] == 5.0 and not shown["needs_manual_grade"]
+    assert shown["autograded"] and shown["score"] == FULL_01 and not shown["needs_manual_grade"]
     with Gradebook(config.CourseDirectory.db_url, "softmax-regression") as gb:
         grade = gb.find_grade("softmax-tests", "softmax", "01_modeling", "alice")
         grade.manual_score = 1.0

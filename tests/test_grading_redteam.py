@@ -32,7 +32,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from test_exercises import CANARY, EXERCISES, MUTATIONS, SOURCE, answers, source_notebook, submission
+from test_exercises import (CANARY, EXERCISES, MUTATIONS, SOURCE, answers, source_notebook, submission,
+                            total_points)
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800),  # the module fixture grades two classes
               pytest.mark.skipif(shutil.which("bwrap") is None and not os.environ.get("CI"),
@@ -162,7 +163,8 @@ lecture_lib.functions.log_softmax = lambda *a, **k: 0.0""")),
 
 
 #: What each attacker's answers are worth without the attack (a wrong first part).
-HONEST_VALUE = {"01_modeling": 2.0, "04_gradient": 2.0}
+HONEST_VALUE = {"01_modeling": total_points("01_modeling", without="softmax-tests"),
+                "04_gradient": total_points("04_gradient", without="cost_and_gradient-tests")}
 
 
 def honest_class(release: dict) -> dict[str, tuple[str, nbformat.NotebookNode]]:
@@ -324,8 +326,10 @@ def test_honest_students_get_their_grade_alone(red_team):
     got = scores(red_team["course"])
     for student, (assignment, _) in red_team["honest"].items():
         assert got[student, assignment] == red_team["alone"][student], student
-    assert red_team["alone"]["honest-solved-01"] == 5.0 and red_team["alone"]["honest-solved-04"] == 5.0
-    assert red_team["alone"]["honest-wrong-softmax"] == 2.0 and red_team["alone"]["honest-blank"] == 0.0
+    assert red_team["alone"]["honest-solved-01"] == total_points("01_modeling")
+    assert red_team["alone"]["honest-solved-04"] == total_points("04_gradient")
+    assert red_team["alone"]["honest-wrong-softmax"] == HONEST_VALUE["01_modeling"]
+    assert red_team["alone"]["honest-blank"] == 0.0
 
 
 def test_no_attacker_scores_above_its_answers(red_team):

@@ -42,7 +42,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from test_exercises import CANARY, EXERCISES, answers, source_notebook, submission
+from test_exercises import CANARY, EXERCISES, answers, source_notebook, submission, total_points
 from test_grading_redteam import (HONEST_VALUE, MARKER, WRONG_SOFTMAX, instructor, make_course,
                                   processes_mentioning, put, scores, secrets)
 
@@ -58,7 +58,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800),  # the module fixture
 LIMITS = ("--cell-timeout", "8", "--notebook-timeout", "60", "--memory-mb", "1024", "--cpu-seconds", "20",
           "--output-limit-kb", "512", "--wall-factor", "3")
 #: The scores honest students get, alone or in any class (``test_grading_redteam`` checks them alone).
-HONEST = {"honest-solved": 5.0, "honest-wrong-softmax": 2.0, "honest-blank": 0.0}
+HONEST = {"honest-solved": total_points("01_modeling"), "honest-wrong-softmax": HONEST_VALUE["01_modeling"],
+          "honest-blank": 0.0}
 XSS = ('Harmless sentence one.\n\n<img src="x" onerror="window.__xss=1">\n\n<script>window.__xss=2</script>\n\n'
        '[click](javascript:window.__xss=3) ![pixel](http://203.0.113.9/pixel.png)\n\n'
        '<svg onload="window.__xss=4"></svg><iframe srcdoc="<script>parent.__xss=5</script>"></iframe>\n\n'
@@ -72,7 +73,7 @@ def _md(nb, text: str):
 
 
 def _code(code: str) -> dict[str, str]:
-    """An attacker's answers: ``code`` before a wrong softmax; the right temperature (2 of 5 points)."""
+    """An attacker's answers: ``code`` before a wrong softmax; the right temperature and the rest (all but the softmax's points)."""
     return {"softmax": code + "\n" + WRONG_SOFTMAX}
 
 

@@ -4,8 +4,8 @@ import math
 
 import numpy as np
 
-from .framework import Case, Close, Failed, Fields, Mistake, Part, check_array
-from .stand_ins import STANDARDIZE
+from .framework import Case, Close, Failed, Fields, Mistake, Number, Part, check_array
+from .stand_ins import CONFUSION_MATRIX, STANDARDIZE
 
 ASSIGNMENT = "05_digits"
 #: lecture_lib's modules with one_hot and the cost and gradient of softmax regression.
@@ -94,6 +94,30 @@ def _cost_went_up(answer, args, held_out) -> bool:
     return softmax_regression_cost(A, y, W, b) > math.log(K)
 
 
+def f1_cases(rng):
+    """Predictions right about two times in three; some classes never predicted, one never present."""
+    cases = []
+    for m, K in [(60, 5), (15, 4), (40, 10)]:
+        y_true = rng.integers(0, K - 1, size=m)
+        y_pred = np.where(rng.random(m) < 0.65, y_true, rng.integers(0, K, size=m))
+        cases.append((y_true, y_pred, K))
+    return cases
+
+
+def macro_f1(y_true, y_pred, K):
+    """The reference: the F1 scores of the K classes averaged (0 for a class with no true and no predicted sample)."""
+    from lecture_lib import precision_recall_f1
+
+    return float(precision_recall_f1(y_true, y_pred, K, average="macro")[2])
+
+
+def _mean_of_precision_and_recall(y_true, y_pred, K):
+    from lecture_lib import precision_recall_f1
+
+    precision, recall, _ = precision_recall_f1(y_true, y_pred, K, average=None)
+    return float(np.mean((precision + recall) / 2))
+
+
 PARTS = [
     Part("confusion_matrix-tests", "confusion_matrix", "Confusion matrix", 1, seed=501, cases=confusion_cases,
          reference=confusion, compare=Close(rtol=0.0, atol=0.0, integers=True),
@@ -115,4 +139,12 @@ PARTS = [
                    Mistake("cost-went-up", "the cost at the returned weights is above the cost of all-zero weights: "
                            "the steps go uphill (subtract the gradient)", when=_cost_went_up)),
          lecture_lib=COST_FUNCTIONS, stand_ins=STANDARDIZE, stand_in_names=("standardize",)),
+    Part("macro_f1-tests", "macro_f1", "Macro-averaged F1", 2, seed=504, cases=f1_cases, reference=macro_f1,
+         compare=Number(rtol=1e-12),
+         mistakes=(Mistake("micro-average", "it is the micro average (over all samples, which equals the accuracy): "
+                           "the macro average computes F1 per class and then averages the K scores",
+                           wrong=lambda y_true, y_pred, K: float(np.mean(y_true == y_pred))),
+                   Mistake("arithmetic-mean", "F1 is the harmonic mean of precision and recall, 2PR / (P + R), not "
+                           "their arithmetic mean", wrong=_mean_of_precision_and_recall)),
+         stand_ins=CONFUSION_MATRIX, stand_in_names=("confusion_matrix",)),
 ]

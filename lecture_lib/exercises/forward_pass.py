@@ -6,7 +6,7 @@ import numpy as np
 
 import lecture_lib
 
-from .framework import Close, Mistake, Part
+from .framework import Close, Mistake, Number, Part
 from .modeling import NO_MAX_SHIFT
 from .stand_ins import LOGITS, PREDICT_PROBA
 
@@ -36,6 +36,24 @@ def _predict(X, W, b):
     return np.array([max(range(len(row)), key=row.__getitem__) for row in (X @ W + b).tolist()])
 
 
+def top_n_cases(rng):
+    cases = []
+    for m, d, K, n in [(30, 3, 5, 2), (12, 4, 4, 1), (1, 2, 3, 2), (20, 5, 6, 6), (25, 3, 10, 3)]:
+        X, W, b = _model(rng, m, d, K)
+        cases.append((X, W, b, rng.integers(0, K, size=m), n))
+    return cases
+
+
+def top_n_accuracy(X, W, b, y, n):
+    """The reference: the share of samples whose class is among the n most probable."""
+    return lecture_lib.top_k_accuracy(y, lecture_lib.softmax(X @ W + b, axis=1), n)
+
+
+def _smallest_n(X, W, b, y, n):
+    order = np.argsort(X @ W + b, axis=1)[:, :n]
+    return float(np.mean([label in row for row, label in zip(order.tolist(), y.tolist())]))
+
+
 PARTS = [
     Part("logits-tests", "logits", "Logits", 1, seed=201, cases=logits_cases,
          reference=lambda X, W, b: np.einsum("ij,jk->ik", X, W) + b[np.newaxis, :],
@@ -60,5 +78,10 @@ PARTS = [
                            "(column k of P is class k)", wrong=lambda X, W, b: _predict(X, W, b) + 1),
                    Mistake("probability-not-class", "it returns the largest probability, not its class: "
                            "use argmax", wrong=lambda X, W, b: lecture_lib.softmax(X @ W + b, axis=1).max(axis=1))),
+         lecture_lib=FUNCTIONS, stand_ins=PREDICT_PROBA, stand_in_names=("logits", "predict_proba")),
+    Part("top_n_accuracy-tests", "top_n_accuracy", "Top-n accuracy", 2, seed=204, cases=top_n_cases,
+         reference=top_n_accuracy, compare=Number(rtol=1e-12),
+         mistakes=(Mistake("least-probable-classes", "it takes the n least probable classes: np.argsort sorts in "
+                           "increasing order, so the n most probable are the last n", wrong=_smallest_n),),
          lecture_lib=FUNCTIONS, stand_ins=PREDICT_PROBA, stand_in_names=("logits", "predict_proba")),
 ]

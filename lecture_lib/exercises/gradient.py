@@ -44,6 +44,31 @@ def _bias_summed_over_classes(X, Y, W, b):
     return None, None, G.sum(axis=1)
 
 
+def weighted_cases(rng):
+    cases = []
+    for m, d, K in [(9, 4, 3), (1, 2, 4), (12, 5, 2)]:
+        y = rng.integers(0, K, size=m)
+        cases.append((rng.normal(size=(m, d)), y, rng.normal(size=(d, K)), rng.normal(size=K),
+                      rng.uniform(0.2, 5.0, size=K)))
+    return cases
+
+
+def weighted(X, y, W, b, omega):
+    """The reference: J_omega and its gradient (the weighted mean over the samples, as PyTorch's weight=)."""
+    return cost_and_gradient(X, y, W, b, class_weight=omega)
+
+
+def _divided_by_m(X, y, W, b, omega):
+    J, dW, db = weighted(X, y, W, b, omega)
+    s = omega[y].sum() / len(y)
+    return J * s, dW * s, db * s
+
+
+def _weights_on_columns(X, y, W, b, omega):
+    G = (lecture_lib.softmax(X @ W + b, axis=1) - lecture_lib.one_hot(y, W.shape[1])) * omega / omega[y].sum()
+    return None, X.T @ G, G.sum(axis=0)
+
+
 PARTS = [
     Part("cost_and_gradient-tests", "cost_and_gradient", "Cost and gradient", 3, seed=401, cases=gradient_cases,
          reference=cost_and_gradient, compare=GRADIENT,
@@ -62,4 +87,11 @@ PARTS = [
                            "again at every step, at the current W and b",
                            wrong=lambda *args: descent(*args, once=True))),
          errors=False, lecture_lib=FUNCTIONS, stand_ins=COST_AND_GRADIENT, stand_in_names=("cost_and_gradient",)),
+    Part("weighted_cost_and_gradient-tests", "weighted_cost_and_gradient", "A class-weighted cost", 2, seed=403,
+         cases=weighted_cases, reference=weighted, compare=GRADIENT,
+         mistakes=(Mistake("divided-by-m", "it divides by m: the weighted mean divides by the sum of the weights of "
+                           "the samples' classes", wrong=_divided_by_m),
+                   Mistake("weights-on-the-columns", "it weights the columns (classes) of P - Y: each sample's row is "
+                           "weighted by the weight of its own class", wrong=_weights_on_columns, fields=(1, 2))),
+         lecture_lib=FUNCTIONS),
 ]

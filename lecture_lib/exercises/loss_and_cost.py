@@ -31,6 +31,26 @@ def _log_of_softmax(Z, y):
     return float(-np.mean(np.log(P[np.arange(len(y)), y])))
 
 
+def smoothed_cases(rng):
+    return [(rng.normal(size=(8, 5)), rng.integers(0, 5, size=8), 0.1), (rng.normal(size=(1, 3)), np.array([2]), 0.3),
+            (rng.normal(size=(6, 2)), rng.integers(0, 2, size=6), 0.05),
+            (1e4 * rng.normal(size=(5, 4)), rng.integers(0, 4, size=5), 0.2)]
+
+
+def _others_only(Z, y, epsilon):
+    """Smoothing that spreads epsilon over the K - 1 other classes only."""
+    K = Z.shape[1]
+    T = np.full(Z.shape, epsilon / (K - 1))
+    T[np.arange(len(y)), y] = 1.0 - epsilon
+    return float(np.mean(np.sum(T * -lecture_lib.log_softmax(Z, axis=1), axis=1)))
+
+
+def _smoothed_probabilities(Z, y, epsilon):
+    """Smoothing applied to the probability of the true class instead of the targets."""
+    a = lecture_lib.softmax(Z, axis=1)[np.arange(len(y)), y]
+    return float(-np.mean(np.log((1.0 - epsilon) * a + epsilon / Z.shape[1])))
+
+
 PARTS = [
     Part("one_hot-tests", "one_hot", "One-hot labels", 1, seed=301, cases=one_hot_cases,
          reference=lecture_lib.one_hot, compare=Close(rtol=0.0, atol=0.0),
@@ -45,4 +65,13 @@ PARTS = [
          reference=lambda Z, y: lecture_lib.cross_entropy(y, Z), compare=Number(rtol=1e-9),
          mistakes=(Mistake("log-of-softmax", "the log of a softmax probability underflows to log(0) for large "
                            "logits: compute log-softmax as z - logsumexp(z)", wrong=_log_of_softmax),)),
+    Part("smoothed_cost-tests", "smoothed_cost", "Label smoothing", 2, seed=303, cases=smoothed_cases,
+         reference=lambda Z, y, epsilon: lecture_lib.cross_entropy(y, Z, label_smoothing=epsilon),
+         compare=Number(rtol=1e-9),
+         mistakes=(Mistake("smoothing-over-the-other-classes", "epsilon is spread over the K - 1 other classes: label "
+                           "smoothing spreads it over all K classes, the true one included (epsilon / K each)",
+                           wrong=_others_only),
+                   Mistake("smoothed-probabilities", "it smooths the predicted probability, not the target: the "
+                           "smoothed cost is the cross-entropy against the smoothed targets",
+                           wrong=_smoothed_probabilities))),
 ]

@@ -18,6 +18,9 @@ def _classification(rng, m: int, d: int, K: int):
     return X, y
 
 
+GRADIENT = Fields(("J", Number(rtol=1e-10)), ("dW", Close(rtol=1e-9, atol=1e-12)), ("db", Close(rtol=1e-9, atol=1e-12)))
+
+
 def gradient_cases(rng):
     cases = []
     for m, d, K, lam in ((40, 5, 4, 0.0), (25, 3, 2, 0.3), (7, 8, 6, 1e-3)):
@@ -72,12 +75,30 @@ def _bias_penalised(answer, args, J_star) -> bool:
     return lam > 0 and np.abs(dW).max() < 1e-5 and np.abs(db + lam * b).max() < 1e-5 and np.abs(db).max() > 1e-5
 
 
+def weighted_cases(rng):
+    cases = []
+    for m, d, K, epsilon in ((40, 5, 4, 0.1), (25, 3, 2, 0.2), (9, 6, 6, 0.05)):
+        X, y = _classification(rng, m, d, K)
+        cases.append((X, y, rng.normal(size=(d, K)), rng.normal(size=K), rng.uniform(0.2, 5.0, size=K), epsilon))
+    return cases
+
+
+def weighted_smoothed(X, y, W, b, omega, epsilon):
+    """The reference: the cost with class weights and label smoothing as PyTorch defines them, and its gradient."""
+    return lecture_lib.softmax_regression_cost_and_gradient(X, y, W, b, class_weight=omega, label_smoothing=epsilon)
+
+
+def _weighted_by_hand(X, y, W, b, omega, epsilon):
+    """Per-sample smoothed losses times the weight of the sample's class, averaged over m."""
+    losses = lecture_lib.cross_entropy(y, X @ W + b, reduction="none", label_smoothing=epsilon)
+    return float(np.mean(omega[y] * losses)), None, None
+
+
 PARTS = [
     Part("cost_and_gradient-tests", "cost_and_gradient", "The cost and its gradient by autograd", 2, seed=701,
          cases=gradient_cases,
          reference=lambda X, y, W, b, lam: lecture_lib.softmax_regression_cost_and_gradient(X, y, W, b, l2=lam),
-         compare=Fields(("J", Number(rtol=1e-10)),
-                        ("dW", Close(rtol=1e-9, atol=1e-12)), ("db", Close(rtol=1e-9, atol=1e-12))),
+         compare=GRADIENT,
          mistakes=(Mistake("softmax-before-the-loss", "cross_entropy takes logits and applies log-softmax itself: "
                            "a softmax before it computes another function",
                            wrong=lambda *args: _cost(*args, logits=lambda Z: lecture_lib.softmax(Z, axis=1)),
@@ -96,5 +117,14 @@ PARTS = [
                    Mistake("not-converged", "L-BFGS stopped before the minimum: its defaults run 20 iterations "
                            "without a line search (raise max_iter, use line_search_fn='strong_wolfe')",
                            when=lambda answer, args, J_star: True)),
+         libraries=TORCH),
+    Part("weighted_smoothed_cost-tests", "weighted_smoothed_cost", "Class weights and label smoothing", 2,
+         seed=703, cases=weighted_cases, reference=weighted_smoothed,
+         compare=GRADIENT,
+         mistakes=(Mistake("weighted-by-hand", "the weighted losses are averaged over m: F.cross_entropy(weight=...) "
+                           "divides by the sum of the samples' class weights", wrong=_weighted_by_hand, fields=(0,)),
+                   Mistake("no-smoothing", "label smoothing is missing: pass label_smoothing=epsilon",
+                           wrong=lambda X, y, W, b, omega, epsilon: weighted_smoothed(X, y, W, b, omega, 0.0),
+                           fields=(0,))),
          libraries=TORCH),
 ]

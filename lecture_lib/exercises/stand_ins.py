@@ -35,3 +35,10 @@ def standardize(A, B):
     std[std == 0] = 1.0
     return (A - mean) / std, (B - mean) / std
 '''
+CONFUSION_MATRIX = '''
+import numpy as _np
+def confusion_matrix(y_true, y_pred, K):
+    C = _np.zeros((K, K), dtype=int)
+    _np.add.at(C, (y_true, y_pred), 1)
+    return C
+'''
