@@ -250,22 +250,19 @@ def red_team(tmp_path_factory):
     (submitted / "attack-folder-link").symlink_to(submitted / "honest-solved")
     shadow_line = Path("/etc/shadow").read_text().splitlines()[0] if os.access("/etc/shadow", os.R_OK) else None
 
-    start = time.monotonic()
     process = subprocess.Popen([sys.executable, str(EXERCISES / "instructor.py"), "grade", "01_modeling", *LIMITS,
                                 "--jobs", "2", "--course", str(course)], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     stdout, stderr = process.communicate(timeout=900)
     graded = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
-    seconds = time.monotonic() - start
     time.sleep(0.5)  # the kernel tears a PID namespace down right after its init dies
-    return dict(course=course, graded=graded, seconds=seconds, attackers=attackers, odd=odd, links=links,
+    return dict(course=course, graded=graded, attackers=attackers, odd=odd, links=links,
                 shadow_line=shadow_line, leftovers=processes_mentioning(MARKER), groups=sandbox_groups(process.pid))
 
 
-def test_the_run_finishes_in_time_and_writes_every_file(red_team):
+def test_the_run_finishes_and_writes_every_file(red_team):  # a hang is bounded by pytest-timeout
     graded, course = red_team["graded"], red_team["course"]
     assert graded.returncode == 3, graded.stdout[-3000:] + graded.stderr[-3000:]
-    assert red_team["seconds"] < 600, "a bound for a hang, not a speed test"
     got = scores(course)
     for student in [*HONEST, *red_team["attackers"]]:
         assert (student, "01_modeling") in got, student
