@@ -15,6 +15,7 @@ import gzip
 import http.server
 import os
 import shutil
+import subprocess
 import threading
 from pathlib import Path
 
@@ -39,6 +40,17 @@ def unavailable(reason: str):
     if ON_CI:
         pytest.fail(f"{reason} (CI=true: the browser tests must run on CI)", pytrace=False)
     pytest.skip(reason)
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    """End a server this process started (JupyterLab, formgrader): SIGTERM, then SIGKILL after 30 s."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def site_pages() -> list[str]:

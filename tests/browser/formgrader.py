@@ -27,6 +27,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from .conftest import stop_server
+
 #: Seconds formgrader may take to answer after the server starts (a loaded 2-core machine).
 START_TIMEOUT_S = 180
 #: The module of nbgrader's formgrader server extension.
@@ -99,13 +101,7 @@ def start_formgrader(course: Path, work: Path) -> tuple[str, str, subprocess.Pop
 
 def stop_formgrader(process: subprocess.Popen) -> None:
     """End the server started by :func:`start_formgrader` (this process only, by its id)."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    stop_server(process)
 
 
 def log_in(page, url: str, token: str, then: str = "/api/status") -> None:

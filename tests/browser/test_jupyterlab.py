@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, SCREENSHOT_DIR, SITE_DIR, require_site, unavailable
+from .conftest import ROOT, SCREENSHOT_DIR, SITE_DIR, require_site, stop_server, unavailable
 
 # The first test of each part starts a JupyterLab server; a chapter's Run All takes minutes on a busy machine.
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(1800)]
@@ -159,12 +159,7 @@ def lab(tmp_path_factory):
                 time.sleep(0.5)
         yield url, token, root
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_server(server)
         log.close()
 
 
