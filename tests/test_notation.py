@@ -53,27 +53,6 @@ def test_class_indices_are_k_or_l(path):
     assert not problems, f"{path.relative_to(ROOT)}: use k or l for classes (notation page):\n" + "\n".join(problems)
 
 
-@pytest.mark.parametrize("wrong", [
-    r"a_k = \frac{e^{z_k}}{\sum_{j=1}^{K} e^{z_j}}",
-    r"$e^{z_k} / \sum_j e^{z_j}$",
-    r"$\sum_{j=1}^K e^{z_j - c}$",
-    r"c = \max_j z_j",
-    r"\frac{\partial a_i}{\partial z_j} = a_i\,(\delta_{ij} - a_j)",
-    r"the overview writes $\sigma(z_i)$",
-])
-def test_the_check_catches_the_old_notation(wrong):
-    assert _problems(wrong), f"not caught: {wrong}"
-
-
-@pytest.mark.parametrize("right", [
-    r"a_k = \frac{e^{z_k}}{\sum_{l=1}^{K} e^{z_l}}",
-    r"z_k = \sum_{j=1}^{d} w_{j,k}\, x_j + b_k",  # a sum over features is j's job
-    r"\frac{\lambda}{2}\sum_{j=1}^{d}\sum_{k=1}^{K} w_{j,k}^2",
-    r"\frac{\partial a_k}{\partial z_l} = a_k\,(\delta_{kl} - a_l)",
-    r"$a_k^{(i)}$ and $z^{(i)}_k$, $x_j^{(i)}$, $\max_l z_l$",
-])
-def test_the_check_accepts_the_notation_page(right):
-    assert not _problems(right), _problems(right)
 
 
 # --- One symbol, one meaning (issue 19): the notation page's letters for the loss, probabilities and labels. ---
@@ -101,26 +80,43 @@ def test_one_symbol_one_meaning(path):
     assert not problems, f"{path.relative_to(ROOT)}: symbols as on the notation page:\n" + "\n".join(problems)
 
 
-@pytest.mark.parametrize("wrong", [
-    r"J = \frac{1}{m}\sum_{i=1}^{m} L^{(i)}",
-    r"$\partial L / \partial z_k = a_k - y_k$",
-    r"\tilde L^{(i)} = \operatorname{LSE}(p^{(i)})",
-    r"L_{\text{hinge}} = \sum_{l \ne y} \max(0, z_l - z_y + \Delta)",
-    r"\frac{1}{m}\sum_i (p^{(i)} - y^{(i)})",
-    r"J = \frac{1}{m}\sum_i H\bigl(y^{(i)}, a^{(i)}\bigr)",
-    r"D_{\mathrm{KL}}\bigl(y^{(i)} \,\|\, a^{(i)}\bigr)",
-])
-def test_the_symbol_check_catches(wrong):
-    assert _symbol_problems(wrong), f"not caught: {wrong}"
+#: Text each check must flag, and text it must accept (the notation page's own forms).
+CHECKS = {"class index": _problems, "symbol": _symbol_problems}
+WRONG = [
+    ("class index", r"a_k = \frac{e^{z_k}}{\sum_{j=1}^{K} e^{z_j}}"),
+    ("class index", r"$e^{z_k} / \sum_j e^{z_j}$"),
+    ("class index", r"$\sum_{j=1}^K e^{z_j - c}$"),
+    ("class index", r"c = \max_j z_j"),
+    ("class index", r"\frac{\partial a_i}{\partial z_j} = a_i\,(\delta_{ij} - a_j)"),
+    ("class index", r"the overview writes $\sigma(z_i)$"),
+    ("symbol", r"J = \frac{1}{m}\sum_{i=1}^{m} L^{(i)}"),
+    ("symbol", r"$\partial L / \partial z_k = a_k - y_k$"),
+    ("symbol", r"\tilde L^{(i)} = \operatorname{LSE}(p^{(i)})"),
+    ("symbol", r"L_{\text{hinge}} = \sum_{l \ne y} \max(0, z_l - z_y + \Delta)"),
+    ("symbol", r"\frac{1}{m}\sum_i (p^{(i)} - y^{(i)})"),
+    ("symbol", r"J = \frac{1}{m}\sum_i H\bigl(y^{(i)}, a^{(i)}\bigr)"),
+    ("symbol", r"D_{\mathrm{KL}}\bigl(y^{(i)} \,\|\, a^{(i)}\bigr)"),
+]
+RIGHT = [
+    ("class index", r"a_k = \frac{e^{z_k}}{\sum_{l=1}^{K} e^{z_l}}"),
+    ("class index", r"z_k = \sum_{j=1}^{d} w_{j,k}\, x_j + b_k"),  # a sum over features is j's job
+    ("class index", r"\frac{\lambda}{2}\sum_{j=1}^{d}\sum_{k=1}^{K} w_{j,k}^2"),
+    ("class index", r"\frac{\partial a_k}{\partial z_l} = a_k\,(\delta_{kl} - a_l)"),
+    ("class index", r"$a_k^{(i)}$ and $z^{(i)}_k$, $x_j^{(i)}$, $\max_l z_l$"),
+    ("symbol", r"J = \frac{1}{m}\sum_{i=1}^{m} \ell^{(i)}, \quad \alpha = 1/L, \quad L = \lambda_{\max}/2m + \lambda"),
+    ("symbol", r"$\partial \ell / \partial z_k = a_k - y_k$ and $\mathcal{L}(W, b)$"),
+    ("symbol", r"\frac{1}{m}\sum_i (a^{(i)} - \mathbf{y}^{(i)}), \quad H(p, q), \quad H\bigl(\mathbf{y}^{(i)}, a^{(i)}\bigr)"),
+]
 
 
-@pytest.mark.parametrize("right", [
-    r"J = \frac{1}{m}\sum_{i=1}^{m} \ell^{(i)}, \quad \alpha = 1/L, \quad L = \lambda_{\max}/2m + \lambda",
-    r"$\partial \ell / \partial z_k = a_k - y_k$ and $\mathcal{L}(W, b)$",
-    r"\frac{1}{m}\sum_i (a^{(i)} - \mathbf{y}^{(i)}), \quad H(p, q), \quad H\bigl(\mathbf{y}^{(i)}, a^{(i)}\bigr)",
-])
-def test_the_symbol_check_accepts(right):
-    assert not _symbol_problems(right), _symbol_problems(right)
+@pytest.mark.parametrize("check, wrong", WRONG)
+def test_each_check_catches_a_violation(check, wrong):
+    assert CHECKS[check](wrong), f"the {check} check does not catch: {wrong}"
+
+
+@pytest.mark.parametrize("check, right", RIGHT)
+def test_each_check_accepts_the_notation(check, right):
+    assert not CHECKS[check](right), CHECKS[check](right)
 
 
 def test_notation_page_defines_the_symbols():
