@@ -175,7 +175,7 @@ def test_allow_root_is_not_doubled():
 def test_student_page_config_disables_the_instructor_plugins(tmp_path):
     folder = course.write_student_lab_config(tmp_path / "student")
     config = json.loads((folder / "labconfig" / "page_config.json").read_text())
-    assert config["disabledExtensions"] == {name: True for name in course.INSTRUCTOR_LAB_PLUGINS}
+    assert config["disabledExtensions"] == {name: True for name in course.STUDENT_OFF_PLUGINS}
     assert {"@jupyter/nbgrader:create-assignment", "@jupyter/nbgrader:formgrader"} <= set(course.INSTRUCTOR_LAB_PLUGINS)
 
 

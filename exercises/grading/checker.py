@@ -29,7 +29,7 @@ import nbformat
 
 import lecture_lib
 import hidden_tests
-from lecture_lib.exercises.framework import Failed, Raised
+from lecture_lib.exercises.framework import Failed, Raised, raised_message
 import sandbox
 from inside import wire
 
@@ -216,7 +216,8 @@ class Caller:
                 raise Failed(f"{name} is not defined (did its cell run without an error?)")
             if error == "FloatingPointError":
                 raise Raised(f"{name} overflowed, divided by zero or made a NaN on a hidden input", error)
-            raise Raised(f"{name} raised {error} on a hidden input", error)
+            raise Raised(raised_message(name, error) + ("" if error == "NotImplementedError" else " on a hidden input"),
+                         error)
         try:
             return wire.decode(reply.get("value"), MAX_ITEMS)
         except wire.WireError:

@@ -50,6 +50,13 @@ class Failed(AssertionError):
         self.field = field
 
 
+def raised_message(function: str, exception: str) -> str:
+    """What a student is told when ``function`` raised ``exception`` (a type name)."""
+    if exception == "NotImplementedError":
+        return f"{function} is not written yet (it raises NotImplementedError): write it in its cell above"
+    return f"{function} raised {exception}"
+
+
 class Raised(Failed):
     """The function raised an exception; ``exception`` is its type's name, as the caller may show it."""
 

@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .framework import FORBIDDEN, Failed, Part, Raised
+from .framework import FORBIDDEN, Failed, Part, Raised, raised_message
 
 #: Packages a graded function may not use (lecture_lib only as far as its part allows).
 BANNED = ("lecture_lib", "scipy", "sklearn")
@@ -176,7 +176,7 @@ class InProcess:
             except FloatingPointError:
                 raise Raised(f"{name} overflowed, divided by zero or made a NaN", "FloatingPointError") from None
             except Exception as error:
-                raise Raised(f"{name} raised {type(error).__name__}", type(error).__name__) from None
+                raise Raised(raised_message(name, type(error).__name__), type(error).__name__) from None
 
     def raises(self, name: str, *args):
         """``(exception name, message)`` if ``name(*args)`` raises, else None."""
