@@ -518,6 +518,34 @@ def _tool(name: str):
         sys.path.insert(0, str(ROOT / "tools"))
     return load_tool(name)
 
+
+def test_math_fonts_hold_only_the_characters_of_the_formulas():
+    """KaTeX's fonts in the site are cut to the characters its formulas (and KaTeX's style sheet) write: every one
+    of those a font has is still there, and the fonts every formula needs are far smaller than KaTeX's."""
+    pages()
+    fonts, vendor = _tool("site_math_fonts"), load_prebuild_vendor()
+    wanted = fonts.math_code_points(SITE_DIR)
+    assert {ord(c) for c in "x=()∑σ"} <= wanted
+    originals = vendor.katex_source()[0] / "fonts"
+    built = sorted((SITE_DIR / fonts.FONT_DIR).glob("*.woff2"))
+    assert len(built) >= 15
+    for path in built:  # fontTools also keeps the glyphs the fonts' own substitutions lead to
+        full, kept = _cmap(originals / path.name), _cmap(path)
+        assert wanted & full <= kept, f"{path.name}: missing {sorted(map(hex, (wanted & full) - kept))}"
+    for name in ("KaTeX_Main-Regular", "KaTeX_AMS-Regular"):
+        assert (SITE_DIR / fonts.FONT_DIR / f"{name}.woff2").stat().st_size < \
+            0.6 * (originals / f"{name}.woff2").stat().st_size, f"{name} is not trimmed"
+
+
+def test_formula_text_is_read_from_katex_elements_only():
+    fonts = _tool("site_math_fonts")
+    parser = fonts.FormulaText()
+    parser.feed('<p>Ünïcode</p><span class="katex"><span class="katex-mathml"><math><mi>x</mi></math></span>'
+                '<span class="katex-html"><span class="mord">α</span><br><svg><path d="M0"/></svg>'
+                '<span>+</span></span></span><p>after ∞</p>')
+    assert parser.chars == {"x", "α", "+"}
+
+
 def test_css_cut_keeps_what_the_pages_and_scripts_use(tmp_path):
     """tools/site_css.py on a small site: a rule stays when its selector's classes are in a page or a script
     (whatever its pseudo-classes), dark mode's attribute selectors stay, unused rules go; the course's own style
@@ -546,6 +574,7 @@ def test_css_cut_keeps_what_the_pages_and_scripts_use(tmp_path):
         assert (tmp_path / css_tool.FULL_CSS / "_static" / "theme.css").read_text().endswith(theme)
         assert list(manifest) == ["_static/theme.css"] and manifest["_static/theme.css"]["selectors_removed"] == 3
         assert (site / "_static" / "course.css").read_text() == own
+
 
 def test_style_sheets_as_served_are_cut_and_their_full_versions_kept():
     """Every style sheet a page links is either the course's own or cut by tools/site_css.py, with its full version
