@@ -599,3 +599,36 @@ def test_style_sheets_as_served_are_cut_and_their_full_versions_kept():
             if path.endswith(".css"):
                 rel = (page.parent / path).resolve().relative_to(SITE_DIR).as_posix()
                 assert rel in manifest or rel in own, f"{page}: {rel} is neither cut nor the course's own"
+
+
+def test_download_menu_links_download_and_have_a_script_copy():
+    """The download menu's links (.ipynb, .md) carry ``download`` (no new tab), and beside each file is its script
+    copy, ``<file>.js``, which hands course.js the file's name and exact text (for a site opened from disk)."""
+    pages()
+    checked = 0
+    for page in pages():
+        for href, attrs in Loads(page.read_text(encoding="utf-8")).links:
+            if "dropdown-item" not in attrs.get("class", "") or "/_sources/" not in href:
+                continue
+            assert "download" in attrs and "target" not in attrs, f"{page}: {href} {attrs}"
+            target = (page.parent / href).resolve()
+            script = target.with_name(target.name + ".js").read_text(encoding="utf-8")
+            match = re.fullmatch(r"window\.courseDownloads\.deliver\((\"[^\"]*\"), (\".*\")\);\n", script, re.S)
+            assert match, f"{target}.js: {script[:80]!r}"
+            assert json.loads(match[1]) == target.name
+            assert json.loads(match[2]) == target.read_text(encoding="utf-8"), f"{target}.js is not the file's text"
+            checked += 1
+    assert checked >= 2 * len(notebook_chapters())
+
+
+def test_header_buttons_override_follows_the_theme():
+    """book/_templates/article-header-buttons.html is sphinx-book-theme's, plus only the lines marked ``course``
+    (and its header comment): when the theme is upgraded, this says the override must be copied again."""
+    import sphinx_book_theme
+
+    theme = (Path(sphinx_book_theme.__file__).parent / "theme" / "sphinx_book_theme" / "components"
+             / "article-header-buttons.html").read_text().splitlines()
+    ours = (ROOT / "book" / "_templates" / "article-header-buttons.html").read_text()
+    body = ours.split("-#}\n", 1)[1].splitlines()
+    assert [line for line in theme if line not in body] == []
+    assert [line for line in body if line not in theme and "{# course" not in line] == []
