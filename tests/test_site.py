@@ -12,13 +12,14 @@ import importlib.util
 import json
 import os
 import re
+import sys
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 import yaml
-from course_tools import WHEEL
+from course_tools import WHEEL, load_tool
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE_DIR = Path(os.environ.get("COURSE_SITE_DIR", ROOT / "_build" / "html")).resolve()
@@ -509,3 +510,125 @@ def test_icon_fonts_hold_only_the_icons_the_site_uses():
             full, kept = _cmap(original), _cmap(built)
             assert kept == wanted & full, f"{built.name}: missing {sorted(map(hex, (wanted & full) - kept))}"
             assert built.stat().st_size < original.stat().st_size / 5, f"{built.name} is not trimmed"
+
+
+def _tool(name: str):
+    """A Sphinx extension of ``tools/``, which imports its neighbours (``tools/`` on the path, as Sphinx has it)."""
+    if str(ROOT / "tools") not in sys.path:
+        sys.path.insert(0, str(ROOT / "tools"))
+    return load_tool(name)
+
+
+def test_math_fonts_hold_only_the_characters_of_the_formulas():
+    """KaTeX's fonts in the site are cut to the characters its formulas (and KaTeX's style sheet) write: every one
+    of those a font has is still there, and the fonts every formula needs are far smaller than KaTeX's."""
+    pages()
+    fonts, vendor = _tool("site_math_fonts"), load_prebuild_vendor()
+    wanted = fonts.math_code_points(SITE_DIR)
+    assert {ord(c) for c in "x=()∑σ"} <= wanted
+    originals = vendor.katex_source()[0] / "fonts"
+    built = sorted((SITE_DIR / fonts.FONT_DIR).glob("*.woff2"))
+    assert len(built) >= 15
+    for path in built:  # fontTools also keeps the glyphs the fonts' own substitutions lead to
+        full, kept = _cmap(originals / path.name), _cmap(path)
+        assert wanted & full <= kept, f"{path.name}: missing {sorted(map(hex, (wanted & full) - kept))}"
+    for name in ("KaTeX_Main-Regular", "KaTeX_AMS-Regular"):
+        assert (SITE_DIR / fonts.FONT_DIR / f"{name}.woff2").stat().st_size < \
+            0.6 * (originals / f"{name}.woff2").stat().st_size, f"{name} is not trimmed"
+
+
+def test_formula_text_is_read_from_katex_elements_only():
+    fonts = _tool("site_math_fonts")
+    parser = fonts.FormulaText()
+    parser.feed('<p>Ünïcode</p><span class="katex"><span class="katex-mathml"><math><mi>x</mi></math></span>'
+                '<span class="katex-html"><span class="mord">α</span><br><svg><path d="M0"/></svg>'
+                '<span>+</span></span></span><p>after ∞</p>')
+    assert parser.chars == {"x", "α", "+"}
+
+
+def test_css_cut_keeps_what_the_pages_and_scripts_use(tmp_path):
+    """tools/site_css.py on a small site: a rule stays when its selector's classes are in a page or a script
+    (whatever its pseudo-classes), dark mode's attribute selectors stay, unused rules go; the course's own style
+    sheet is not touched; a second run cuts again from the kept full copy."""
+    if not (ROOT / "node_modules" / "purgecss").is_dir():
+        pytest.skip("PurgeCSS is not installed: run `npm ci` at the repository root (course.py build does)")
+    css_tool = _tool("site_css")
+    site = tmp_path / "html"
+    (site / "_static").mkdir(parents=True)
+    (site / "page.html").write_text('<html><body><nav class="navbar"><a class="btn">x</a></nav></body></html>')
+    (site / "_static" / "menu.js").write_text('el.classList.add("is-open");')
+    theme = (".navbar{color:red}.btn:hover{color:blue}html[data-theme=dark] .navbar{color:white}"
+             ".is-open{display:block}.bs-tooltip-auto{top:0}.unused{color:green}.navbar .unused{color:pink}"
+             "article{margin:0}")
+    (site / "_static" / "theme.css").write_text('@charset "UTF-8";\n' + theme)
+    own = (ROOT / "book" / "_static" / "course.css").read_text()
+    (site / "_static" / "course.css").write_text(own)
+    for _ in range(2):
+        manifest = css_tool.cut_stylesheets(site)
+        cut = (site / "_static" / "theme.css").read_text()
+        assert cut.startswith('@charset "UTF-8";\n' + css_tool.CUT_MARK)
+        for kept in (".navbar{", ".btn:hover", "html[data-theme=dark] .navbar", ".is-open", ".bs-tooltip-auto"):
+            assert kept in cut, kept
+        for dropped in (".unused", "article"):
+            assert dropped not in cut, dropped
+        assert (tmp_path / css_tool.FULL_CSS / "_static" / "theme.css").read_text().endswith(theme)
+        assert list(manifest) == ["_static/theme.css"] and manifest["_static/theme.css"]["selectors_removed"] == 3
+        assert (site / "_static" / "course.css").read_text() == own
+
+
+def test_style_sheets_as_served_are_cut_and_their_full_versions_kept():
+    """Every style sheet a page links is either the course's own or cut by tools/site_css.py, with its full version
+    beside the site for the browser test; the theme's is a fraction of its full size."""
+    pages()
+    css_tool = _tool("site_css")
+    full_dir = SITE_DIR.parent / css_tool.FULL_CSS
+    manifest = json.loads((full_dir / css_tool.MANIFEST).read_text())
+    for rel, entry in manifest.items():
+        served, full = SITE_DIR / rel, full_dir / rel
+        assert served.stat().st_size == entry["cut_bytes"] and full.stat().st_size == entry["full_bytes"], rel
+        if entry["selectors_removed"]:
+            assert css_tool.split_charset(served.read_text(encoding="utf-8"))[1].startswith(css_tool.CUT_MARK), rel
+        else:
+            assert served.read_bytes() == full.read_bytes(), rel
+    theme = manifest["_static/styles/pydata-sphinx-theme.css"]
+    assert theme["cut_bytes"] < 0.4 * theme["full_bytes"]
+    own = {f"_static/{p.name}" for p in (ROOT / "book" / "_static").glob("*.css")}
+    for page in pages():
+        for url in Loads(page.read_text(encoding="utf-8")).loads:
+            path = url.split("?")[0]
+            if path.endswith(".css"):
+                rel = (page.parent / path).resolve().relative_to(SITE_DIR).as_posix()
+                assert rel in manifest or rel in own, f"{page}: {rel} is neither cut nor the course's own"
+
+
+def test_download_menu_links_download_and_have_a_script_copy():
+    """The download menu's links (.ipynb, .md) carry ``download`` (no new tab), and beside each file is its script
+    copy, ``<file>.js``, which hands course.js the file's name and exact text (for a site opened from disk)."""
+    pages()
+    checked = 0
+    for page in pages():
+        for href, attrs in Loads(page.read_text(encoding="utf-8")).links:
+            if "dropdown-item" not in attrs.get("class", "") or "/_sources/" not in href:
+                continue
+            assert "download" in attrs and "target" not in attrs, f"{page}: {href} {attrs}"
+            target = (page.parent / href).resolve()
+            script = target.with_name(target.name + ".js").read_text(encoding="utf-8")
+            match = re.fullmatch(r"window\.courseDownloads\.deliver\((\"[^\"]*\"), (\".*\")\);\n", script, re.S)
+            assert match, f"{target}.js: {script[:80]!r}"
+            assert json.loads(match[1]) == target.name
+            assert json.loads(match[2]) == target.read_text(encoding="utf-8"), f"{target}.js is not the file's text"
+            checked += 1
+    assert checked >= 2 * len(notebook_chapters())
+
+
+def test_header_buttons_override_follows_the_theme():
+    """book/_templates/article-header-buttons.html is sphinx-book-theme's, plus only the lines marked ``course``
+    (and its header comment): when the theme is upgraded, this says the override must be copied again."""
+    import sphinx_book_theme
+
+    theme = (Path(sphinx_book_theme.__file__).parent / "theme" / "sphinx_book_theme" / "components"
+             / "article-header-buttons.html").read_text().splitlines()
+    ours = (ROOT / "book" / "_templates" / "article-header-buttons.html").read_text()
+    body = ours.split("-#}\n", 1)[1].splitlines()
+    assert [line for line in theme if line not in body] == []
+    assert [line for line in body if line not in theme and "{# course" not in line] == []

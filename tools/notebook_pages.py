@@ -11,6 +11,11 @@ The chapters are MyST Markdown notebooks that must read the same in JupyterLab a
    with ``--warningiserror``).
 2. **The .ipynb download.** sphinx-book-theme offers the executed notebook for download only when
    a launch button is configured; this publishes it on every notebook page, launch buttons or not.
+   Each file of the page's download menu (the .ipynb, the .md source) also gets a copy as a script,
+   ``<file>.js`` (:data:`DOWNLOAD_SCRIPT`): the menu's links carry the ``download`` attribute
+   (``book/_templates/article-header-buttons.html``), which Chromium ignores on a page opened from disk
+   (``file://``: every file is an origin of its own); there ``course.js`` loads the script, the one kind
+   of neighbouring file such a page may read, and saves its text from a blob, which is the page's own.
 3. **No links to a repository that does not exist.** ``repository.url`` in ``_config.yml`` is the
    one setting: empty means the course has no public repository yet, so the repository, issues,
    edit and launch (Binder) buttons are off and thebe's default Binder configuration is dropped.
@@ -163,6 +168,19 @@ def _pass(self, node) -> None:
     """Other builders show the wide figure only."""
 
 
+#: ``<file>.js`` beside each file of a page's download menu: hands the file's name and text to ``course.js``.
+DOWNLOAD_SCRIPT = "window.courseDownloads.deliver({name}, {text});\n"
+
+
+def write_download_script(source: Path, published: Path) -> Path:
+    """Write ``<published>.js``, the script form of ``source``'s text (:data:`DOWNLOAD_SCRIPT`); return its path."""
+    script = published.with_name(published.name + ".js")
+    script.parent.mkdir(parents=True, exist_ok=True)
+    script.write_text(DOWNLOAD_SCRIPT.format(name=json.dumps(published.name),
+                                             text=json.dumps(source.read_text(encoding="utf-8"))), encoding="utf-8")
+    return script
+
+
 def publish_notebook(app, pagename, templatename, context, doctree) -> None:
     """Offer the executed notebook (``_build/jupyter_execute/<page>.ipynb``) as the page's .ipynb download."""
     if not context.get("sourcename", "").endswith(".md") or context.get("ipynb_source"):
@@ -173,7 +191,15 @@ def publish_notebook(app, pagename, templatename, context, doctree) -> None:
     target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(executed, target)
+    write_download_script(executed, target)
     context["ipynb_source"] = f"{pagename}.ipynb"
+
+
+def publish_source_script(app, pagename, templatename, context, doctree) -> None:
+    """The page's source download (Sphinx copies it to ``_sources/`` after this event) as a script too."""
+    if app.builder.name == "html" and app.builder.copysource and context.get("sourcename"):
+        write_download_script(Path(app.env.doc2path(pagename)),
+                              Path(app.outdir) / "_sources" / context["sourcename"])
 
 
 def repository_settings(theme_options: dict) -> dict:
@@ -239,5 +265,6 @@ def setup(app):
                  latex=(_pass, _pass), text=(_pass, _pass), man=(_pass, _pass), texinfo=(_pass, _pass))
     app.connect("config-inited", configure_repository, priority=900)
     app.connect("html-page-context", publish_notebook, priority=500)  # before sphinx-book-theme's buttons (501)
+    app.connect("html-page-context", publish_source_script)
     app.connect("doctree-resolved", drop_thebe_config, priority=900)  # after sphinx-thebe's (500)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

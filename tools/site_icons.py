@@ -102,5 +102,5 @@ def trim_icons(app, exception) -> None:
 
 
 def setup(app):
-    app.connect("build-finished", trim_icons)
+    app.connect("build-finished", trim_icons, priority=700)  # after tools/site_css.py (600) cut the style sheets
     return {"parallel_read_safe": True, "parallel_write_safe": True}

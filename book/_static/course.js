@@ -13,8 +13,11 @@
  * 4. The search page's snippets are plain text: Sphinx cuts them from the result page's text, where an equation
  *    is still its TeX source ("\(Z = XW + b\)"); here each equation becomes readable text ("Z = XW + b", Greek
  *    letters and common symbols as characters) and the page's own table of contents is left out.
- * 5. The .ipynb (and source) download button downloads the file, also from a site opened from disk (file://),
- *    instead of opening it in a new tab.
+ * 5. The download menu's files (.ipynb, .md) download also from a site opened from disk (file://). Their links
+ *    carry the download attribute (book/_templates/article-header-buttons.html), which Chromium ignores on a
+ *    file: page (every file is an origin of its own) and shows the file instead. There a click loads the
+ *    file's script copy, <file>.js (tools/notebook_pages.py), which hands its text to courseDownloads.deliver,
+ *    and saves that text from a blob, which is the page's own.
  */
 (function () {
   "use strict";
@@ -137,10 +140,44 @@
     Search.htmlToText.courseReadable = true;
   }
 
+  var waitingDownloads = {};  /* file name -> what to do with its text */
+  window.courseDownloads = {
+    deliver: function (name, text) {
+      var save = waitingDownloads[name];
+      delete waitingDownloads[name];
+      if (save) { save(text); }
+    }
+  };
+
+  function saveFromDisk(event) {
+    var link = event.currentTarget;
+    var name = decodeURIComponent(link.pathname.split("/").pop());
+    var script = document.createElement("script");
+    event.preventDefault();
+    waitingDownloads[name] = function (text) {
+      var url = URL.createObjectURL(new Blob([text], {type: "application/octet-stream"}));
+      var save = document.createElement("a");
+      save.href = url;
+      save.download = name;
+      document.body.appendChild(save);
+      save.click();
+      save.remove();
+      script.remove();
+      setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
+    };
+    script.onerror = function () {  /* no script copy: show the file, as without this */
+      delete waitingDownloads[name];
+      script.remove();
+      window.location.href = link.href;
+    };
+    script.src = link.href + ".js";
+    document.head.appendChild(script);
+  }
+
   function downloadButtons() {
-    document.querySelectorAll("a.btn-download-notebook-button, a.btn-download-source-button").forEach(function (a) {
-      a.setAttribute("download", decodeURIComponent(a.getAttribute("href").split(/[?#]/)[0].split("/").pop()));
-      a.removeAttribute("target");
+    if (window.location.protocol !== "file:") { return; }
+    document.querySelectorAll(".dropdown-download-buttons a[download]").forEach(function (a) {
+      a.addEventListener("click", saveFromDisk);
     });
   }
 
