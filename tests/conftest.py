@@ -35,18 +35,20 @@ def one_blas_thread():
 # -- Spreading the tests over the xdist workers ----------------------------------------------------
 #: Files whose tests share nothing but session fixtures every worker has (the browser, the served
 #: site): each test is a group of its own, so the pages spread over the workers.
-SPREAD_FILES = ("tests/browser/test_layout.py", "tests/browser/test_pages.py")
+SPREAD_FILES = ("tests/browser/test_layout.py", "tests/browser/test_pages.py", "tests/browser/test_css_cut.py")
 #: Files cut into this many groups (round robin in collection order); each group builds its own module
 #: fixtures (e.g. one JupyterLab server per worker), so the parts run at the same time.
 SPLIT_FILES = {"tests/browser/test_jupyterlab.py": 2, "tests/test_exercise_diagnoses.py": 2}
 #: Groups that start first, longest first: their share of the test time in a full run on the 2-core
 #: machine (``--durations``, junit times): the download test 17.5% (a fresh environment from the registry,
-#: then every chapter), JupyterLab 11.8% (every chapter, in two parts), the class run and the red team
+#: then every chapter), the style-sheet cut compared on every page (about 8 and 5 minutes of one core for the
+#: two widths, spread over the workers), JupyterLab 11.8% (every chapter, in two parts), the class run and the red team
 #: 6% each (a sandbox per submission; the second red team and the formgrader XSS test about 2 minutes
 #: each, measured alone), the other grading tests 4.4%, the benchmark smoke tests 3.4%, the
 #: estimator checks 2.4%, the nbval gate 2.2%, the PyTorch chapter under nbval 2.1%. Every other group
 #: keeps pytest's order after these; the spread page tests (test_layout 25%, test_pages 7%) fill the gaps.
-LONG_FIRST = ("tests/browser/test_download.py", "tests/browser/test_jupyterlab.py", "tests/test_exercises.py",
+LONG_FIRST = ("tests/browser/test_download.py", "tests/browser/test_css_cut.py", "tests/browser/test_jupyterlab.py",
+              "tests/test_exercises.py",
               "tests/test_grading_redteam.py", "tests/test_grading_redteam2.py", "tests/test_grading.py",
               "tests/browser/test_grading_xss.py", "tests/test_student_work.py", "tests/test_grading_seeds.py",
               "tests/test_benchmarks_smoke.py", "tests/test_exercise_diagnoses.py",
