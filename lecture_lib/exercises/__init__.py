@@ -75,13 +75,12 @@ def check(function, exercise: int | str | None = None) -> int:
     if not isinstance(function, types.FunctionType):
         raise TypeError(f"function must be one of your notebook's functions, e.g. check(softmax); "
                         f"got {type(function).__name__}")
-    from .framework import run as run_checks
-    from .local import InProcess
+    from .local import InProcess  # here: it imports unittest.mock, which a notebook needs only when it checks
 
     assignment, graded = find_part(function.__name__, exercise)
     call = InProcess(function.__globals__, graded, practice_rng, {graded.function: function})
     try:
-        checks = run_checks(graded, call)
+        checks = run(graded, call)
     except Failed as failure:
         raise Failed(failure.message, failure.diagnosis, failure.field) from None
     print(f"{graded.function}: {checks} checks passed on practice inputs. The grader runs the same "

@@ -2,8 +2,8 @@
 
 A :class:`Part` says everything about one graded function of an exercise: where its inputs come
 from (a seeded generator, edge cases included), the reference answer (from ``lecture_lib``), how an
-answer is compared (:class:`Close`, :class:`Number`, :class:`Fields`, or a part's own ``judge``), the
-points, what the function may use, and the classic wrong answers it recognises (:class:`Mistake`).
+answer is compared (:class:`Close`, :class:`Number`, :class:`Numbers`, :class:`Fields`, or a
+part's own ``judge``), the points, what the function may use, and the classic wrong answers it recognises (:class:`Mistake`).
 :func:`run` checks a function against a part through a *caller*, one of three:
 
 - the sandboxed grader (``exercises/grading``): the function runs in a sandbox, the answers come
@@ -16,13 +16,14 @@ points, what the function may use, and the classic wrong answers it recognises (
 A caller is ``call(name, *args, errors=None)``, which returns the answer of the notebook's function
 ``name`` or raises :class:`Raised` (with ``errors="raise"`` numpy's overflow, invalid operation and
 division by zero raise ``FloatingPointError``), ``call.raises(name, *args)``, which returns
-``(exception name, message)`` or None, and ``call.rng(seed)``, a numpy Generator.
+``(exception name, message)`` or None, ``call.rng(seed)``, a numpy Generator, and optionally
+``call.source(name)``, the function's source code (for mistakes seen in the code).
 
 Pass or fail is decided with plain Python floats (``ndarray.tolist()``), so a notebook that rebinds
-numpy's comparison functions changes nothing. When an answer fails, :func:`diagnose` looks for the
+numpy's comparison functions changes nothing. When an answer fails, :func:`run` looks for the
 mistake that explains it: first the part's own :class:`Mistake` list (an answer equal to what the
-mistake computes), then mistakes of every numeric answer (a wrong dtype, inf or NaN, a transposed
-array, the opposite sign, a constant factor). Messages name the function and the mistake, never an
+mistake computes), then the mistakes of every numeric answer (:func:`general_mistake`: a wrong
+dtype, inf or NaN, a transposed array, the opposite sign, a constant factor). Messages name the function and the mistake, never an
 input or a value.
 """
 
