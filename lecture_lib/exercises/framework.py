@@ -3,7 +3,8 @@
 A :class:`Part` says everything about one graded function of an exercise: where its inputs come
 from (a seeded generator, edge cases included), the reference answer (from ``lecture_lib``), how an
 answer is compared (:class:`Close`, :class:`Number`, :class:`Numbers`, :class:`Fields`, or a
-part's own ``judge``), the points, what the function may use, and the classic wrong answers it recognises (:class:`Mistake`).
+part's own ``judge``), the points, what the function may use, and the classic wrong answers it
+recognises (:class:`Mistake`).
 :func:`run` checks a function against a part through a *caller*, one of three:
 
 - the sandboxed grader (``exercises/grading``): the function runs in a sandbox, the answers come
@@ -23,8 +24,8 @@ Pass or fail is decided with plain Python floats (``ndarray.tolist()``), so a no
 numpy's comparison functions changes nothing. When an answer fails, :func:`run` looks for the
 mistake that explains it: first the part's own :class:`Mistake` list (an answer equal to what the
 mistake computes), then the mistakes of every numeric answer (:func:`general_mistake`: a wrong
-dtype, inf or NaN, a transposed array, the opposite sign, a constant factor). Messages name the function and the mistake, never an
-input or a value.
+dtype, inf or NaN, a transposed array, the opposite sign, a constant factor). Messages name the
+function and the mistake, never an input or a value.
 """
 
 from __future__ import annotations
