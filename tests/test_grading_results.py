@@ -339,9 +339,11 @@ def regraded(tmp_path_factory):
         sorted(p for p in (course / "autograded").rglob("*") if p.is_file())
     kept = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in files}
     csvs = {name: (course / name).read_text() for name in ("parts.csv", "canvas.csv", "moodle.csv")}
+    first_regrades = (course / "regrades").exists()
     put("wrong", "01_modeling", submission(release, solved), 2)  # the resubmission: fixed
     second = run(course, "grade", "01_modeling", *LIMITS)
-    return types.SimpleNamespace(course=course, first=first, second=second, kept=kept, first_csvs=csvs)
+    return types.SimpleNamespace(course=course, first=first, second=second, kept=kept, first_csvs=csvs,
+                                 first_regrades=first_regrades)
 
 
 @pytest.mark.slow
@@ -350,7 +352,7 @@ def regraded(tmp_path_factory):
 def test_a_graded_class_has_its_long_table(regraded):
     assert regraded.first.returncode == 0, regraded.first.stdout[-3000:] + regraded.first.stderr[-3000:]
     assert "Points changed" not in regraded.first.stdout  # graded for the first time: no diff
-    assert not (regraded.course / "regrades").exists()
+    assert not regraded.first_regrades
     rows = list(csv.DictReader(io.StringIO(regraded.first_csvs["parts.csv"])))
     got = [(r["student_id"], r["assignment"], r["part"], r["points"], r["status"], r["diagnosis"]) for r in rows]
     assert got == [("solved", a, p, f"{POINTS[p]}", "graded", "") for a in TWO for p in PARTS_OF[a]] + [

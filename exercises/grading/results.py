@@ -173,12 +173,16 @@ def _columns(assignments: dict[str, tuple[str, list[Part]]], per_part: bool) -> 
     return columns
 
 
-def _grades(rows: list[dict], scores: dict, student: str, columns) -> list:
-    """The grade cells of one student: an assignment's total (from ``scores``) or a part's points (from the
-    long table's ``rows``); None, an empty cell, where the assignment was not submitted."""
-    points = {(r["assignment"], r["part"]): r["points"] for r in rows if r["student_id"] == student}
-    return [scores.get((student, assignment)) if part is None else points.get((assignment, part))
+def _grades(points: dict, scores: dict, student: str, columns) -> list:
+    """The grade cells of one student: an assignment's total (``scores``) or a part's points (``points``,
+    by student, assignment and part); None, an empty cell, where the assignment was not submitted."""
+    return [scores.get((student, assignment)) if part is None else points.get((student, assignment, part))
             for _, assignment, part, _ in columns]
+
+
+def _points(rows: list[dict]) -> dict:
+    """``{(student, assignment, part): points}`` of the long table's ``rows``."""
+    return {(r["student_id"], r["assignment"], r["part"]): r["points"] for r in rows}
 
 
 def totals(gradebook) -> dict[tuple[str, str], float]:
@@ -192,7 +196,7 @@ def canvas_rows(gradebook, course: Path, roster: dict, per_part: bool, rows: lis
     per assignment (and per part if ``per_part``); the first row is "Points Possible". Without a roster the
     student is named as in the gradebook and identified by the nbgrader id as SIS Login ID."""
     assignments = course_parts(course)
-    rows = long_table(gradebook, course) if rows is None else rows
+    points = _points(long_table(gradebook, course) if rows is None else rows)
     scores, columns = totals(gradebook), _columns(assignments, per_part)
     out = [["Points Possible", "", "", "", "", *(possible for *_, possible in columns)]]
     for student in sorted(gradebook.students, key=lambda s: s.id):
@@ -200,7 +204,7 @@ def canvas_rows(gradebook, course: Path, roster: dict, per_part: bool, rows: lis
         name = ", ".join(n for n in (student.last_name, student.first_name) if n) or student.id
         out.append([known.get("Student", name), known.get("ID", ""), known.get("SIS User ID", ""),
                     known.get("SIS Login ID", student.id), known.get("Section", ""),
-                    *_grades(rows, scores, student.id, columns)])
+                    *_grades(points, scores, student.id, columns)])
     return [*CANVAS_FIELDS, *(column[0] for column in columns)], out
 
 
@@ -209,14 +213,14 @@ def moodle_rows(gradebook, course: Path, roster: dict, per_part: bool, rows: lis
     (map the user from one of them), one column per assignment (and per part if ``per_part``) to map to a grade
     item. Without a roster, Username is the nbgrader id."""
     assignments = course_parts(course)
-    rows = long_table(gradebook, course) if rows is None else rows
+    points = _points(long_table(gradebook, course) if rows is None else rows)
     scores, columns = totals(gradebook), _columns(assignments, per_part)
     out = []
     for student in sorted(gradebook.students, key=lambda s: s.id):
         known = roster.get(student.id, {})
         out.append([known.get("First name", student.first_name or ""), known.get("Last name", student.last_name or ""),
                     known.get("Username", student.id), known.get("ID number", ""),
-                    known.get("Email address", student.email or ""), *_grades(rows, scores, student.id, columns)])
+                    known.get("Email address", student.email or ""), *_grades(points, scores, student.id, columns)])
     return [*MOODLE_FIELDS, *(column[0] for column in columns)], out
 
 
