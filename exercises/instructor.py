@@ -479,7 +479,12 @@ def export(course: Path, scanner=None, roster: dict | None = None, per_part: boo
     with Gradebook(config.CourseDirectory.db_url, config.CourseDirectory.course_id) as gradebook:
         report.write_grades_csv(gradebook, course / "grades.csv")
         paths = [course / "grades.csv", *results.write_tables(gradebook, course, roster, per_part)]
+        unlisted = sorted(s.id for s in gradebook.students if roster and s.id not in roster)
     _refuse_leaks(scanner, paths)
+    if unlisted:
+        print(f"note: {len(unlisted)} students of the gradebook are not in the roster (canvas.csv and moodle.csv "
+              "name them by their nbgrader id): " + ", ".join(shown(s) for s in unlisted[:10])
+              + (", ..." if len(unlisted) > 10 else ""))
 
 
 def _refuse_leaks(scanner, paths: list[Path]) -> None:

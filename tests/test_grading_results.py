@@ -177,6 +177,7 @@ def test_export_recreates_the_csvs_with_a_roster_and_parts(recorded, tmp_path):
     (recorded / "parts.csv").unlink()
     done = run(recorded, "export", "--roster", str(roster), "--per-part", timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 students of the gradebook are not in the roster" in done.stdout and "alice, carol" in done.stdout
     assert (recorded / "parts.csv").read_bytes() == before
     canvas = read_csv(recorded / "canvas.csv")
     assert canvas[0][5:9] == ["01_modeling", *(f"01_modeling: {TITLES[p]}" for p in PARTS_OF["01_modeling"])]
