@@ -451,7 +451,8 @@ def grade(course: Path, names: list[str], jobs: int, limits, no_sandbox: bool = 
     if regraded:
         path = results.write_regrades(course, regraded)
         _refuse_leaks(scanner, [path])
-        print(f"Points changed by this regrade ({len(regraded)} parts; saved in {path}):")
+        n = len(regraded)
+        print(f"Points changed by this regrade ({n} part{'s' * (n != 1)}; saved in {path}):")
         for line in results.regrade_lines(regraded):
             print("  " + shown(line))
     if attention:
@@ -579,7 +580,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("inbox", type=Path)
     commands.add_parser("secret", help="write a new course secret (hidden inputs per student) to FILE",
                         parents=[course_option]).add_argument("file", type=Path)
-    p = commands.add_parser("grade", help="grade in sandboxes, export grades.csv, write feedback",
+    p = commands.add_parser("grade", help="grade in sandboxes, write the CSVs and the feedback",
                             parents=[course_option])
     p.add_argument("--secret-file", type=Path, default=None,
                    help=f"the course secret: each student's hidden inputs are drawn from it and their id "

@@ -374,7 +374,7 @@ def test_a_regrade_names_the_changed_part_and_rewrites_only_its_files(regraded):
     (saved,) = sorted((course / "regrades").glob("*.csv"))
     assert read_csv(saved) == [["student_id", "assignment", "part", "title", "before", "after"],
                                ["wrong", "01_modeling", "softmax-tests", TITLES["softmax-tests"], "0.0", "3.0"]]
-    shown = second.stdout.split("Points changed by this regrade (1 parts;")[1].splitlines()[1:3]
+    shown = second.stdout.split("Points changed by this regrade (1 part;")[1].splitlines()[1:3]
     assert shown[0].split() == ["student", "assignment", "part", "before", "->", "after"]
     assert shown[1].split()[:2] == ["wrong", "01_modeling"] and shown[1].endswith("0 -> 3")
     for path, (data, mtime) in regraded.kept.items():
