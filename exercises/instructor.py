@@ -3,7 +3,8 @@
 
     python exercises/instructor.py release [ASSIGNMENT ...]   # student versions into release/
     python exercises/instructor.py collect ASSIGNMENT INBOX   # INBOX/<student>.ipynb -> submitted/
-    python exercises/instructor.py grade [ASSIGNMENT ...]     # sandboxed grading, grades.csv, feedback/
+    python exercises/instructor.py grade [ASSIGNMENT ...]     # sandboxed grading, the CSVs, feedback/
+    python exercises/instructor.py export                     # the CSVs again, from the stored results
 
 Every command takes ``--course DIR`` (default: this folder), before or after the command, to
 work on a copy of the course. Plain nbgrader commands work on the same folder; this wrapper adds
@@ -15,10 +16,13 @@ what a class run needs:
 - ``grade`` runs each submission's code in bubblewrap sandboxes (``grading/sandbox.py``) and
   decides the points outside them (``grading/checker.py``, running the parts declared in
   ``lecture_lib/exercises``), ``--jobs`` submissions at once; then only this process writes
-  the gradebook (through nbgrader's API), ``autograded/``, ``grades.csv`` (nbgrader's exporter)
-  and the feedback (scanned for hidden-test text first). A submission that loops, dies, floods
-  its output or breaks the protocol costs only itself and is listed as needing attention.
-  Without bubblewrap ``grade`` refuses; ``--no-sandbox`` is a loudly warned opt-out.
+  the gradebook (through nbgrader's API), ``autograded/``, ``grades.csv`` (nbgrader's exporter),
+  ``parts.csv``, ``canvas.csv`` and ``moodle.csv`` (``grading/results.py``) and the feedback
+  (scanned for hidden-test text first). A submission that loops, dies, floods its output or
+  breaks the protocol costs only itself and is listed as needing attention. Without bubblewrap
+  ``grade`` refuses; ``--no-sandbox`` is a loudly warned opt-out;
+- a regrade (results there already) prints whose points changed, part by part, saves that table
+  in ``regrades/``, and rewrites only the feedback and autograded files whose content changed.
 
 Exit status: 0 when every submission was graded, 3 when some need attention (the CSV and the
 feedback are complete all the same), anything else when grading itself failed.
@@ -28,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import csv
 import datetime
 import importlib.util
 import os
@@ -223,6 +228,14 @@ def _leak_needles(course: Path) -> set[str]:
     return {canary, *report.MARKERS}
 
 
+def _scanner(course: Path, needles):
+    """The leak scanner of the course's source notebooks (the canary is the needle that is no marker)."""
+    import report
+
+    canary = next(n for n in needles if n not in report.MARKERS)
+    return report.LeakScanner(sorted((course / "source").glob("*/*.ipynb")), canary)
+
+
 class Progress:
     """A progress bar with the class's ETA, on stderr."""
 
@@ -343,11 +356,14 @@ def read_secret(path: Path | None) -> bytes | None:
 
 
 def grade(course: Path, names: list[str], jobs: int, limits, no_sandbox: bool = False, cgroup: bool = True,
-          cgroup_root: Path | None = None, secret: bytes | None = None) -> int:
-    """Grade every submission of the assignments in sandboxes; write the gradebook, grades.csv, feedback."""
+          cgroup_root: Path | None = None, secret: bytes | None = None, roster: dict | None = None,
+          per_part: bool = False) -> int:
+    """Grade every submission of the assignments in sandboxes; write the gradebook, the CSVs (:func:`export`),
+    feedback; print and save what a regrade changed."""
     import cgroups
     import checker
     import report
+    import results
     import sandbox
     from nbgrader.api import Gradebook
 
@@ -376,8 +392,7 @@ def grade(course: Path, names: list[str], jobs: int, limits, no_sandbox: bool = 
     os.environ.update(PATH=_env()["PATH"])  # nbgrader runs `alembic` when it creates a gradebook
     config = _config(course)
     needles = _leak_needles(course)
-    canary = next(n for n in needles if n not in report.MARKERS)
-    scanner = report.LeakScanner(sorted((course / "source").glob("*/*.ipynb")), canary)
+    scanner = _scanner(course, needles)
     hide = tuple(dict.fromkeys(p for p in (course, ROOT) if p.is_dir()))
     views = checker.Views()
     if isolation is not None:
@@ -388,6 +403,7 @@ def grade(course: Path, names: list[str], jobs: int, limits, no_sandbox: bool = 
             raise SystemExit(f"bubblewrap cannot start a sandbox on this machine: {problem}\n"
                              "(it needs unprivileged user namespaces, or root)")
     attention: list[tuple[str, str, list[str]]] = []
+    regraded: list[dict] = []
     graded = 0
     try:
         for assignment in names:
@@ -398,6 +414,7 @@ def grade(course: Path, names: list[str], jobs: int, limits, no_sandbox: bool = 
                 continue
             (source_path,) = sorted((course / "source" / assignment).glob("*.ipynb"))
             source_nb = nbformat.read(source_path, as_version=4)
+            before = _snapshot(config, assignment)
             with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
                 # The sandboxes start at once; the gradebook is opened (or made) while they run.
                 futures = [pool.submit(checker.grade_submission, folder, source_path, assignment, views, limits,
@@ -424,15 +441,20 @@ def grade(course: Path, names: list[str], jobs: int, limits, no_sandbox: bool = 
                         progress.step()
                 finally:
                     gradebook.close()
+            regraded += results.changes(before, _snapshot(config, assignment), assignment,
+                                        results.source_parts(source_nb))
     finally:
         views.close()
     if graded:
-        export(course)
-        leaked = scanner.leaks((course / "grades.csv").read_text())
-        if leaked:
-            (course / "grades.csv").unlink()
-            raise SystemExit(f"grades.csv contained hidden-test text ({leaked[:3]}); it was deleted")
-    print(f"grades: {course / 'grades.csv'}; feedback: {course / 'feedback'}")
+        export(course, scanner, roster, per_part)
+    print(f"grades: {course / 'grades.csv'}, per part: {course / 'parts.csv'}; feedback: {course / 'feedback'}")
+    if regraded:
+        path = results.write_regrades(course, regraded)
+        _refuse_leaks(scanner, [path])
+        n = len(regraded)
+        print(f"Points changed by this regrade ({n} part{'s' * (n != 1)}; saved in {path}):")
+        for line in results.regrade_lines(regraded):
+            print("  " + shown(line))
     if attention:
         print("These submissions need attention (points were given only for what ran; flagged in the gradebook):")
         for student, assignment, problems in attention:
@@ -442,22 +464,55 @@ def grade(course: Path, names: list[str], jobs: int, limits, no_sandbox: bool = 
     return 0
 
 
-def export(course: Path) -> None:
-    """``grades.csv`` with nbgrader's columns, from the gradebook, as data a spreadsheet will not run
-    (:func:`report.write_grades_csv`)."""
+def export(course: Path, scanner=None, roster: dict | None = None, per_part: bool = False) -> None:
+    """The CSVs of the course from the gradebook and the stored diagnoses, as data a spreadsheet will not
+    run: ``grades.csv`` with nbgrader's columns (:func:`report.write_grades_csv`), ``parts.csv``,
+    ``canvas.csv`` and ``moodle.csv`` (:func:`results.write_tables`; ``roster``: the LMS's fields of each
+    student, ``per_part``: a column per part too). A file with hidden-test text is deleted and grading stops."""
     import report
+    import results
     from nbgrader.api import Gradebook
 
-    print(f"+ export grades to {course / 'grades.csv'}", flush=True)
+    print(f"+ export grades to {course / 'grades.csv'}, {course / 'parts.csv'}, canvas.csv and moodle.csv",
+          flush=True)
     config = _config(course)
+    scanner = scanner or _scanner(course, _leak_needles(course))
     with Gradebook(config.CourseDirectory.db_url, config.CourseDirectory.course_id) as gradebook:
         report.write_grades_csv(gradebook, course / "grades.csv")
+        paths = [course / "grades.csv", *results.write_tables(gradebook, course, roster, per_part)]
+        unlisted = sorted(s.id for s in gradebook.students if roster and s.id not in roster)
+    _refuse_leaks(scanner, paths)
+    if unlisted:
+        print(f"note: {len(unlisted)} students of the gradebook are not in the roster (canvas.csv and moodle.csv "
+              "name them by their nbgrader id): " + ", ".join(shown(s) for s in unlisted[:10])
+              + (", ..." if len(unlisted) > 10 else ""))
+
+
+def _refuse_leaks(scanner, paths: list[Path]) -> None:
+    """Delete every file of ``paths`` that holds hidden-test text, and stop saying which."""
+    leaking = {path: scanner.leaks(path.read_text(encoding="utf-8")) for path in paths}
+    leaking = {path: leaked for path, leaked in leaking.items() if leaked}
+    for path in leaking:
+        path.unlink()
+    if leaking:
+        raise SystemExit("hidden-test text in " + "; ".join(f"{p.name} ({leaked[:3]})" for p, leaked in leaking.items())
+                         + ": deleted")
+
+
+def _snapshot(config, assignment: str) -> dict:
+    """The points of every part of every submission of ``assignment`` in the gradebook (:func:`results.snapshot`)."""
+    import results
+    from nbgrader.api import Gradebook
+
+    with Gradebook(config.CourseDirectory.db_url, config.CourseDirectory.course_id) as gradebook:
+        return results.snapshot(gradebook, assignment)
 
 
 def _write_results(course: Path, folder: Path, source_nb, result, gradebook, scanner) -> list[str]:
     """Gradebook, autograded notebook and feedback of one submission; returns what needs attention."""
     import checker
     import report
+    import results
 
     problems = list(result.attention)
     errors = [e for e in dict.fromkeys(result.cell_errors) if e != "NotImplementedError"]  # an unanswered stub
@@ -466,30 +521,41 @@ def _write_results(course: Path, folder: Path, source_nb, result, gradebook, sca
     student, assignment = result.student, result.assignment
     autograded = course / "autograded" / student / assignment
     feedback = course / "feedback" / student / assignment
-    for old in (autograded, feedback):
-        if old.is_symlink():
-            old.unlink()
-        elif old.exists():
-            shutil.rmtree(old)
-    autograded.mkdir(parents=True)
     try:
         student_nb = checker.read_notebook(folder / f"{result.notebook}.ipynb")
     except checker.UnreadableNotebook:
         student_nb = nbformat.v4.new_notebook()
     graded_nb = report.autograded_notebook(source_nb, student_nb, result)
-    nbformat.write(graded_nb, autograded / f"{result.notebook}.ipynb")
+    # Only the files whose content changed are written: a regrade leaves the others as they were.
+    files = {f"{result.notebook}.ipynb": results.notebook_text(graded_nb),
+             results.PARTS_FILE: results.parts_json(result)}
     timestamp = _timestamp(folder)
     if timestamp is not None:
-        (autograded / "timestamp.txt").write_text(timestamp.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
+        files["timestamp.txt"] = timestamp.strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+    results.sync_folder(autograded, files)
     page = report.feedback_html(graded_nb, result)
     leaked = scanner.leaks(page, extra=result.secrets)
     if leaked:
         problems.append("feedback WITHHELD: it contained hidden-test text or a hidden input; write it by hand")
+        results.remove(feedback)
     else:
-        feedback.mkdir(parents=True)
-        (feedback / f"{result.notebook}.html").write_text(page)
+        results.sync_folder(feedback, {f"{result.notebook}.html": page})
     report.record(gradebook, result, timestamp, flagged=bool(problems))
     return problems
+
+
+def _roster(path: Path | None) -> dict:
+    """The roster of ``--roster`` (:func:`results.read_roster`), or none."""
+    import results
+
+    if path is None:
+        return {}
+    try:
+        return results.read_roster(path)
+    except OSError as error:
+        raise SystemExit(f"--roster {path}: {error.strerror}") from None
+    except (ValueError, csv.Error) as error:
+        raise SystemExit(f"--roster: {error}") from None
 
 
 def _limits(args):
@@ -514,7 +580,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("inbox", type=Path)
     commands.add_parser("secret", help="write a new course secret (hidden inputs per student) to FILE",
                         parents=[course_option]).add_argument("file", type=Path)
-    p = commands.add_parser("grade", help="grade in sandboxes, export grades.csv, write feedback",
+    p = commands.add_parser("grade", help="grade in sandboxes, write the CSVs and the feedback",
                             parents=[course_option])
     p.add_argument("--secret-file", type=Path, default=None,
                    help=f"the course secret: each student's hidden inputs are drawn from it and their id "
@@ -540,6 +606,15 @@ def main(argv: list[str] | None = None) -> int:
                    help="no control group per sandbox: per-process limits only (when none can be made)")
     p.add_argument("--cgroup-root", type=Path, default=None,
                    help="a cgroup v2 folder delegated to you, to make the sandboxes' groups in")
+    export_parser = commands.add_parser("export", help="write grades.csv, parts.csv, canvas.csv and moodle.csv "
+                                        "again from the stored results", parents=[course_option])
+    for q in (p, export_parser):
+        q.add_argument("--roster", type=Path, default=None,
+                       help="a CSV of the students' LMS fields: student_id (the nbgrader id) and any of "
+                            "Student, ID, SIS User ID, SIS Login ID, Section (Canvas), First name, Last name, "
+                            "Username, ID number, Email address (Moodle)")
+        q.add_argument("--per-part", action="store_true",
+                       help="canvas.csv and moodle.csv get a column per part besides each assignment's total")
     args = parser.parse_args(argv)
     course = getattr(args, "course", HERE).resolve()
     if not (course / "nbgrader_config.py").is_file():
@@ -553,11 +628,16 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit(f"inbox {args.inbox} is not a folder: give the folder of submissions "
                              "(<student>.ipynb files or <student>/ folders of notebooks)")
         collect(course, args.assignment, args.inbox)
+    elif args.command == "export":
+        if not (course / "gradebook.db").is_file():
+            raise SystemExit(f"{course} has no gradebook.db: nothing was graded yet (run `grade`)")
+        export(course, roster=_roster(args.roster), per_part=args.per_part)
     else:
         if args.jobs < 1:
             raise SystemExit(f"--jobs must be at least 1, got {args.jobs}")
         return grade(course, args.assignments, args.jobs, _limits(args), args.no_sandbox,
-                     cgroup=not args.no_cgroups, cgroup_root=args.cgroup_root, secret=read_secret(args.secret_file))
+                     cgroup=not args.no_cgroups, cgroup_root=args.cgroup_root, secret=read_secret(args.secret_file),
+                     roster=_roster(args.roster), per_part=args.per_part)
     return 0
 
 

@@ -202,9 +202,11 @@ def put(course: Path, students: dict[str, tuple[str, nbformat.NotebookNode]]) ->
         (folder / "timestamp.txt").write_text("2026-12-01 12:00:00.000000 UTC")
 
 
-def scores(course: Path) -> dict[tuple[str, str], float]:
+def scores(course: Path) -> dict[tuple[str, str], float | None]:
+    """The score of every row of grades.csv; None where nothing was submitted (an empty cell)."""
     with open(course / "grades.csv", newline="") as f:
-        return {(r["student_id"], r["assignment"]): float(r["score"]) for r in csv.DictReader(f)}
+        return {(r["student_id"], r["assignment"]): float(r["score"]) if r["score"] else None
+                for r in csv.DictReader(f)}
 
 
 def digest(folder: Path) -> dict[str, str]:
@@ -345,7 +347,7 @@ def test_every_student_has_its_rows(red_team):
     everyone = {**red_team["honest"], **red_team["attackers"]}
     submitted = {(s, a) for s, (a, _) in everyone.items()}
     assert submitted <= set(got)
-    assert all(score == 0.0 for key, score in got.items() if key not in submitted)  # nbgrader's rows of no submission
+    assert all(score is None for key, score in got.items() if key not in submitted)  # no submission: an empty cell
     with Gradebook(f"sqlite:///{red_team['course'] / 'gradebook.db'}", "softmax-regression") as gb:
         for student, (assignment, _) in everyone.items():
             sub = gb.find_submission(assignment, student)

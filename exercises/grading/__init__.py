@@ -10,4 +10,6 @@
   compares the answers with references computed from ``lecture_lib`` in the instructor's process;
 - :mod:`grading.report` writes what only the trusted side writes: the gradebook, the
   autograded notebook, the feedback (scanned for leaks before it is written).
+- :mod:`grading.results` keeps each part's diagnosis and writes the class's tables: ``parts.csv``,
+  the Canvas and Moodle imports, and what a regrade changed.
 """

@@ -11,7 +11,8 @@
   :class:`LeakScanner` refuses (fail closed) any feedback that contains the canary, a line of
   a hidden test or a hidden input value;
 - :func:`write_grades_csv` writes nbgrader's ``grades.csv`` as data: quoted by the csv module,
-  and no cell a spreadsheet would evaluate as a formula.
+  and no cell a spreadsheet would evaluate as a formula (:func:`spreadsheet_safe`, which every CSV
+  of the grader uses; ``results.py`` writes the others).
 
 Nothing a student wrote is live HTML: their Markdown is cleaned by ``nh3`` (the Ammonia
 sanitiser) in the autograded notebook that formgrader renders and in the feedback page, which
@@ -118,12 +119,18 @@ def spreadsheet_safe(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+def final_score(submission) -> float:
+    """The score of a submitted assignment as nbgrader's exporter gives it: its points less the late penalty."""
+    return max(0.0, submission.score - (submission.late_submission_penalty or 0.0))
+
+
 def write_grades_csv(gradebook, path: Path) -> None:
-    """nbgrader's ``grades.csv`` (same columns and rows: a 0.0 row where a student did not submit),
-    written with proper quoting and :func:`spreadsheet_safe` cells."""
+    """nbgrader's ``grades.csv`` (same columns and rows), written with proper quoting and :func:`spreadsheet_safe`
+    cells. Where nbgrader writes 0.0 for an assignment a student never submitted, the score cells (raw_score,
+    late_submission_penalty, score) are empty, so that "not submitted" stands apart from a submitted zero."""
     from nbgrader.api import MissingEntry
 
-    with open(path, "w", newline="") as f:
+    with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f, quoting=csv.QUOTE_MINIMAL)
         writer.writerow(CSV_COLUMNS)
         for assignment in gradebook.assignments:
@@ -134,11 +141,11 @@ def write_grades_csv(gradebook, path: Path) -> None:
                 try:
                     submission = gradebook.find_submission(assignment.name, student.id)
                 except MissingEntry:
-                    row |= {"timestamp": "", "raw_score": 0.0, "late_submission_penalty": 0.0, "score": 0.0}
+                    row |= {"timestamp": None, "raw_score": None, "late_submission_penalty": None, "score": None}
                 else:
-                    penalty = submission.late_submission_penalty or 0.0
                     row |= {"timestamp": submission.timestamp, "raw_score": submission.score,
-                            "late_submission_penalty": penalty, "score": max(0.0, submission.score - penalty)}
+                            "late_submission_penalty": submission.late_submission_penalty or 0.0,
+                            "score": final_score(submission)}
                 writer.writerow([spreadsheet_safe(row[c]) for c in CSV_COLUMNS])
 
 
