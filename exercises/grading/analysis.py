@@ -359,7 +359,7 @@ def shown(statistic: Statistic, digits: int = 2) -> str:
     """A statistic as a table cell: its value, or "—" with the reason it is undefined."""
     if statistic.value is None:
         return f'—<span class="why">({escape(statistic.reason)})</span>'
-    return f"{statistic.value:.{digits}f}"
+    return f"{statistic.value:.{digits}f}".replace("-", "\N{MINUS SIGN}")
 
 
 HOW_TO_READ = """<h2 id="how-to-read">How to read this</h2>
@@ -403,11 +403,12 @@ def assignment_html(a: AssignmentAnalysis, anchor: str) -> str:
            f"<p>{len(totals)} of {len(a.students)} students submitted it; out of {a.max_total:g} points, "
            + (f"their mean total is {totals.mean():.2f} (median {np.median(totals):g})." if totals.size
               else "nobody has a total.") + "</p>"]
-    rows = [[escape(p.title or p.part), f"{p.max_points:g}", str(p.submitted), str(p.needs_attention),
-             str(p.not_submitted), "—" if p.mean is None else f"{p.mean:.2f}", shown(p.difficulty),
-             shown(p.discrimination), shown(p.upper_lower)] for p in a.parts]
-    out.append(table(f"Parts of {a.name}", ["Part", "Max", "Submitted", "Needs attention", "Not submitted",
-                                            "Mean", "p", "r", "D"], rows, numeric=set(range(1, 9))))
+    rows = [[escape(p.title or p.part), shown(p.difficulty), shown(p.discrimination), shown(p.upper_lower),
+             ("—" if p.mean is None else f"{p.mean:.2f}") + f" / {p.max_points:g}", str(p.submitted),
+             str(p.needs_attention), str(p.not_submitted)] for p in a.parts]
+    out.append(table(f"Parts of {a.name}", ["Part", "p (difficulty)", "r (discrimination)", "D (upper–lower)",
+                                            "Mean / max", "Submitted", "Needs attention", "Not submitted"],
+                     rows, numeric=set(range(1, 8))))
     if totals.size:
         out.append(_figure(histogram(totals, a.max_total), f"the totals on {a.name}", "total points"))
     for k, p in enumerate(a.parts, start=1):

@@ -199,8 +199,8 @@ def similarity_html(assignment: str, pairs: list[Pair], compared: int, skipped: 
                     threshold: float, noise: int = NOISE) -> str:
     """The similarity page of ``assignment``: the caveat, the pairs as a table, then each pair's answers
     side by side with the matched code marked."""
-    rows = [[f'<a href="#pair-{k}">{k}</a>', escape(p.first), escape(p.second), f"{p.similarity[0]:.0%}",
-             f"{p.similarity[1]:.0%}"] for k, p in enumerate(pairs, start=1)]
+    rows = [[escape(p.first), escape(p.second), f"{p.similarity[0]:.0%}", f"{p.similarity[1]:.0%}",
+             f'<a href="#pair-{k}">pair {k}</a>'] for k, p in enumerate(pairs, start=1)]
     body = [f"<h1>Similar answers: {escape(assignment)}</h1>", CAVEAT,
             f"<p>{compared} submissions compared (their answer cells, the starter code left out); pairs listed "
             f"when at least {threshold:.0%} of either answer's code is found in the other (runs of at least "
@@ -208,7 +208,7 @@ def similarity_html(assignment: str, pairs: list[Pair], compared: int, skipped: 
             "also in B.</p>"]
     if pairs:
         body.append(table(f"Pairs at or above {threshold:.0%}, most similar first",
-                          ["Pair", "Student A", "Student B", "A in B", "B in A"], rows, numeric={0, 3, 4}))
+                          ["Student A", "Student B", "A in B", "B in A", "Answers"], rows, numeric={2, 3}))
     else:
         body.append(f"<p>No pair reaches {threshold:.0%}.</p>")
     if skipped:
