@@ -291,3 +291,9 @@ def test_instructor_report_command(tmp_path):
     assert "02_forward_pass" in out.read_text(encoding="utf-8")
     with pytest.raises(SystemExit, match="'03_loss_and_cost' is not in"):
         instructor.main(["--course", str(tmp_path), "report", "03_loss_and_cost"])
+
+
+def test_the_instructor_guide_states_the_constants_in_use():
+    guide = (ROOT / "book" / "instructor_guide.md").read_text(encoding="utf-8")
+    assert f"the {analysis.GROUP_FRACTION:.0%} of the students".replace("%", " %") in guide
+    assert analysis.MIN_STUDENTS_R == 3 and "fewer than three students" in guide

@@ -218,3 +218,9 @@ def test_marked_code_is_cut_and_merged():
 def test_bad_threshold_is_refused():
     with pytest.raises(ValueError, match="threshold"):
         similarity.similar_pairs({"a": "x", "b": "y"}, "", threshold=2)
+
+
+def test_the_instructor_guide_states_the_constants_in_use():
+    guide = (ROOT / "book" / "instructor_guide.md").read_text(encoding="utf-8")
+    assert f"every run of {similarity.NOISE} characters" in guide
+    assert f"(`--threshold`, default {similarity.THRESHOLD:g})" in guide
