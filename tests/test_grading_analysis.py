@@ -149,6 +149,15 @@ def test_students_lose_points_where_the_table_says(analysed):
     assert students["s6"].total is None and [r.status for r in students["s6"].lost] == ["not submitted"] * 4
 
 
+def test_a_byte_order_mark_is_read_as_utf8(tmp_path):
+    """A table saved with a BOM (as spreadsheets save UTF-8 CSV) reads the same."""
+    (tmp_path / "bom").mkdir()
+    path = tmp_path / "bom" / "parts.csv"
+    path.write_text(csv_text(), encoding="utf-8-sig")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert analysis.read_parts(path) == analysis.read_parts(write(tmp_path, csv_text()))
+
+
 def test_not_submitted_changes_no_statistic(tmp_path):
     """Without s6's rows, every statistic is the same; s6 is only counted as not submitted."""
     without = analysis.analyse(analysis.read_parts(write(tmp_path, csv_text([r for r in CLASS if r[0] != "s6"]))), A)

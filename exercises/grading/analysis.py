@@ -94,7 +94,7 @@ def read_parts(path: Path) -> list[PartRow]:
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no per-part table (`instructor.py grade` writes it)")
     rows, seen, maxima = [], set(), {}
-    with open(path, newline="", encoding="utf-8") as f:
+    with open(path, newline="", encoding="utf-8-sig") as f:  # UTF-8, with or without a byte-order mark
         reader = csv.reader(f)
         header = next(reader, None)
         if header is None or tuple(header) != COLUMNS:
