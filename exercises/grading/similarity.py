@@ -218,7 +218,8 @@ def similarity_html(assignment: str, pairs: list[Pair], compared: int, skipped: 
         body.append(f'<section aria-labelledby="pair-{k}">\n<h2 id="pair-{k}">Pair {k}: {escape(p.first)} and '
                     f"{escape(p.second)}</h2>\n<p>{p.similarity[0]:.0%} of the code of {escape(p.first)} is in "
                     f"that of {escape(p.second)}; {p.similarity[1]:.0%} the other way. Matched code is "
-                    'marked.</p>\n<div class="pair">')
+                    "marked; a marked run can reach into the starter code next to it (a docstring is one token "
+                    'to the comparison), which the shares leave out.</p>\n<div class="pair">')
         for student, code, ranges in zip((p.first, p.second), p.code, p.matches):
             label = f"Answers of {student} (pair {k})"
             body.append(f"<div><h3>{escape(student)}</h3>\n"
