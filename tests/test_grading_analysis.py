@@ -200,6 +200,13 @@ def test_upper_lower_groups_are_27_percent():
     assert analysis.upper_lower_index(x, total, 2).value == pytest.approx(1 / 3)
 
 
+def test_histograms_bar_each_score_or_bin_many():
+    assert analysis.histogram([0, 3, 3, 1.5], 3) == [("0", 1), ("1.5", 1), ("3", 2)]
+    # 20 distinct scores 0, 0.5, ..., 9.5 of 10: six bins of width 10/6, closed on the right at the last.
+    assert analysis.histogram(np.arange(20) / 2, 10) == [("0–1.7", 4), ("1.7–3.3", 3), ("3.3–5", 3), ("5–6.7", 4),
+                                                        ("6.7–8.3", 3), ("8.3–10", 3)]
+
+
 def test_one_part_assignment_has_no_discrimination(tmp_path):
     rows = [r for r in CLASS if r[1] == P1]
     a = analysis.analyse(analysis.read_parts(write(tmp_path, csv_text(rows))), A)

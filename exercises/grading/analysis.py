@@ -195,7 +195,10 @@ def histogram(x, max_points: float) -> list[tuple[str, int]]:
         return [(f"{v:g}", int(c)) for v, c in zip(values, counts)]
     edges = np.linspace(min(0.0, x.min()), max(max_points, x.max()), BINS + 1)
     counts, _ = np.histogram(x, edges)
-    return [(f"{lo:.3g}–{hi:.3g}", int(c)) for lo, hi, c in zip(edges[:-1], edges[1:], counts)]
+    def short(v):  # one decimal at most: the labels must fit under their bars
+        return f"{v:.1f}".rstrip("0").rstrip(".")
+
+    return [(f"{short(lo)}–{short(hi)}", int(c)) for lo, hi, c in zip(edges[:-1], edges[1:], counts)]
 
 
 def mistake_message(assignment: str, part: str, key: str) -> str | None:
