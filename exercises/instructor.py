@@ -5,6 +5,8 @@
     python exercises/instructor.py collect ASSIGNMENT INBOX   # INBOX/<student>.ipynb -> submitted/
     python exercises/instructor.py grade [ASSIGNMENT ...]     # sandboxed grading, the CSVs, feedback/
     python exercises/instructor.py export                     # the CSVs again, from the stored results
+    python exercises/instructor.py report [ASSIGNMENT ...]    # item analysis of parts.csv -> report.html
+    python exercises/instructor.py similarity ASSIGNMENT      # pairs of alike answers -> similarity_<A>.html
 
 Every command takes ``--course DIR`` (default: this folder), before or after the command, to
 work on a copy of the course. Plain nbgrader commands work on the same folder; this wrapper adds
@@ -22,7 +24,13 @@ what a class run needs:
   breaks the protocol costs only itself and is listed as needing attention. Without bubblewrap
   ``grade`` refuses; ``--no-sandbox`` is a loudly warned opt-out;
 - a regrade (results there already) prints whose points changed, part by part, saves that table
-  in ``regrades/``, and rewrites only the feedback and autograded files whose content changed.
+  in ``regrades/``, and rewrites only the feedback and autograded files whose content changed;
+- ``report`` reads the per-part table ``parts.csv`` that ``grade`` writes and makes one offline HTML
+  page of item analysis: per part the difficulty, the discrimination, a histogram and the common
+  mistakes; per student the parts below full marks (``grading/analysis.py``);
+- ``similarity`` compares the answer cells of every submission of an assignment with copydetect,
+  the release's starter code left out, and lists the pairs that look alike (``grading/similarity.py``):
+  a signal to look at, not proof. Nothing is run.
 
 Exit status: 0 when every submission was graded, 3 when some need attention (the CSV and the
 feedback are complete all the same), anything else when grading itself failed.
@@ -558,6 +566,33 @@ def _roster(path: Path | None) -> dict:
         raise SystemExit(f"--roster: {error}") from None
 
 
+def item_report(course: Path, names: list[str], out: Path) -> None:
+    """The item analysis of ``parts.csv`` (the assignments named, or all) as one HTML page at ``out``."""
+    import analysis
+
+    try:
+        analyses = analysis.write_report(course / "parts.csv", out, names)
+    except (OSError, ValueError) as error:
+        raise SystemExit(str(error)) from None
+    print(f"item analysis of {', '.join(shown(a.name) for a in analyses)}: {out}")
+
+
+def similarity(course: Path, assignment: str, out: Path, threshold: float | None = None) -> None:
+    """The pairs of submissions of ``assignment`` whose answer cells look alike, as one HTML page at ``out``
+    (``threshold``: see :func:`similarity.similar_pairs`; default :data:`similarity.THRESHOLD`)."""
+    import similarity as alike
+
+    threshold = alike.THRESHOLD if threshold is None else threshold
+    (assignment,) = assignments(course, [assignment])
+    folders, refused = submissions(course, assignment, _leak_needles(course))
+    starter, answers, skipped = alike.extract(course, assignment, folders)
+    pairs = alike.similar_pairs(answers, starter, threshold)
+    out.write_text(alike.similarity_html(assignment, pairs, len(answers), [*refused, *skipped], threshold),
+                   encoding="utf-8")
+    print(f"{len(answers)} submissions of {assignment} compared; {len(pairs)} pairs at or above "
+          f"{threshold:.0%}: {out}")
+
+
 def _limits(args):
     import sandbox
 
@@ -615,6 +650,17 @@ def main(argv: list[str] | None = None) -> int:
                             "Username, ID number, Email address (Moodle)")
         q.add_argument("--per-part", action="store_true",
                        help="canvas.csv and moodle.csv get a column per part besides each assignment's total")
+    p = commands.add_parser("report", help="item analysis of parts.csv as one HTML page", parents=[course_option])
+    p.add_argument("assignments", nargs="*")
+    p.add_argument("--out", type=Path, default=None, help="the page to write (default: <course>/report.html)")
+    p = commands.add_parser("similarity", help="pairs of submissions whose answers look alike, as one HTML page",
+                            parents=[course_option])
+    p.add_argument("assignment")
+    p.add_argument("--out", type=Path, default=None,
+                   help="the page to write (default: <course>/similarity_<ASSIGNMENT>.html)")
+    p.add_argument("--threshold", type=float, default=None,
+                   help="list a pair when at least this share of either answer is found in the other "
+                        "(0 to 1; default: THRESHOLD of grading/similarity.py, one half)")
     args = parser.parse_args(argv)
     course = getattr(args, "course", HERE).resolve()
     if not (course / "nbgrader_config.py").is_file():
@@ -632,6 +678,13 @@ def main(argv: list[str] | None = None) -> int:
         if not (course / "gradebook.db").is_file():
             raise SystemExit(f"{course} has no gradebook.db: nothing was graded yet (run `grade`)")
         export(course, roster=_roster(args.roster), per_part=args.per_part)
+    elif args.command == "report":
+        item_report(course, args.assignments, args.out or course / "report.html")
+    elif args.command == "similarity":
+        if args.threshold is not None and not 0 <= args.threshold <= 1:
+            raise SystemExit(f"--threshold must lie between 0 and 1, got {args.threshold}")
+        similarity(course, args.assignment, args.out or course / f"similarity_{args.assignment}.html",
+                   args.threshold)
     else:
         if args.jobs < 1:
             raise SystemExit(f"--jobs must be at least 1, got {args.jobs}")

@@ -9,7 +9,10 @@
 - :mod:`grading.checker` grades one submission: it starts sandboxes, sends hidden inputs, and
   compares the answers with references computed from ``lecture_lib`` in the instructor's process;
 - :mod:`grading.report` writes what only the trusted side writes: the gradebook, the
-  autograded notebook, the feedback (scanned for leaks before it is written).
+  autograded notebook, the feedback (scanned for leaks before it is written);
 - :mod:`grading.results` keeps each part's diagnosis and writes the class's tables: ``parts.csv``,
-  the Canvas and Moodle imports, and what a regrade changed.
+  the Canvas and Moodle imports, and what a regrade changed;
+- :mod:`grading.analysis` and :mod:`grading.similarity` write the instructor's pages after grading: the
+  item analysis of ``parts.csv``, and the pairs of submissions whose answer cells look alike (read as
+  data, never run).
 """
