@@ -6,7 +6,7 @@ Notation (the book's notation page): ``m`` samples, ``d`` features, ``K`` classe
 Every formula in the book is implemented here once, tested against an independent reference.
 """
 
-from .calibration import fit_temperature
+from .calibration import fit_temperature, prior_shift_bias
 from .curvature import lipschitz_bound, softmax_regression_hessian, softmax_regression_newton_step
 from .functions import log_softmax, logsumexp, one_hot, sigmoid, softmax, softmax_jacobian
 from .gradients import (
@@ -75,6 +75,7 @@ __all__ = [
     "numerical_gradient",
     "one_hot",
     "precision_recall_f1",
+    "prior_shift_bias",
     "relative_error",
     "sigmoid",
     "sklearn_C",

@@ -1,15 +1,19 @@
-r"""Temperature scaling: one number :math:`T > 0` that rescales every logit, fitted on held-out data.
+r"""Repairs after training: temperature scaling, and a bias correction for new class priors.
 
+Temperature scaling: one number :math:`T > 0` that rescales every logit, fitted on held-out data.
 Shapes: validation logits ``Z (m, K)``, labels ``y (m,)``. The calibrated probabilities are
 :math:`\operatorname{softmax}(Z / T)`: the same ranking of the classes (so the same predictions and
-accuracy), more confident for :math:`T < 1`, less for :math:`T > 1`. Chapter: *Comparisons*.
+accuracy), more confident for :math:`T < 1`, less for :math:`T > 1`.
+
+Prior shift: :func:`prior_shift_bias` moves the biases ``b (K,)`` of a model trained with class
+frequencies :math:`\pi` to those of another population, :math:`\pi'`. Chapter: *Comparisons*.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_logits, check_class_indices, check_positive, check_same_length
+from ._validation import as_float_array, as_logits, check_class_indices, check_positive, check_same_length
 from .functions import _log_softmax, _softmax
 
 
@@ -118,3 +122,55 @@ def fit_temperature(Z, y, *, tol: float = 1e-10, max_iter: int = 100) -> float:
         raise ValueError(f"fit_temperature did not converge in {max_iter} steps (|g'| = {abs(dg):.3g}); "
                          f"raise max_iter or tol.")
     return 1.0 / beta
+
+
+def _check_priors(priors, name: str, K: int | None) -> np.ndarray:
+    """``priors (K,)`` as float64: positive, finite, summing to 1 (to 1e-9)."""
+    pi = as_float_array(priors, name, ndim=1).astype(np.float64)
+    if K is not None and pi.shape != (K,):
+        raise ValueError(f"{name} must have shape (K,) = ({K},), one probability per class; got {pi.shape}.")
+    if pi.min() <= 0:
+        raise ValueError(f"{name} must be positive (a class of prior 0 never occurs; drop it instead); "
+                         f"found {float(pi.min())!r}.")
+    if abs(pi.sum() - 1) > 1e-9:
+        raise ValueError(f"{name} must sum to 1 (class probabilities); they sum to {float(pi.sum())!r}.")
+    return pi
+
+
+def prior_shift_bias(b, priors, new_priors) -> np.ndarray:
+    r"""Biases for new class priors: :math:`b_k + \log(\pi'_k / \pi_k)`.
+
+    Parameters
+    ----------
+    b : array_like, ``(K,)``
+        The fitted biases (or any logits ``(..., K)``: the correction is added along the last axis).
+    priors : array_like, ``(K,)``
+        :math:`\pi`, the class frequencies of the training data; positive, summing to 1.
+    new_priors : array_like, ``(K,)``
+        :math:`\pi'`, the class frequencies where the model will be used; positive, summing to 1.
+
+    Returns
+    -------
+    b_new : ndarray, same shape as ``b``, float64
+
+    Notes
+    -----
+    A model fitted by maximum likelihood estimates :math:`P(y = k \mid x) \propto p(x \mid y = k)\,\pi_k`.
+    If only the priors change (*prior shift*: :math:`p(x \mid y)` stays the same), Bayes' rule gives
+    :math:`P'(y = k \mid x) \propto a_k\, \pi'_k / \pi_k`, and since :math:`a_k \propto e^{z_k}`,
+    that is the softmax of :math:`z_k + \log(\pi'_k / \pi_k)`: a change of the biases only,
+    the same for every sample. With :math:`\pi' = \pi` nothing changes; with uniform :math:`\pi'`
+    the model stops favouring the frequent classes. Agrees with Bayes' rule applied to the
+    probabilities (``tests/test_calibration.py``). Chapter: *Comparisons*.
+
+    Raises
+    ------
+    ValueError
+        If ``b`` holds NaN/inf or has no class axis, or if a prior vector does not have ``K``
+        positive entries summing to 1.
+    """
+    b = as_float_array(b, "b", ndim=tuple(range(1, 33))).astype(np.float64)
+    K = b.shape[-1]
+    pi = _check_priors(priors, "priors", K)
+    pi_new = _check_priors(new_priors, "new_priors", K)
+    return b + (np.log(pi_new) - np.log(pi))

@@ -446,6 +446,7 @@ def _public_calls():
         ("precision_recall_f1", ll.precision_recall_f1, (y, 1 - y, 2), (0, 1)),
         ("fit_temperature", ll.fit_temperature, (np.array([[1.0, 0.0], [0.0, 1.0], [2.0, 0.0], [0.0, -1.0]]),
                                                  np.array([0, 1, 1, 0])), (0, 1)),
+        ("prior_shift_bias", ll.prior_shift_bias, (b, np.array([0.5, 0.5]), np.array([0.25, 0.75])), (0, 1, 2)),
         ("to_reference_class", ll.to_reference_class, (W, b), (0, 1)),
         ("from_reference_class", ll.from_reference_class, (W[:, :1], b[:1]), (0, 1)),
     ]
@@ -639,6 +640,30 @@ def test_fit_temperature_bad_input():
         fit_temperature(Z, [0, 1, 0])
     with pytest.raises(ValueError, match=r"max_iter must be a finite positive integer"):
         fit_temperature(Z, [1, 1, 0], max_iter=0)
+
+
+def test_prior_shift_bias_bad_input():
+    from lecture_lib import prior_shift_bias
+
+    b, pi = np.zeros(3), np.full(3, 1 / 3)
+    with pytest.raises(ValueError, match=r"priors must have shape \(K,\) = \(3,\), one probability per class"):
+        prior_shift_bias(b, [0.5, 0.5], pi)
+    with pytest.raises(ValueError, match=r"new_priors must have shape \(K,\) = \(3,\)"):
+        prior_shift_bias(b, pi, [0.25, 0.25, 0.25, 0.25])
+    with pytest.raises(ValueError, match=r"new_priors must be positive .*found 0.0"):
+        prior_shift_bias(b, pi, [0.5, 0.5, 0.0])
+    with pytest.raises(ValueError, match=r"priors must sum to 1 \(class probabilities\); they sum to 3.0"):
+        prior_shift_bias(b, [1, 1, 1], pi)
+    with pytest.raises(ValueError, match=r"priors contains NaN or infinity"):
+        prior_shift_bias(b, [np.nan, 0.5, 0.5], pi)
+    with pytest.raises(ValueError, match=r"priors must be a 1-D array; got 2-D"):
+        prior_shift_bias(b, pi[None], pi)
+    with pytest.raises(ValueError, match=r"b contains NaN or infinity"):
+        prior_shift_bias([0.0, np.inf, 0.0], pi, pi)
+    with pytest.raises(ValueError, match=r"b must be a 1-D or .* array; got 0-D"):
+        prior_shift_bias(0.0, pi, pi)
+    with pytest.raises(TypeError, match=r"new_priors must hold real numbers"):
+        prior_shift_bias(b, pi, ["a", "b", "c"])
 
 
 def test_reference_class_bad_input():

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy.optimize import minimize_scalar
 
-from lecture_lib import cross_entropy, fit_temperature, softmax
+from lecture_lib import cross_entropy, fit_temperature, prior_shift_bias, softmax
 
 
 def validation_logits(seed, m=300, K=4, sharpness=3.0, noise=0.4):
@@ -69,3 +69,49 @@ def test_no_minimiser_is_an_error():
         fit_temperature(Z, [0, 1, 0])  # every true class on top: T -> 0 is always better
     with pytest.raises(ValueError, match=r"not above their rows' means.*no finite T > 0"):
         fit_temperature(Z, [1, 0, 1])  # every true class at the bottom: T -> infinity
+
+
+# --------------------------------------------------------------------------- prior shift
+@pytest.mark.parametrize("seed", range(3))
+def test_prior_shift_is_bayes_rule_on_the_probabilities(seed):
+    """softmax(z + shift) equals a_k pi'_k / pi_k renormalised (Bayes' rule, written independently)."""
+    rng = np.random.default_rng(seed)
+    K = 5
+    Z = 3 * rng.standard_normal((40, K))
+    b = rng.standard_normal(K)
+    pi, pi_new = rng.dirichlet(np.ones(K)), rng.dirichlet(np.ones(K))
+    b_new = prior_shift_bias(b, pi, pi_new)
+    unnormalised = softmax(Z + b) * pi_new / pi
+    bayes = unnormalised / unnormalised.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(softmax(Z + b_new), bayes, rtol=1e-12, atol=1e-15)
+    assert b_new.shape == (K,) and b_new.dtype == np.float64
+    np.testing.assert_allclose(prior_shift_bias(Z, pi, pi_new), Z + (b_new - b), rtol=1e-13)  # logits too
+
+
+def test_prior_shift_is_the_identity_for_unchanged_priors_and_can_be_undone():
+    pi = np.array([0.7, 0.2, 0.1])
+    b = np.array([1.0, -0.5, 0.25])
+    np.testing.assert_array_equal(prior_shift_bias(b, pi, pi), b)
+    uniform = np.full(3, 1 / 3)
+    there = prior_shift_bias(b, pi, uniform)
+    np.testing.assert_allclose(prior_shift_bias(there, uniform, pi), b, rtol=0, atol=1e-15)
+    # towards uniform priors a frequent class loses log(0.7 / (1/3)) of bias, a rare one gains
+    np.testing.assert_allclose(there - b, np.log(uniform / pi), rtol=1e-15)
+
+
+def test_prior_shift_matches_a_model_trained_on_the_new_priors():
+    """Two Gaussian classes: the logistic fit on a 9:1 sample, shifted to 1:1, is the fit on a 1:1 sample."""
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(4)
+    def sample(n0, n1):
+        X = np.concatenate([rng.normal(-1.0, 1.0, (n0, 1)), rng.normal(1.0, 1.0, (n1, 1))])
+        return X, np.repeat([0, 1], [n0, n1])
+    X9, y9 = sample(90000, 10000)
+    X1, y1 = sample(50000, 50000)
+    fit9 = LogisticRegression(C=1e6).fit(X9, y9)
+    fit1 = LogisticRegression(C=1e6).fit(X1, y1)
+    b9 = np.array([0.0, fit9.intercept_[0]])  # two-class logits (0, w x + b)
+    b_shifted = prior_shift_bias(b9, [0.9, 0.1], [0.5, 0.5])
+    assert abs((b_shifted[1] - b_shifted[0]) - fit1.intercept_[0]) < 0.03  # sampling noise ~0.01
+    assert abs(fit9.coef_[0, 0] - fit1.coef_[0, 0]) < 0.05  # the weights do not change
