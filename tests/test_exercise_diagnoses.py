@@ -212,6 +212,28 @@ def test_the_hidden_cells_use_a_fresh_library(monkeypatch):
         sys.modules.update(saved)
 
 
+def test_the_stale_modules_do_not_grow_with_the_hidden_cells():
+    """Each hidden cell replaces lecture_lib; the modules kept for the guard are the notebook's first ones
+    and the last replaced, not one more copy of lecture_lib per cell of a long kernel."""
+    import sys
+
+    import lecture_lib.functions
+
+    saved = dict(sys.modules)
+    try:
+        sizes = []
+        for _ in range(4):  # four hidden cells in one kernel
+            sys.modules["lecture_lib.exercises.local"].fresh_library()
+            local = sys.modules["lecture_lib.exercises.local"]
+            sizes.append(len(local._STALE))
+            assert lecture_lib.functions in local._STALE  # the notebook's own stay guarded
+            assert sys.modules["lecture_lib.functions"] not in local._STALE  # the fresh ones are in sys.modules
+        assert sizes[0] < sizes[1] == sizes[2] == sizes[3], sizes
+    finally:  # this process goes on with the modules it had
+        sys.modules.clear()
+        sys.modules.update(saved)
+
+
 @pytest.mark.parametrize("source", [
     "import lecture_lib\ndef softmax(Z):\n    return lecture_lib.softmax(Z)\n",
     "from scipy.special import softmax as s\ndef softmax(Z):\n    return s(Z, axis=-1)\n",
