@@ -259,3 +259,15 @@ def test_check_uses_stand_ins_for_earlier_parts():
     namespace = notebook_namespace("01_modeling", {"softmax": "def softmax(Z):\n    return Z\n"})
     exercises.check(namespace["softmax_with_temperature"])
     assert namespace["softmax"](np.ones(2)).tolist() == [1.0, 1.0]  # the student's own is back afterwards
+
+
+def test_lbfgs_not_converged_names_only_a_point_off_the_minimum():
+    """not-converged is the gradient of J_lambda at the returned point, not a catch-all: not said at the minimum."""
+    import lecture_lib
+
+    part = exercises.part("07_pytorch", "fit_lbfgs-tests")
+    mistake = next(m for m in part.mistakes if m.key == "not-converged")
+    X, y, K, lam = part.cases(np.random.default_rng(part.seed))[0]
+    best = lecture_lib.SoftmaxRegression(l2=lam, solver="lbfgs", tol=1e-10, max_iter=5000).fit(X, y)
+    assert not mistake.explains((best.W_, best.b_), (X, y, K, lam), None)
+    assert mistake.explains((np.zeros_like(best.W_), np.zeros_like(best.b_)), (X, y, K, lam), None)
