@@ -10,6 +10,7 @@ configuration must disable nbgrader's instructor plugins and whose server must n
 from __future__ import annotations
 
 import ast
+import contextlib
 import html
 import importlib.util
 import json
@@ -79,7 +80,7 @@ def test_unknown_command_says_so_and_suggests_the_nearest(typo, suggestion):
     if suggestion:
         assert f"did you mean '{suggestion}'?" in last
     else:
-        assert "choose one of build, test, lab, print, lock" in last
+        assert "choose one of build, test, lab, formgrader, print, lock" in last
 
 
 def test_tasks_without_extra_arguments_refuse_them():
@@ -133,6 +134,40 @@ def test_lab_passes_its_arguments_to_jupyterlab(monkeypatch, argv, extra, instru
     assert seen == [(extra, instructor)]
 
 
+@pytest.mark.parametrize("argv, extra", [
+    (["formgrader"], []),
+    (["formgrader", "--port", "8891", "--no-browser"], ["--port", "8891", "--no-browser"]),
+    (["formgrader", "--", "--course", "x"], ["--course", "x"]),
+])
+def test_formgrader_passes_its_arguments_to_jupyterlab(monkeypatch, argv, extra):
+    seen = []
+    monkeypatch.setattr(course, "formgrader", lambda args, folder: seen.append((args, folder)))
+    course.main(argv)
+    assert seen == [(extra, ROOT / "exercises")]
+
+
+def test_formgrader_course_is_a_folder_from_the_working_directory(monkeypatch, tmp_path):
+    (tmp_path / "copy").mkdir()
+    (tmp_path / "copy" / "nbgrader_config.py").write_text("c = get_config()\n")
+    monkeypatch.chdir(tmp_path)
+    seen = []
+    monkeypatch.setattr(course, "formgrader", lambda args, folder: seen.append((args, folder)))
+    course.main(["formgrader", "--course", "copy", "--port", "8891"])
+    assert seen == [(["--port", "8891"], tmp_path / "copy")]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--course", "no/such/folder"], "--course no/such/folder: no such folder"),
+    (["--course", "book"], "--course book: no nbgrader_config.py in"),
+    (["--course"], "argument --course: expected one argument"),
+])
+def test_formgrader_refuses_a_course_that_is_not_one(args, message):
+    result = _course("formgrader", *args)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.startswith("usage: course.py formgrader"), result.stderr
+    assert message in result.stderr.strip().splitlines()[-1], result.stderr
+
+
 # --- the JupyterLab command line ---------------------------------------------------------------------
 
 
@@ -165,6 +200,31 @@ def test_instructor_lab_command_serves_exercises_with_nbgrader_on():
     assert _option(cmd, "ServerApp.root_dir") == [str(ROOT / "exercises")]
     assert not _option(cmd, "ServerApp.jpserver_extensions") and "JUPYTER_CONFIG_PATH" not in env
     assert "--allow-root" not in cmd
+
+
+@pytest.mark.parametrize("euid, display", [(0, False), (1000, True)])
+def test_formgrader_command_serves_the_course_on_localhost(tmp_path, euid, display):
+    cmd, cwd, env = course.formgrader_command(["--port", "8891"], tmp_path, euid=euid, display=display)
+    assert Path(cmd[0]).name == "jupyter-lab"
+    assert cwd == tmp_path and _option(cmd, "ServerApp.root_dir") == [str(tmp_path)], \
+        "formgrader reads nbgrader_config.py from the working directory: the course folder, also the server's root"
+    assert _option(cmd, "ServerApp.ip") == ["127.0.0.1"]
+    assert _option(cmd, "LabApp.default_url") == ["/formgrader"]
+    assert _option(cmd, "ServerApp.jpserver_extensions") == ["nbgrader.server_extensions.formgrader=True"]
+    assert "JUPYTER_CONFIG_PATH" not in env, "no student configuration: every instructor tool is on"
+    assert ("--allow-root" in cmd) == (euid == 0)
+    assert ("--no-browser" in cmd) == (not display), "no browser is started on a machine without a display"
+    assert cmd[-2:] == ["--port", "8891"], "the user's arguments come last, so they win"
+    assert course.formgrader_command(["--no-browser"], tmp_path, display=False)[0].count("--no-browser") == 1
+
+
+@pytest.mark.parametrize("extra", [["--ip=0.0.0.0"], ["--ServerApp.ip", "0.0.0.0"], ["--ServerApp.ip=::1"]])
+def test_formgrader_takes_the_users_address_instead_of_its_own(tmp_path, extra):
+    """JupyterLab stops on an option given twice ("ip only accepts one value"): the user's replaces 127.0.0.1."""
+    cmd, _, _ = course.formgrader_command(extra, tmp_path, euid=1000, display=True)
+    assert "--ServerApp.ip=127.0.0.1" not in cmd and cmd[-len(extra):] == extra
+    cmd, _, _ = course.formgrader_command(["--LabApp.default_url=/lab"], tmp_path, euid=1000, display=True)
+    assert _option(cmd, "LabApp.default_url") == ["/lab"]
 
 
 def test_allow_root_is_not_doubled():
@@ -226,15 +286,30 @@ def instructor_lab(tmp_path):
     yield from _start_lab(tmp_path, "--instructor")
 
 
-def _start_lab(tmp_path, *options: str):
-    """``course.py lab --no-browser`` on 127.0.0.1 with a token, its Jupyter user folders in tmp_path."""
+@pytest.fixture
+def formgrader_copy(tmp_path):
+    """``course.py formgrader --course <a copy of the course's configuration and sources>``."""
+    copy = tmp_path / "course"
+    (copy / "source").mkdir(parents=True)
+    (copy / "nbgrader_config.py").write_text((ROOT / "exercises" / "nbgrader_config.py").read_text())
+    for assignment in (ROOT / "exercises" / "source").iterdir():
+        if assignment.is_dir():
+            (copy / "source" / assignment.name).mkdir()
+    before = {p.name for p in ROOT.iterdir()}, {p.name for p in (ROOT / "exercises").iterdir()}
+    for server in _start_lab(tmp_path, "--course", str(copy), task="formgrader"):
+        yield (*server, copy, before)
+
+
+def _start_lab(tmp_path, *options: str, task: str = "lab"):
+    """``course.py <task> --no-browser`` (``lab`` or ``formgrader``) on 127.0.0.1 with a token, its Jupyter
+    user folders in tmp_path."""
     if not (course.BIN / "jupyter-lab").exists() or not course.STAMP.is_file():
         pytest.skip("no course environment: run `python3 tools/course.py build` first")
     port, token = _free_port(), secrets.token_hex(16)
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "config"), "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt"),
            "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"), "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "ws")}
     log = open(tmp_path / "lab.log", "w")
-    server = subprocess.Popen([sys.executable, str(COURSE), "lab", *options, "--no-browser", "--ServerApp.ip=127.0.0.1",
+    server = subprocess.Popen([sys.executable, str(COURSE), task, *options, "--no-browser", "--ServerApp.ip=127.0.0.1",
                                f"--ServerApp.port={port}", f"--IdentityProvider.token={token}"],
                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
@@ -242,11 +317,12 @@ def _start_lab(tmp_path, *options: str):
         deadline = time.monotonic() + 180
         while _get_status(f"{url}/api/status?token={token}") != 200:
             if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"course.py lab did not start:\n{(tmp_path / 'lab.log').read_text()[-3000:]}")
+                pytest.fail(f"course.py {task} did not start:\n{(tmp_path / 'lab.log').read_text()[-3000:]}")
             time.sleep(0.5)
         yield url, token, tmp_path / "lab.log"
     finally:
-        os.killpg(server.pid, signal.SIGTERM)  # course.py and the jupyter-lab it started
+        with contextlib.suppress(ProcessLookupError):  # already ended (it failed to start)
+            os.killpg(server.pid, signal.SIGTERM)  # course.py and the jupyter-lab it started
         try:
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -299,6 +375,21 @@ def test_instructor_lab_has_the_formgrader_on_the_course(instructor_lab):
     assert {a["name"] for a in json.loads(listing)} == {
         p.name for p in (ROOT / "exercises" / "source").iterdir() if p.is_dir()}, "the course's assignments"
     assert not (ROOT / "gradebook.db").exists(), "the gradebook belongs in exercises/"
+
+
+def test_formgrader_command_grades_in_the_course_folder_only(formgrader_copy):
+    """``course.py formgrader --course DIR``, started from the repository root, is formgrader on DIR: its
+    assignments, its gradebook; the repository's root and exercises/ gain nothing (formgrader started in
+    the repository root used to create an empty gradebook.db there: "No data available")."""
+    url, token, _, copy, (root_before, exercises_before) = formgrader_copy
+    status, page = _get(f"{url}/?token={token}")
+    assert status == 200 and "formgrader" in page.lower(), "the command opens the formgrader"
+    status, listing = _get(f"{url}/formgrader/api/assignments?token={token}")
+    assert status == 200, status
+    assert {a["name"] for a in json.loads(listing)} == {p.name for p in (copy / "source").iterdir()}
+    assert (copy / "gradebook.db").is_file(), "the gradebook is the course folder's"
+    assert {p.name for p in ROOT.iterdir()} <= root_before and \
+        {p.name for p in (ROOT / "exercises").iterdir()} <= exercises_before, "formgrader wrote in the repository"
 
 
 # --- exercises/instructor.py: errors a new instructor meets --------------------------------------------

@@ -87,8 +87,7 @@ def test_every_declared_mistake_has_a_wrong_answer_that_shows_it():
     for assignment, parts in exercises.PARTS.items():
         for part in parts:
             for mistake in part.mistakes:
-                if mistake.key != "rows-do-not-sum-to-one":  # a fallback: the fixtures' wrong axis is caught first
-                    assert (assignment, part.grade_id, mistake.key) in shown, (assignment, part.grade_id, mistake.key)
+                assert (assignment, part.grade_id, mistake.key) in shown, (assignment, part.grade_id, mistake.key)
 
 
 # -- the notebook's hidden test cells --------------------------------------------------------------
@@ -212,6 +211,28 @@ def test_the_hidden_cells_use_a_fresh_library(monkeypatch):
         sys.modules.update(saved)
 
 
+def test_the_stale_modules_do_not_grow_with_the_hidden_cells():
+    """Each hidden cell replaces lecture_lib; the modules kept for the guard are the notebook's first ones
+    and the last replaced, not one more copy of lecture_lib per cell of a long kernel."""
+    import sys
+
+    import lecture_lib.functions
+
+    saved = dict(sys.modules)
+    try:
+        sizes = []
+        for _ in range(4):  # four hidden cells in one kernel
+            sys.modules["lecture_lib.exercises.local"].fresh_library()
+            local = sys.modules["lecture_lib.exercises.local"]
+            sizes.append(len(local._STALE))
+            assert lecture_lib.functions in local._STALE  # the notebook's own stay guarded
+            assert sys.modules["lecture_lib.functions"] not in local._STALE  # the fresh ones are in sys.modules
+        assert sizes[0] < sizes[1] == sizes[2] == sizes[3], sizes
+    finally:  # this process goes on with the modules it had
+        sys.modules.clear()
+        sys.modules.update(saved)
+
+
 @pytest.mark.parametrize("source", [
     "import lecture_lib\ndef softmax(Z):\n    return lecture_lib.softmax(Z)\n",
     "from scipy.special import softmax as s\ndef softmax(Z):\n    return s(Z, axis=-1)\n",
@@ -238,3 +259,15 @@ def test_check_uses_stand_ins_for_earlier_parts():
     namespace = notebook_namespace("01_modeling", {"softmax": "def softmax(Z):\n    return Z\n"})
     exercises.check(namespace["softmax_with_temperature"])
     assert namespace["softmax"](np.ones(2)).tolist() == [1.0, 1.0]  # the student's own is back afterwards
+
+
+def test_lbfgs_not_converged_names_only_a_point_off_the_minimum():
+    """not-converged is the gradient of J_lambda at the returned point, not a catch-all: not said at the minimum."""
+    import lecture_lib
+
+    part = exercises.part("07_pytorch", "fit_lbfgs-tests")
+    mistake = next(m for m in part.mistakes if m.key == "not-converged")
+    X, y, K, lam = part.cases(np.random.default_rng(part.seed))[0]
+    best = lecture_lib.SoftmaxRegression(l2=lam, solver="lbfgs", tol=1e-10, max_iter=5000).fit(X, y)
+    assert not mistake.explains((best.W_, best.b_), (X, y, K, lam), None)
+    assert mistake.explains((np.zeros_like(best.W_), np.zeros_like(best.b_)), (X, y, K, lam), None)

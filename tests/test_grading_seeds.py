@@ -20,6 +20,7 @@ import nbformat
 import numpy as np
 import pytest
 
+from lecture_lib.exercises.framework import Failed, run
 from lecture_lib.exercises.local import InProcess
 from test_exercises import ASSIGNMENTS, EXERCISES, answers, notebook_namespace, source_notebook, total_points
 
@@ -64,7 +65,7 @@ class Recording(InProcess):
 def _first_inputs(assignment: str, seeds) -> list:
     part = hidden_tests.PARTS[assignment][0]
     call = Recording(assignment, part, seeds)
-    hidden_tests.check(part, call)
+    run(part, call)
     return call.inputs
 
 
@@ -87,8 +88,8 @@ def test_the_solution_passes_with_every_student_inputs(assignment):
     for student in ("ada", "bob", "chen"):
         for part in hidden_tests.PARTS[assignment]:
             try:
-                hidden_tests.check(part, Recording(assignment, part, hidden_tests.Seeds(SECRET, student)))
-            except hidden_tests.Failed as failure:
+                run(part, Recording(assignment, part, hidden_tests.Seeds(SECRET, student)))
+            except Failed as failure:
                 pytest.fail(f"{assignment} {part.grade_id} fails the solution for {student}: {failure}")
 
 

@@ -5,6 +5,7 @@
     python3 tools/course.py test [PYTEST ...]  # create/refresh .venv, build the site, run every test and notebook
     python3 tools/course.py lab [JUPYTER ...]  # the chapters and exercises in JupyterLab, as a student sees them
     python3 tools/course.py lab --instructor   # JupyterLab in exercises/ with nbgrader's instructor tools
+    python3 tools/course.py formgrader         # nbgrader's formgrader on exercises/ (--course DIR: another)
     python3 tools/course.py print              # one-page HTML and a PDF of the whole book (needs Chromium)
     python3 tools/course.py lock               # re-pin requirements.txt from the current .venv
 
@@ -267,7 +268,8 @@ INSTRUCTOR_LAB_PLUGINS = ("@jupyter/nbgrader:create-assignment", "@jupyter/nbgra
 #: passes all the tests", which is untrue while hidden inputs remain. Each test cell's ``check`` says what
 #: it checked and that grading runs the checks again on other inputs.
 STUDENT_OFF_PLUGINS = (*INSTRUCTOR_LAB_PLUGINS, "@jupyter/nbgrader:validate-assignment")
-INSTRUCTOR_SERVER_EXTENSIONS = ("nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list",
+FORMGRADER_EXTENSION = "nbgrader.server_extensions.formgrader"
+INSTRUCTOR_SERVER_EXTENSIONS = (FORMGRADER_EXTENSION, "nbgrader.server_extensions.course_list",
                                 "nbgrader.server_extensions.assignment_list")
 #: Where a student browses, nothing of the site's machinery (Sphinx's ``_static``/``_templates``, the build,
 #: packaging metadata), on top of JupyterLab's own hidden files (these replace its default list, kept here).
@@ -279,6 +281,9 @@ LAB_HIDE_GLOBS = ("__pycache__", "*.pyc", "*.pyo", ".DS_Store", "*~", "*.so", "*
 STUDENT_LAB_CONFIG = ROOT / "_build" / "jupyter-student"
 #: The student's own folder (git-ignored): ``lab`` opens it; no build or release writes there.
 WORK = ROOT / "work"
+#: The nbgrader course folder (its ``nbgrader_config.py``, sources, gradebook): ``lab --instructor`` and
+#: ``formgrader`` serve it (``formgrader --course DIR``: another one, e.g. a copy).
+COURSE = ROOT / "exercises"
 
 
 def write_student_lab_config(folder: Path = STUDENT_LAB_CONFIG) -> Path:
@@ -290,19 +295,19 @@ def write_student_lab_config(folder: Path = STUDENT_LAB_CONFIG) -> Path:
     return folder
 
 
-def lab_command(extra: list[str], instructor: bool = False,
-                euid: int | None = None) -> tuple[list[str], Path, dict[str, str]]:
+def lab_command(extra: list[str], instructor: bool = False, euid: int | None = None,
+                course: Path = COURSE) -> tuple[list[str], Path, dict[str, str]]:
     """The JupyterLab command line of ``lab``: (arguments, working directory, environment variables to add).
 
     A student's lab (default) serves the repository root without nbgrader's instructor tools and
-    opens :data:`WORK`, where the student's notebooks live; the instructor's serves ``exercises/`` from there, so that nbgrader (the formgrader) reads
-    ``exercises/nbgrader_config.py`` and keeps its gradebook in ``exercises/``. Both add ``--allow-root``
-    when run as root (``euid`` 0; JupyterLab refuses root otherwise), hide :data:`LAB_HIDE_GLOBS`, ask no
-    news server, and pass ``extra`` (e.g. ``--no-browser``, ``--port 8890``) on to JupyterLab, last, so
-    that they win.
+    opens :data:`WORK`, where the student's notebooks live; the instructor's serves the ``course`` folder
+    (``exercises/``) from there, so that nbgrader (the formgrader) reads its ``nbgrader_config.py`` and
+    keeps its gradebook there. Both add ``--allow-root`` when run as root (``euid`` 0; JupyterLab refuses
+    root otherwise), hide :data:`LAB_HIDE_GLOBS`, ask no news server, and pass ``extra`` (e.g.
+    ``--no-browser``, ``--port 8890``) on to JupyterLab, last, so that they win.
     """
     euid = (os.geteuid() if hasattr(os, "geteuid") else None) if euid is None else euid
-    folder = ROOT / "exercises" if instructor else ROOT
+    folder = course if instructor else ROOT
     cmd = [str(BIN / "jupyter-lab"), f"--ServerApp.root_dir={folder}",
            f"--ContentsManager.hide_globs={json.dumps(list(LAB_HIDE_GLOBS))}",
            "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
@@ -317,6 +322,54 @@ def lab_command(extra: list[str], instructor: bool = False,
     return [*cmd, *extra], folder, env
 
 
+def headless() -> bool:
+    """Whether this is a Linux machine without a display (a server reached over SSH, a container)."""
+    return sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def formgrader_command(extra: list[str], course: Path = COURSE, euid: int | None = None,
+                       display: bool | None = None) -> tuple[list[str], Path, dict[str, str]]:
+    """The JupyterLab command line of ``formgrader``: (arguments, working directory, environment to add).
+
+    The instructor's lab (:func:`lab_command`) on ``course``, opening nbgrader's formgrader, on
+    127.0.0.1 only (the formgrader shows every student's work), with formgrader's server extension
+    on whatever the Jupyter configuration says. Why the working directory is the course folder:
+    formgrader reads ``nbgrader_config.py`` from the working directory, and without one nbgrader's
+    course root is the working directory itself, where it then creates an empty ``gradebook.db``
+    (started from the repository root: "No data available" and a stray ``gradebook.db`` there).
+    Without a display (``display`` False; default :func:`headless`), no browser is started: the
+    address with its token is in the log. ``extra`` goes to JupyterLab, last; an address (``--ip``) or
+    start page (``--LabApp.default_url``) in it replaces the command's own.
+    """
+    display = not headless() if display is None else display
+    cmd, folder, env = lab_command([], instructor=True, euid=euid, course=course)
+    cmd.append(f"--ServerApp.jpserver_extensions={FORMGRADER_EXTENSION}=True")
+    # JupyterLab refuses an option given twice: these only when the user's arguments do not set them
+    if not gives(extra, "--ip", "--ServerApp.ip"):
+        cmd.append("--ServerApp.ip=127.0.0.1")
+    if not gives(extra, "--LabApp.default_url", "--ServerApp.default_url"):
+        cmd.append("--LabApp.default_url=/formgrader")
+    if not display and "--no-browser" not in extra:
+        cmd.append("--no-browser")
+    return [*cmd, *extra], folder, env
+
+
+def gives(extra: list[str], *options: str) -> bool:
+    """Whether the command-line arguments ``extra`` set one of ``options`` (``--name value`` or ``--name=value``)."""
+    return any(arg.split("=", 1)[0] in options for arg in extra)
+
+
+def course_folder(path: str | Path) -> Path:
+    """``path`` (from the working directory) as an nbgrader course folder; ValueError naming --course if not."""
+    folder = Path(path).expanduser().resolve()
+    if not folder.is_dir():
+        raise ValueError(f"--course {path}: no such folder")
+    if not (folder / "nbgrader_config.py").is_file():
+        raise ValueError(f"--course {path}: no nbgrader_config.py in {folder}; give an nbgrader course folder "
+                         "(exercises/ or a copy of it)")
+    return folder
+
+
 def lab(extra: list[str], instructor: bool = False) -> None:
     """JupyterLab: chapters open as notebooks (jupytext) and render MyST (jupyterlab-myst); see :func:`lab_command`."""
     ensure_env()
@@ -324,6 +377,13 @@ def lab(extra: list[str], instructor: bool = False) -> None:
     if not instructor:
         write_student_lab_config()
         WORK.mkdir(exist_ok=True)
+    run(*cmd, cwd=folder, env={**tool_env(), **env})
+
+
+def formgrader(extra: list[str], course: Path = COURSE) -> None:
+    """JupyterLab with nbgrader's formgrader on ``course``; see :func:`formgrader_command`."""
+    ensure_env()
+    cmd, folder, env = formgrader_command(extra, course)
     run(*cmd, cwd=folder, env={**tool_env(), **env})
 
 
@@ -342,10 +402,12 @@ TASKS = {
     "build": "create/refresh .venv, then build the site into _build/html",
     "test": "build the site, then run every test and notebook; extra arguments go to pytest",
     "lab": "JupyterLab on the chapters and exercises, as a student sees it; extra arguments go to JupyterLab",
+    "formgrader": "nbgrader's formgrader (JupyterLab on 127.0.0.1 in the course folder): the graded "
+                  "submissions, part by part; extra arguments go to JupyterLab",
     "print": "one-page HTML and a PDF of the whole book (needs Chromium)",
     "lock": "re-pin requirements.txt from the current .venv",
 }
-PASS_THROUGH = ("test", "lab")
+PASS_THROUGH = ("test", "lab", "formgrader")
 MIN_PYTHON = (3, 11)
 
 
@@ -364,8 +426,9 @@ def parser() -> argparse.ArgumentParser:
                                    formatter_class=argparse.RawDescriptionHelpFormatter,
                                    epilog="Each task has --help, e.g. python3 tools/course.py lab --help.")
     tasks = main.add_subparsers(dest="task", metavar="TASK", title="tasks")
+    main.tasks = {}  # each task's parser, for errors that show its own usage
     for name, summary in TASKS.items():
-        task = tasks.add_parser(name, help=summary, description=summary, allow_abbrev=False)
+        task = main.tasks[name] = tasks.add_parser(name, help=summary, description=summary, allow_abbrev=False)
         if name == "test":
             task.usage = "course.py test [-h] [PYTEST ARGUMENTS ...]"
             task.epilog = "e.g. course.py test -k softmax; `course.py test -- --help` shows pytest's own help"
@@ -375,6 +438,13 @@ def parser() -> argparse.ArgumentParser:
                               help="JupyterLab in exercises/ with nbgrader's instructor tools (create assignment, "
                                    "formgrader) for this course")
             task.epilog = "e.g. course.py lab --no-browser --port 8890 (every other argument goes to JupyterLab)"
+        if name == "formgrader":
+            task.usage = "course.py formgrader [-h] [--course DIR] [JUPYTERLAB ARGUMENTS ...]"
+            task.add_argument("--course", metavar="DIR",
+                              help="the nbgrader course folder, with its nbgrader_config.py (default: exercises/ "
+                                   "of this repository)")
+            task.epilog = ("Grade first (exercises/instructor.py grade). The address to open, with its token, is "
+                           "printed. e.g. course.py formgrader --port 8891 (every other argument goes to JupyterLab)")
     return main
 
 
@@ -399,6 +469,12 @@ def main(argv: list[str]) -> None:
         test(extra)
     elif args.task == "lab":
         lab(extra, instructor=args.instructor)
+    elif args.task == "formgrader":
+        try:
+            folder = COURSE if args.course is None else course_folder(args.course)
+        except ValueError as error:
+            cli.tasks["formgrader"].error(str(error))
+        formgrader(extra, folder)
     else:
         {"build": build, "print": print_book, "lock": lock}[args.task]()
 

@@ -29,7 +29,7 @@ import nbformat
 
 import lecture_lib
 import hidden_tests
-from lecture_lib.exercises.framework import Failed, Raised, raised_message
+from lecture_lib.exercises.framework import Failed, Raised, raised_message, run
 import sandbox
 from inside import wire
 
@@ -115,7 +115,7 @@ class Views:
         """A copy of lecture_lib with only ``modules``; every other public name raises ImportError."""
         folder.mkdir(mode=0o755)
         present = []
-        for module in _with_private_helpers(modules):
+        for module in with_imports(modules):
             text = (LECTURE_LIB / f"{module}.py").read_text()
             # scipy is absent from these sandboxes: the modules copied must not import it when loaded
             # (lecture_lib._validation asks scipy "is this sparse?" only for objects of scipy's classes).
@@ -144,8 +144,9 @@ class Views:
         shutil.rmtree(self._root, ignore_errors=True)
 
 
-def _with_private_helpers(modules: tuple[str, ...]) -> list[str]:
-    """``modules`` and the lecture_lib modules they import at load time (``_validation``, ...), recursively."""
+def with_imports(modules: tuple[str, ...]) -> list[str]:
+    """``modules`` and every lecture_lib module they import at load time (relative imports, public modules
+    as well as ``_validation``), recursively: what a library view must hold for ``modules`` to load."""
     found, todo = [], list(modules)
     while todo:
         module = todo.pop(0)
@@ -396,8 +397,7 @@ def _grade(folder: Path, source_path: Path, assignment: str, views: Views, limit
                     if part.stand_ins:
                         box.request({"op": "define", "source": part.stand_ins, "names": list(part.stand_in_names)})
                     try:
-                        hidden_tests.check(part, Caller(box, result.secrets, seeds,
-                                                        [code for kind, code in cells if kind == "cell"]))
+                        run(part, Caller(box, result.secrets, seeds, [code for kind, code in cells if kind == "cell"]))
                         results[part.grade_id] = PartResult(part.grade_id, points[part.grade_id],
                                                             points[part.grade_id], "passed")
                     except Failed as failure:

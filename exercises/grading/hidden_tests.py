@@ -2,10 +2,10 @@
 
 Each graded part is declared once, in :mod:`lecture_lib.exercises` (its inputs, reference,
 comparison, points and the mistakes it diagnoses); the hidden cells of the source notebooks and the
-student's ``check()`` run the same declarations in the notebook's own process. Here, :func:`check`
-runs a part through :class:`checker.Caller`, which calls the student's function in a sandbox and
-returns its answers as data, with the inputs drawn from :class:`Seeds`: the public seeds, or
-generators of the student's own derived from the course secret.
+student's ``check()`` run the same declarations in the notebook's own process. The grader runs a
+part with :func:`lecture_lib.exercises.framework.run` through :class:`checker.Caller`, which calls the
+student's function in a sandbox and returns its answers as data, with the inputs drawn from
+:class:`Seeds`: the public seeds, or generators of the student's own derived from the course secret.
 
 What a part forbids is absent from its sandbox, not patched: the sandbox holds the ``libraries``
 of the part (numpy and matplotlib unless it says otherwise) and only the ``lecture_lib`` modules it
@@ -22,7 +22,7 @@ import numpy as np
 from lecture_lib.exercises import PARTS  # noqa: F401 (the grader's list of parts)
 from lecture_lib.exercises.digits import COST_FUNCTIONS  # noqa: F401
 from lecture_lib.exercises.forward_pass import FUNCTIONS  # noqa: F401
-from lecture_lib.exercises.framework import Failed, Part, run
+from lecture_lib.exercises.framework import Failed
 from lecture_lib.exercises.pytorch import TORCH  # noqa: F401
 
 
@@ -47,9 +47,4 @@ class Seeds:
         return np.random.default_rng(int.from_bytes(hmac.new(self.secret, message, hashlib.sha256).digest(), "big"))
 
 
-def check(part: Part, call) -> None:
-    """Run the hidden tests of ``part`` through ``call``; raises :class:`Failed` for a wrong answer."""
-    run(part, call)
-
-
-__all__ = ["PARTS", "Failed", "Seeds", "check"]
+__all__ = ["PARTS", "Failed", "Seeds"]

@@ -203,12 +203,19 @@ def fresh_library() -> types.ModuleType:
     which a notebook has not changed (for the hidden test cells, which run in the student's process).
     The notebook keeps the module objects it imported; the library functions a part forbids are
     made to raise in those too."""
-    stale = [sys.modules.pop(key) for key in list(sys.modules)
-             if key == "lecture_lib" or key.startswith("lecture_lib.")]
+    replaced = [sys.modules.pop(key) for key in list(sys.modules)
+                if key == "lecture_lib" or key.startswith("lecture_lib.")]
     importlib.invalidate_caches()
-    importlib.import_module("lecture_lib.exercises.local")._STALE.extend([*_STALE, *stale])
+    fresh = importlib.import_module("lecture_lib.exercises.local")
+    fresh._NOTEBOOK = _NOTEBOOK or replaced
+    fresh._STALE = list({id(m): m for m in [*fresh._NOTEBOOK, *replaced]}.values())
     return importlib.import_module("lecture_lib.exercises")
 
 
-#: lecture_lib's modules as a notebook imported them, before :func:`fresh_library` replaced them.
+#: lecture_lib's modules as the notebook imported them first, before :func:`fresh_library` replaced them.
+_NOTEBOOK: list[types.ModuleType] = []
+#: The modules a notebook may hold besides those in ``sys.modules``, whose forbidden functions
+#: :func:`forbidden` guards too: :data:`_NOTEBOOK` and those the last :func:`fresh_library` replaced
+#: (a notebook that imports lecture_lib after a hidden cell gets these). Replaced at every hidden cell,
+#: not extended: it holds at most two copies of lecture_lib however many cells a kernel runs.
 _STALE: list[types.ModuleType] = []

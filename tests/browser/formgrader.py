@@ -1,11 +1,11 @@
 """nbgrader's formgrader on a course folder, for the browser tests: start it, log in, find a submission.
 
-:func:`start_formgrader` runs a Jupyter server of the course's environment (``python -m jupyter_server``,
-with nbgrader's server extension) on 127.0.0.1, a free port and a random token, in the course folder
-(so formgrader reads that folder's ``nbgrader_config.py`` and ``gradebook.db``), and returns
-``(url, token, process)`` once formgrader answers; :func:`stop_formgrader` ends it. The server's
-Jupyter config, data and runtime folders are temporary ones (nothing of the user's is read or written),
-and its log is ``<work>/formgrader.log``.
+:func:`start_formgrader` runs the instructor's command, ``python3 tools/course.py formgrader --course
+<course>`` (JupyterLab with nbgrader's formgrader, in the course folder, on 127.0.0.1), from the
+repository root as an instructor would, on a free port with a random token, and returns ``(url, token,
+process)`` once formgrader answers; :func:`stop_formgrader` ends it (the task runner and the server
+it started). The server's Jupyter config, data and runtime folders are temporary ones (nothing of the
+user's is read or written), and its log is ``<work>/formgrader.log``.
 
 The page formgrader renders a submitted notebook on is :func:`submission_url` (nbgrader's
 ``SubmissionHandler``, ``/formgrader/submissions/<submission notebook id>/``), with the id of
@@ -15,9 +15,11 @@ instructor does (the session cookie and ``_xsrf`` cookie a page's scripts could 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -27,12 +29,11 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from .conftest import stop_server
-
 #: Seconds formgrader may take to answer after the server starts (a loaded 2-core machine).
 START_TIMEOUT_S = 180
-#: The module of nbgrader's formgrader server extension.
-FORMGRADER_EXTENSION = "nbgrader.server_extensions.formgrader"
+ROOT = Path(__file__).resolve().parents[2]
+#: The task runner whose ``formgrader`` command starts the server.
+COURSE_PY = ROOT / "tools" / "course.py"
 
 
 def free_port() -> int:
@@ -50,38 +51,21 @@ def server_env(work: Path) -> dict[str, str]:
     return env
 
 
-def formgrader_enabled(work: Path) -> bool:
-    """Whether ``jupyter server extension list`` (in ``work``'s environment) shows nbgrader's formgrader enabled."""
-    listed = subprocess.run([sys.executable, "-m", "jupyter", "server", "extension", "list"], capture_output=True,
-                            text=True, env=server_env(work), timeout=120)
-    text = listed.stdout + listed.stderr
-    return any(FORMGRADER_EXTENSION in line and "enabled" in line and "disabled" not in line
-               for line in text.splitlines())
-
-
 def start_formgrader(course: Path, work: Path) -> tuple[str, str, subprocess.Popen]:
-    """A Jupyter server with formgrader over ``course`` on 127.0.0.1: ``(url, token, process)``.
+    """``course.py formgrader`` over ``course``: ``(url, token, process)``.
 
-    ``url`` has no trailing slash. Raises ``RuntimeError`` (with the server's log) if formgrader does
-    not answer within :data:`START_TIMEOUT_S`; the process is then already ended.
+    ``url`` has no trailing slash. The process leads a session of its own (the task runner and its
+    JupyterLab), which :func:`stop_formgrader` ends. Raises ``RuntimeError`` (with the server's log) if
+    formgrader does not answer within :data:`START_TIMEOUT_S`; the processes are then already ended.
     """
     work.mkdir(parents=True, exist_ok=True)
     port, token = free_port(), secrets.token_hex(16)
-    # nbgrader's server extension is enabled by its own config file in the environment
-    # (etc/jupyter/jupyter_server_config.d/nbgrader.json); this server's config enables it too (merged
-    # with that file), so that a missing or disabled file cannot start a server without formgrader.
-    config_dir = Path(server_env(work)["JUPYTER_CONFIG_DIR"])
-    config_dir.mkdir(parents=True, exist_ok=True)
-    (config_dir / "jupyter_server_config.json").write_text(json.dumps(
-        {"ServerApp": {"jpserver_extensions": {FORMGRADER_EXTENSION: True}}}, indent=1))
-    cmd = [sys.executable, "-m", "jupyter_server", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={course}"]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        cmd.append("--allow-root")
+    cmd = [sys.executable, str(COURSE_PY), "formgrader", "--course", str(course), "--no-browser", f"--port={port}",
+           f"--IdentityProvider.token={token}"]
     log_path = work / "formgrader.log"
-    log = open(log_path, "w")
-    process = subprocess.Popen(cmd, env=server_env(work), stdout=log, stderr=subprocess.STDOUT, cwd=course)
-    log.close()  # the child has its own descriptor
+    with open(log_path, "w") as log:  # the child has its own descriptor
+        process = subprocess.Popen(cmd, env=server_env(work), stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
+                                   start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + START_TIMEOUT_S
     while True:
@@ -93,15 +77,30 @@ def start_formgrader(course: Path, work: Path) -> tuple[str, str, subprocess.Pop
             last = error
         if process.poll() is not None or time.monotonic() > deadline:
             stop_formgrader(process)
-            enabled = "enabled" if formgrader_enabled(work) else "NOT enabled"
-            raise RuntimeError(f"formgrader did not answer on {url} ({last}); `jupyter server extension list`: "
-                               f"{FORMGRADER_EXTENSION} {enabled}; server log:\n" + log_path.read_text()[-4000:])
+            raise RuntimeError(f"formgrader did not answer on {url} ({last}); log of `{' '.join(cmd[1:4])}`:\n"
+                               + log_path.read_text()[-4000:])
         time.sleep(0.5)
 
 
 def stop_formgrader(process: subprocess.Popen) -> None:
-    """End the server started by :func:`start_formgrader` (this process only, by its id)."""
-    stop_server(process)
+    """End what :func:`start_formgrader` started, by the process's id: its session (the task runner and the
+    JupyterLab it started, which outlives it); SIGTERM, then SIGKILL after 30 s."""
+    def alive() -> bool:
+        process.poll()  # reaps the task runner once it has ended
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+    for sig, wait_s in ((signal.SIGTERM, 30), (signal.SIGKILL, 10)):
+        deadline = time.monotonic() + wait_s
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        while alive() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if not alive():
+            return
 
 
 def log_in(page, url: str, token: str, then: str = "/api/status") -> None:
