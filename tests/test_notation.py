@@ -124,10 +124,12 @@ RIGHT = [
     ("symbol", r"J = \frac{1}{m}\sum_{i=1}^{m} \ell^{(i)}, \quad \alpha = 1/L, \quad L = \lambda_{\max}/2m + \lambda"),
     ("symbol", r"$\partial \ell / \partial z_k = a_k - y_k$ and $\mathcal{L}(W, b)$"),
     ("symbol", r"\frac{1}{m}\sum_i (a^{(i)} - \mathbf{y}^{(i)}), \quad H(p, q), \quad H\bigl(\mathbf{y}^{(i)}, a^{(i)}\bigr)"),
-    ("symbol", r"\tilde y_k = (1 - \varepsilon)\, y_k + \frac{\varepsilon}{K}, \quad (1 - \varepsilon)\, \mathbf{y}^{(i)}"),
+    ("symbol", r"\tilde y_k = (1 - \varepsilon)\, y_k + \frac{\varepsilon}{K}"),
+    ("symbol", r"(1 - \varepsilon)\, \mathbf{y}^{(i)} + \varepsilon / K"),
     ("symbol", r"$x\,(a - \mathbf{y})^\top$; the logistic residual $a - y$ with $y$ the 0/1 label; $(a - y)^2$"),
     ("symbol", r"$J_\lambda(\theta - \alpha g) \le J_\lambda(\theta) - \alpha(1 - \alpha L / 2)\lVert g \rVert^2$"),
-    ("symbol", r"$z = z_2 - z_1$, $w = w_2 - w_1$, logits $(0, z)$, $a_1 = \sigma(z_1 - z_2)$, $P(y = 1 \mid x) = a_2$"),
+    ("symbol", r"$z = z_2 - z_1$, $w = w_2 - w_1$, logits $(0, z)$"),
+    ("symbol", r"$a_1 = \sigma(z_1 - z_2)$, $P(y = 1 \mid x) = a_2$"),
     ("symbol", r'print("losses l(i):", losses)  # and the likelihood -log L / m'),
 ]
 
