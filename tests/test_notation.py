@@ -61,7 +61,7 @@ def test_class_indices_are_k_or_l(path):
 WRONG_SYMBOL = {
     "the loss of a sample is \\ell (L is the Lipschitz constant)": re.compile(
         r"(?<![\\\w])(?:\\tilde\s*)?L\^\{\(i\)\}|\\partial\s+L(?![\w^])|(?<![\\\w])L_\{\\text\{(?:hinge|CE)\}\}"
-        r"|\\nabla_z\^2\s*L\b|(?<![\\\w$])L\(i\)|\$L = \{-"),
+        r"|\\nabla_z\^2\s*L\b|(?<![\\\w$])L\(i\)|\$L = \{-|\bdL_d[A-Za-z]"),
     "L bounds the curvature of J_lambda: the descent lemma is written for J_\\lambda": re.compile(
         r"(?<![\w\\])J\(\\theta[^$]*\\alpha\s*L\b"),
     "the model's probabilities are a (p and q name generic distributions)": re.compile(r"(?<![\\\w])p\^\{\(i\)"),
@@ -107,6 +107,7 @@ WRONG = [
     ("symbol", r"$\partial \ell / \partial W = x\,(a - y)^\top$ and $\partial \ell / \partial b = a - y$"),
     ("symbol", r"With a one-hot $y$, the gradient"),
     ("symbol", r'print("losses L(i):", losses)'),
+    ("symbol", r"dL_dW = np.outer(x, a - y)"),
     ("symbol", r'ax.annotate(f"$p = {q:.4f}$\n$L = {-np.log(q):.4f}$")'),
     ("symbol", r"$J(\theta - \alpha g) \le J(\theta) - \alpha\left(1 - \frac{\alpha L}{2}\right)\lVert g \rVert^2$"),
     ("symbol", r"Two-class softmax is logistic regression, with logit $z = z_1 - z_2$."),
