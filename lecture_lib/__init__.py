@@ -9,6 +9,7 @@ Every formula in the book is implemented here once, tested against an independen
 from .calibration import fit_temperature, prior_shift_bias
 from .curvature import lipschitz_bound, softmax_regression_hessian, softmax_regression_newton_step
 from .functions import log_softmax, logsumexp, one_hot, sigmoid, softmax, softmax_jacobian
+from .generative import fit_shared_gaussians, gaussian_softmax_parameters
 from .gradients import (
     gradient_check,
     linear_regression_cost_and_gradient,
@@ -61,8 +62,10 @@ __all__ = [
     "cross_entropy",
     "cross_entropy_from_probs",
     "entropy",
+    "fit_shared_gaussians",
     "fit_temperature",
     "from_reference_class",
+    "gaussian_softmax_parameters",
     "gradient_check",
     "kl_divergence",
     "linear_regression_cost_and_gradient",

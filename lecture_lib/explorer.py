@@ -220,7 +220,7 @@ def explorer_html(logits=DEFAULT_LOGITS, temperature: float = 1.0):
         f'<output id="{uid}-sum-a" aria-label="sum of the probabilities">{_format_probability(a.sum())}</output>'
         f"</div></div>"
         f'<p class="sx-formula">Each probability is a<sub>k</sub> = e<sub>k</sub> / S, where '
-        f"e<sub>k</sub> = exp(z<sub>k</sub>/T &minus; c) with c = max<sub>j</sub> z<sub>j</sub>/T = "
+        f"e<sub>k</sub> = exp(z<sub>k</sub>/T &minus; c) with c = max<sub>l</sub> z<sub>l</sub>/T = "
         f'<output id="{uid}-c">{_format_number(c)}</output>, and S = e<sub>1</sub> + &hellip; + '
         f"e<sub>K</sub>. Subtracting c scales every e<sub>k</sub> and S by the same factor e<sup>&minus;c</sup>, "
         f"so the ratios are those of e<sup>z<sub>k</sub>/T</sup>, and no exponential overflows.</p>"

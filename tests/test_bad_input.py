@@ -448,6 +448,9 @@ def _public_calls():
                                                  np.array([0, 1, 1, 0])), (0, 1)),
         ("prior_shift_bias", ll.prior_shift_bias, (b, np.array([0.5, 0.5]), np.array([0.25, 0.75])), (0, 1, 2)),
         ("to_reference_class", ll.to_reference_class, (W, b), (0, 1)),
+        ("fit_shared_gaussians", ll.fit_shared_gaussians, (np.vstack([X, X**2]), np.tile(y, 2)), (0, 1)),
+        ("gaussian_softmax_parameters", ll.gaussian_softmax_parameters, (np.array([0.25, 0.75]), W.T, np.eye(3) + 0.1),
+         (0, 1, 2)),
         ("from_reference_class", ll.from_reference_class, (W[:, :1], b[:1]), (0, 1)),
     ]
 

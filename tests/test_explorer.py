@@ -133,7 +133,7 @@ def test_explorer_html_controls_and_initial_values(z, temperature):
     assert "number of classes" in doc.text[f"{uid}-K"]
     assert doc.find("button", id=f"{uid}-reset", type="button")
 
-    # The intermediates e_k = exp(z_k / T - c), c = max_j z_j / T, and their sum S, beside the probabilities.
+    # The intermediates e_k = exp(z_k / T - c), c = max_l z_l / T, and their sum S, beside the probabilities.
     u = np.asarray(z, dtype=float) / temperature
     e = np.exp(u - u.max())
     assert json.loads(root["data-exponentials"]) == e.tolist()

@@ -61,10 +61,16 @@ def test_class_indices_are_k_or_l(path):
 WRONG_SYMBOL = {
     "the loss of a sample is \\ell (L is the Lipschitz constant)": re.compile(
         r"(?<![\\\w])(?:\\tilde\s*)?L\^\{\(i\)\}|\\partial\s+L(?![\w^])|(?<![\\\w])L_\{\\text\{(?:hinge|CE)\}\}"
-        r"|\\nabla_z\^2\s*L\b"),
+        r"|\\nabla_z\^2\s*L\b|(?<![\\\w$])L\(i\)|\$L = \{-|\bdL_d[A-Za-z]"),
+    "L bounds the curvature of J_lambda: the descent lemma is written for J_\\lambda": re.compile(
+        r"(?<![\w\\])J\(\\theta[^$]*\\alpha\s*L\b"),
     "the model's probabilities are a (p and q name generic distributions)": re.compile(r"(?<![\\\w])p\^\{\(i\)"),
     "the one-hot label vector is \\mathbf{y}^{(i)} (y^{(i)} is the class index)": re.compile(
-        r"H\\bigl\(\s*y\^\{\(i\)\}|H\(\s*y\^\{\(i\)\}|D_\{\\mathrm\{KL\}\}\\bigl\(\s*y\^\{\(i\)\}"),
+        r"H\\bigl\(\s*y\^\{\(i\)\}|H\(\s*y\^\{\(i\)\}|D_\{\\mathrm\{KL\}\}\\bigl\(\s*y\^\{\(i\)\}"
+        r"|\(1\s*-\s*\\varepsilon\)\s*(?:\\[,;:!]\s*)?y(?![_\w])|\(a\s*-\s*y\)\^\\top|one-hot \$y\$"),
+    "the binary label 1 is class 2: z = z_2 - z_1, logits (0, z)": re.compile(
+        r"(?<![\w\\])[zwb]\s*=\s*[zwb]_1\s*-\s*[zwb]_2|\(z,\s*0\)|y\s*=\s*1\$?\"?\s*(?:is\s+)?the first class"
+        r"|P\(y\s*=\s*1\s*\\mid\s*x\)\s*=\s*\\sigma\(z_1"),
 }
 #: The instructor guide is rewritten elsewhere; the authoring notes quote wrong examples on purpose.
 SYMBOL_PAGES = [p for p in PAGES if p.name not in {"instructor_guide.md", "authoring.md"}]
@@ -96,6 +102,19 @@ WRONG = [
     ("symbol", r"\frac{1}{m}\sum_i (p^{(i)} - y^{(i)})"),
     ("symbol", r"J = \frac{1}{m}\sum_i H\bigl(y^{(i)}, a^{(i)}\bigr)"),
     ("symbol", r"D_{\mathrm{KL}}\bigl(y^{(i)} \,\|\, a^{(i)}\bigr)"),
+    ("symbol", r"$\tilde y = (1 - \varepsilon) y + \varepsilon / K$"),
+    ("symbol", r"the target $(1 - \varepsilon)\, y^{(i)} + \varepsilon / K$"),
+    ("symbol", r"$\partial \ell / \partial W = x\,(a - y)^\top$ and $\partial \ell / \partial b = a - y$"),
+    ("symbol", r"With a one-hot $y$, the gradient"),
+    ("symbol", r'print("losses L(i):", losses)'),
+    ("symbol", r"dL_dW = np.outer(x, a - y)"),
+    ("symbol", r'ax.annotate(f"$p = {q:.4f}$\n$L = {-np.log(q):.4f}$")'),
+    ("symbol", r"$J(\theta - \alpha g) \le J(\theta) - \alpha\left(1 - \frac{\alpha L}{2}\right)\lVert g \rVert^2$"),
+    ("symbol", r"Two-class softmax is logistic regression, with logit $z = z_1 - z_2$."),
+    ("symbol", r"the softmax of the two logits $(z, 0)$"),
+    ("symbol", r'Call "$y = 1$" the first class and "$y = 0$" the second.'),
+    ("symbol", r"predicts $P(y = 1 \mid x) = \sigma(z_1 - z_2)$"),
+    ("symbol", r"for a logistic regression with $w = w_1 - w_2$ and $b = b_1 - b_2$"),
 ]
 RIGHT = [
     ("class index", r"a_k = \frac{e^{z_k}}{\sum_{l=1}^{K} e^{z_l}}"),
@@ -106,6 +125,13 @@ RIGHT = [
     ("symbol", r"J = \frac{1}{m}\sum_{i=1}^{m} \ell^{(i)}, \quad \alpha = 1/L, \quad L = \lambda_{\max}/2m + \lambda"),
     ("symbol", r"$\partial \ell / \partial z_k = a_k - y_k$ and $\mathcal{L}(W, b)$"),
     ("symbol", r"\frac{1}{m}\sum_i (a^{(i)} - \mathbf{y}^{(i)}), \quad H(p, q), \quad H\bigl(\mathbf{y}^{(i)}, a^{(i)}\bigr)"),
+    ("symbol", r"\tilde y_k = (1 - \varepsilon)\, y_k + \frac{\varepsilon}{K}"),
+    ("symbol", r"(1 - \varepsilon)\, \mathbf{y}^{(i)} + \varepsilon / K"),
+    ("symbol", r"$x\,(a - \mathbf{y})^\top$; the logistic residual $a - y$ with $y$ the 0/1 label; $(a - y)^2$"),
+    ("symbol", r"$J_\lambda(\theta - \alpha g) \le J_\lambda(\theta) - \alpha(1 - \alpha L / 2)\lVert g \rVert^2$"),
+    ("symbol", r"$z = z_2 - z_1$, $w = w_2 - w_1$, logits $(0, z)$"),
+    ("symbol", r"$a_1 = \sigma(z_1 - z_2)$, $P(y = 1 \mid x) = a_2$"),
+    ("symbol", r'print("losses l(i):", losses)  # and the likelihood -log L / m'),
 ]
 
 
@@ -123,3 +149,43 @@ def test_notation_page_defines_the_symbols():
     page = (ROOT / "book" / "notation.md").read_text(encoding="utf-8")
     for row in (r"| $\ell^{(i)}$ |", r"| $J_\lambda$ |", r"| $L$ |", r"| $\mathbf{y}^{(i)}$"):
         assert row in page, f"the notation page has no row {row!r}"
+
+
+# --- The explorer's text (issue 19): its formula line uses the notation's class letter. ---
+
+#: A class index written with the sample or feature letter in HTML (``max<sub>j</sub> z<sub>j</sub>``).
+HTML_WRONG_INDEX = re.compile(r"(?:max|[aze])<sub>[ij]</sub>")
+
+
+def _html_problems(markup: str) -> list[str]:
+    return [m.group(0) for m in HTML_WRONG_INDEX.finditer(markup)]
+
+
+def test_explorer_uses_the_class_letter():
+    from lecture_lib.explorer import explorer_html
+
+    markup = explorer_html().data
+    assert "max<sub>l</sub> z<sub>l</sub>" in markup, "the explorer's formula should read c = max_l z_l / T"
+    assert not _html_problems(markup), _html_problems(markup)
+
+
+def test_the_html_check_catches_a_violation():
+    assert _html_problems("with c = max<sub>j</sub> z<sub>j</sub>/T")
+    assert not _html_problems("e<sub>k</sub> = exp(z<sub>k</sub>/T) with c = max<sub>l</sub> z<sub>l</sub>/T")
+
+
+#: Figure labels are notation too: the plotting helpers' source, checked with the same symbol rules.
+PLOTTING = sorted((ROOT / "lecture_lib" / "plotting").glob("*.py"))
+
+
+@pytest.mark.parametrize("path", PLOTTING, ids=[p.name for p in PLOTTING])
+def test_plot_labels_use_the_notation(path):
+    problems = _symbol_problems(path.read_text(encoding="utf-8"))
+    assert not problems, f"{path.relative_to(ROOT)}:\n" + "\n".join(problems)
+
+
+def test_notation_page_defines_temperature_class_weights_and_the_binary_labels():
+    page = (ROOT / "book" / "notation.md").read_text(encoding="utf-8")
+    for row in (r"| $T$ |", r"| $\omega_k$", r"| $\pi_k$", r"| $\mu_k$ |", r"| $\Sigma$ |"):
+        assert row in page, f"the notation page has no row {row!r}"
+    assert "$y = 1$ is class 2" in page, "the notation page must state which class the binary label 1 is"

@@ -135,7 +135,7 @@ def plot_softmax_curves(z, k: int = 0, z_range=(-6.0, 6.0), n_points: int = 241,
 
 
 def plot_sigmoid_as_softmax(z_range=(-6.0, 6.0), n_points: int = 241, ax=None):
-    r"""The sigmoid next to the two-class softmax with logits :math:`(z, 0)`: the same curve.
+    r"""The sigmoid next to the two-class softmax with logits :math:`(0, z)`: the same curve.
 
     Parameters
     ----------
@@ -151,10 +151,11 @@ def plot_sigmoid_as_softmax(z_range=(-6.0, 6.0), n_points: int = 241, ax=None):
 
     Notes
     -----
-    .. math:: \operatorname{softmax}(z_1, z_2)_1 = \frac{e^{z_1}}{e^{z_1} + e^{z_2}}
-              = \sigma(z_1 - z_2),
+    .. math:: \operatorname{softmax}(z_1, z_2)_2 = \frac{e^{z_2}}{e^{z_1} + e^{z_2}}
+              = \sigma(z_2 - z_1),
 
-    so with :math:`z_2 = 0` the first softmax probability is exactly :math:`\sigma(z_1)`.
+    so with :math:`z_1 = 0` the second softmax probability is exactly :math:`\sigma(z_2)`: the binary label
+    1 is class 2 (class index 1 in code), as in the book.
     The sigmoid is drawn as a thick line and the softmax as dots on top of it.
     """
     check_positive(n_points, "n_points", integer=True)
@@ -162,11 +163,11 @@ def plot_sigmoid_as_softmax(z_range=(-6.0, 6.0), n_points: int = 241, ax=None):
     if not lo < hi:
         raise ValueError(f"z_range must be (low, high) with low < high; got {z_range!r}.")
     grid = np.linspace(lo, hi, n_points)
-    a_softmax = softmax(np.column_stack([grid, np.zeros_like(grid)]))[:, 0]
+    a_softmax = softmax(np.column_stack([np.zeros_like(grid), grid]))[:, 1]
     fig, ax = _new_axes(ax, (6, 3.5))
     ax.plot(grid, sigmoid(grid), color=PALETTE[0], lw=4, label=r"sigmoid $\sigma(z)$")
     ax.plot(grid[::8], a_softmax[::8], "o", color=PALETTE[1], ms=4,
-            label=r"softmax$(z, 0)_1$")
+            label=r"softmax$(0, z)_2$")
     ax.set_xlabel("logit $z$")
     ax.set_ylabel("$P(y = 1 \\mid x)$")
     ax.legend(loc="upper left")
@@ -238,19 +239,19 @@ def plot_negative_log(marks=None, ax=None, p_min: float = 1e-3, n_points: int = 
     check_positive(n_points, "n_points", integer=True)
     p = np.geomspace(p_min, 1.0, n_points)
     fig, ax = _new_axes(ax, (6, 3.5))
-    ax.plot(p, -np.log(p), color=PALETTE[0], lw=2, label=r"$-\log p$")
+    ax.plot(p, -np.log(p), color=PALETTE[0], lw=2, label=r"$\ell = -\log a_y$")
     if marks is not None:
         marks = as_float_array(marks, "marks", ndim=1)
         if marks.min() <= 0 or marks.max() > 1:
             raise ValueError("marks must be probabilities in (0, 1].")
         ax.plot(marks, -np.log(marks), "o", color=PALETTE[5], ms=7, label="marked points")
         for q in marks:
-            ax.annotate(f"$p = {q:.4f}$\n$L = {-np.log(q):.4f}$", (q, -np.log(q)), textcoords="offset points",
+            ax.annotate(f"$a_y = {q:.4f}$\n$\\ell = {-np.log(q):.4f}$", (q, -np.log(q)), textcoords="offset points",
                         xytext=(8, 6), fontsize="small")
     ax.set_xlim(0, 1.02)
     ax.set_ylim(bottom=0)
-    ax.set_xlabel("probability $p$ given to the true class")
-    ax.set_ylabel(r"loss $-\log p$")
+    ax.set_xlabel("probability $a_y$ given to the true class $y$")
+    ax.set_ylabel(r"loss $\ell = -\log a_y$")
     ax.legend(loc="upper right")
     return fig
 

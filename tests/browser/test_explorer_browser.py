@@ -103,7 +103,7 @@ def assert_matches_library(s):
 
 
 def assert_intermediates_match(z, temperature, exponentials, total, context=""):
-    """e_k = exp(z_k / T - c) with c = max_j z_j / T, and S = sum_k e_k, within MAX_ULPS of numpy's.
+    """e_k = exp(z_k / T - c) with c = max_l z_l / T, and S = sum_k e_k, within MAX_ULPS of numpy's.
 
     numpy's exp and JavaScript's Math.exp are the two libraries compared (the subtraction before them is the
     same IEEE operation); S is numpy's pairwise sum of numpy's e. And e / S is lecture_lib's softmax.
