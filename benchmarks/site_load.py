@@ -20,6 +20,9 @@ the performance appendix reads. Run after a build::
 
     python3 tools/course.py build
     .venv/bin/python benchmarks/site_load.py
+
+``--output NAME`` writes ``benchmarks/results/NAME`` instead: ``site_load_before_issue21.json`` holds the
+pages as they were before issue 21's lean math markup, which the appendix compares with ``site_load.json``.
 """
 
 from __future__ import annotations
@@ -92,7 +95,13 @@ def budget_report(results: dict) -> str:
 
 
 def main() -> None:
+    import argparse
+
     from playwright.sync_api import sync_playwright
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--output", default="site_load.json", help="file name in benchmarks/results/")
+    args = parser.parse_args()
 
     if not (SITE_DIR / "index.html").is_file():
         sys.exit(f"no built site in {SITE_DIR}: run `python3 tools/course.py build` first")
@@ -126,8 +135,8 @@ def main() -> None:
                               ("encoded_bytes", "bytes on the wire"), ("decoded_bytes", "bytes unpacked")]))
     print(budget_report(results))
     write_json({"machine": machine_info(), "profile": PROFILE, "repeats": REPEATS, "reference": REFERENCE_PAGE,
-                "budget": BUDGET, "pages": results}, RESULTS / "site_load.json")
-    print(f"\nwrote {RESULTS / 'site_load.json'}")
+                "budget": BUDGET, "pages": results}, RESULTS / args.output)
+    print(f"\nwrote {RESULTS / args.output}")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from lecture_lib.plotting import PALETTE, Panels, plot_class_weights, plot_misclassified, plot_temperatures  # noqa: E402
-from lecture_lib.plotting.panels import METADATA_KEY, STACKED_WIDTH_IN  # noqa: E402
+from lecture_lib.plotting.panels import METADATA_KEY, STACKED_WIDTH_IN, overlapping_titles  # noqa: E402
 from lecture_lib.plotting.style import MIN_TEXT_PX  # noqa: E402
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -189,3 +189,29 @@ def test_bad_arguments_name_the_argument(kwargs, error, match):
 def test_unknown_layout_is_refused():
     with pytest.raises(ValueError, match="layout must be 'wide' or 'stacked'"):
         _line_panels(2).svg("tall")
+
+
+def _titled_panels(title):
+    """Figure 6.1's layout (three 3.33 in panels in a row) with ``title(k)`` over panel k."""
+    def draw(axes):
+        for k, ax in enumerate(axes):
+            ax.plot([0, 1], [0, 1])
+            ax.set_title(title(k))
+    return draw
+
+
+FIGURE_6_1 = ["multinomial (lecture_lib)", "one-vs-rest", "one-vs-one"]
+
+
+def test_overlapping_panel_titles_are_refused():
+    """Issue 19: Figure 6.1's one-line titles ran into each other; Panels names them instead of drawing that."""
+    with pytest.raises(ValueError, match=r"titles of panels overlap in the wide layout: "
+                                         r"'multinomial \(lecture_lib\): training accuracy 0.953' and 'one-vs-rest"):
+        Panels(_titled_panels(lambda k: f"{FIGURE_6_1[k]}: training accuracy 0.953"), 3,
+               panel_size=(3.33, 3.8), sharey=True)
+    # On two lines (as the chapter writes them now) they fit, in both layouts.
+    panels = Panels(_titled_panels(lambda k: f"{FIGURE_6_1[k]}\ntraining accuracy 0.953"), 3,
+                    panel_size=(3.33, 3.8), sharey=True)
+    assert overlapping_titles(panels.wide) == [] and overlapping_titles(panels.stacked) == []
+    titles = [ax.title.get_window_extent() for ax in panels.axes]
+    assert all(a.x1 < b.x0 for a, b in zip(titles, titles[1:]))  # side by side, apart

@@ -2,13 +2,15 @@
 
 The built pages are checked in test_site.py (static) and tests/browser/test_pages.py (in Chromium); these
 tests check the renderer itself, without a build: every formula of the chapters renders with no error or
-"strict" remark, with MathML for screen readers, and display math is wrapped as Sphinx wraps it for MathJax.
+"strict" remark, as HTML labelled for screen readers, lean (no MathML, no class KaTeX's style sheet ignores, each
+inline style once per page), and display math is wrapped as Sphinx wraps it for MathJax.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 from pathlib import Path
 from types import SimpleNamespace
@@ -60,12 +62,29 @@ def test_display_math_is_wrapped_as_sphinx_wraps_it():
         r"\begin{align*}u &= v\end{align*}"
 
 
-def test_a_formula_has_html_and_mathml(katex):
-    answer = katex.render(r"\operatorname{softmax}(z)_k = \frac{e^{z_k}}{\sum_j e^{z_j}}", display=True)
-    html = answer["html"]
-    assert 'class="katex-display"' in html and 'class="katex-mathml"' in html and "<math" in html
-    assert 'class="katex-html" aria-hidden="true"' in html
-    assert "<mo>∑</mo>" in html or "∑" in html
+def test_a_formula_is_lean_labelled_html(katex):
+    tex = r"\operatorname{softmax}(z)_k = \frac{e^{z_k}}{\sum_j   e^{z_j}} < 1"
+    raw = katex.render(tex, display=True)["html"]
+    assert 'class="katex-display"' in raw and "katex-mathml" not in raw and "<math" not in raw and "∑" in raw
+    styles = site_math.PageStyles()
+    html = site_math.compact(raw, tex, styles)
+    # An image for screen readers, labelled with the TeX (escaped, spaces collapsed).
+    label = r"\operatorname{softmax}(z)_k = \frac{e^{z_k}}{\sum_j e^{z_j}} &lt; 1"
+    assert f'<span class="katex" role="img" aria-label="{label}">' in html and "aria-hidden" not in html
+    # Only classes that KaTeX's style sheet names; mord, mrel ... are gone, katex-html stays.
+    classes = {c for attr in re.findall(r' class="([^"]*)"', html) for c in attr.split()}
+    assert "mord" in raw and "mord" not in classes and "mrel" not in classes and "katex-html" in classes
+    assert classes - site_math.styled_classes() <= {"katex"} | set(styles.names.values())
+    # Every inline style is a class, defined once, with the precedence of an inline style.
+    assert " style=" in raw and " style=" not in html
+    assert len(styles.names) == len(set(re.findall(r' style="([^"]*)"', raw)))
+    for style, name in styles.names.items():
+        declarations = ";".join(f"{d}!important" for d in style.rstrip(";").split(";"))
+        assert f".{name}{{{declarations}}}" in styles.css()
+    assert html.count(f'"{styles.name("margin-right:0.2778em;")}"') + \
+        html.count(f' {styles.name("margin-right:0.2778em;")}"') == raw.count('style="margin-right:0.2778em;"') > 0
+    # Rendered outside a page's body (no page to collect them), the styles stay inline.
+    assert ' style="' in site_math.compact(raw, tex, None)
 
 
 def test_errors_and_strict_remarks_are_reported(katex):
@@ -110,8 +129,8 @@ def test_every_formula_of_the_book_renders(katex):
         answer = katex.render(text, display)
         if "error" in answer:
             problems.append(f"{name}: {tex[:80]!r}: {answer['error'][:200]}")
-        elif "katex-mathml" not in answer["html"]:
-            problems.append(f"{name}: {tex[:80]!r}: no MathML")
+        elif 'class="katex-html"' not in answer["html"] or "<math" in answer["html"]:
+            problems.append(f"{name}: {tex[:80]!r}: not KaTeX's HTML alone")
     assert problems == [], "\n".join(problems)
 
 
@@ -146,5 +165,10 @@ def test_numbered_equations_and_references_in_a_small_book(tmp_path, katex):
     assert '<span class="eqno">(1)<a class="headerlink" href="#equation-eq-one"' in html
     assert '<span class="eqno">(2)' in html and "eqn-num" not in html  # numbered once, by Sphinx
     assert 'href="#equation-eq-one">(1)</a>' in html
-    assert "mathbb" in html and "katex-error" not in html and "<math" in html
+    assert 'aria-label="x \\in \\RR^d"' in html and "katex-error" not in html and "<math" not in html
+    # The page defines the classes that stand for its formulas' inline styles, in its head.
+    used = set(re.findall(r'class="[^"]*\b(kx[0-9a-f]+)\b', html))
+    head = html[:html.index("</head>")]
+    assert used and all(f".{name}{{" in head for name in used)
+    assert not re.search(r'<span class="katex".*? style="', html.split("<body")[1])
     assert 'href="_static/../katex/katex.min.css"' in html

@@ -1,4 +1,5 @@
-// Renders TeX into HTML + MathML with KaTeX, for tools/site_math.py (the site's build-time math).
+// Renders TeX with KaTeX, for tools/site_math.py (the site's build-time math; it passes the base options,
+// output: "html", and labels each formula for screen readers itself).
 //
 //   node tools/katex_render.js '<KaTeX options as JSON>'
 //

@@ -113,9 +113,12 @@
     return t.replace(/\(([^()\s]+)\)\//g, "$1/").replace(/\/\(([^()\s]+)\)/g, "/$1").trim();
   }
 
-  /* An equation of a result page: the text of its MathML (KaTeX writes it at build time; without the TeX
-     annotation inside it), else its TeX source made readable. */
+  /* An equation of a result page: its TeX made readable, from the label KaTeX's HTML carries for screen
+     readers (tools/site_math.py), else from its MathML (without the TeX annotation inside it), else from
+     its text (the TeX source, before rendering). */
   function mathText(el) {
+    var labelled = el.querySelector(".katex[aria-label]");
+    if (labelled) { return texToText(labelled.getAttribute("aria-label")); }
     var mathml = el.querySelector("math");
     if (!mathml) { return texToText(el.textContent); }
     mathml = mathml.cloneNode(true);

@@ -28,7 +28,7 @@ from matplotlib.text import Text
 
 from .style import MIN_TEXT_PX
 
-__all__ = ["METADATA_KEY", "STACKED_WIDTH_IN", "Panels"]
+__all__ = ["METADATA_KEY", "STACKED_WIDTH_IN", "Panels", "overlapping_titles"]
 
 #: Key of the output metadata that carries the stacked rendering.
 METADATA_KEY = "lecture_lib.panels"
@@ -56,6 +56,15 @@ def _panel_size(value) -> tuple[float, float]:
     return width, height
 
 
+def overlapping_titles(fig: Figure) -> list[tuple[str, str]]:
+    """The pairs of Axes titles of ``fig`` whose drawn text boxes intersect, as laid out for saving."""
+    fig.draw_without_rendering()
+    renderer = fig._get_renderer()
+    titles = [(t.get_text(), t.get_window_extent(renderer)) for ax in fig.axes
+              for t in (ax.title, ax._left_title, ax._right_title) if t.get_visible() and t.get_text().strip()]
+    return [(a, b) for i, (a, box_a) in enumerate(titles) for b, box_b in titles[i + 1:] if box_a.overlaps(box_b)]
+
+
 class Panels:
     r"""A figure of ``n_panels`` panels, drawn wide (side by side) and stacked (for narrow screens).
 
@@ -77,6 +86,12 @@ class Panels:
         Width of the stacked layout in inches; its panels keep the wide panels' aspect ratio.
     sharex, sharey : bool
         Share the x (y) axis between the panels, as in ``plt.subplots``.
+
+    Raises
+    ------
+    ValueError
+        When the titles of two panels overlap in either layout (a title wider than its panel runs into
+        its neighbour's): shorten them, or break them onto two lines.
 
     Attributes
     ----------
@@ -120,6 +135,11 @@ class Panels:
             for i, ax in enumerate(axes):
                 ax.set_gid(f"panel_{i + 1}")  # the SVG group of each panel: <g id="panel_1"> ...
             draw(axes)
+            overlaps = overlapping_titles(fig)
+            if overlaps:
+                raise ValueError(f"the titles of panels overlap in the {layout} layout: "
+                                 + "; ".join(f"{a!r} and {b!r}" for a, b in overlaps)
+                                 + ". Shorten them, or break them onto two lines.")
             setattr(self, layout, fig)
             if layout == "wide":
                 self.axes = axes

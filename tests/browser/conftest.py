@@ -184,12 +184,14 @@ def browser():
 
 
 class PageLog:
-    """What one page did: requests to other hosts, failed requests, console errors."""
+    """What one page did: requests to other hosts, failed requests, console errors (and warnings, kept apart:
+    ``problems`` leaves them out; tests/browser/test_layout.py asserts there are none on the site's pages)."""
 
     def __init__(self):
         self.external: list[str] = []
         self.failed: list[str] = []
         self.console_errors: list[str] = []
+        self.console_warnings: list[str] = []
         self.bytes: dict[str, int] = {}  # URL -> size of each response from 127.0.0.1
 
     def total_bytes(self) -> int:
@@ -233,7 +235,8 @@ def page(browser):
 
     pg.on("requestfailed", on_failed)
     pg.on("response", on_response)
-    pg.on("console", lambda msg: log.console_errors.append(msg.text) if msg.type == "error" else None)
+    pg.on("console", lambda msg: log.console_errors.append(msg.text) if msg.type == "error" else
+          log.console_warnings.append(msg.text) if msg.type == "warning" else None)
     pg.on("pageerror", lambda exc: log.console_errors.append(f"uncaught: {exc}"))
     pg.log = log
     yield pg

@@ -2,7 +2,10 @@
 
 * Layout, at 360, 390, 768 and 1280 px: the document is no wider than the viewport, no visible element
   sticks out of it (unless it sits inside a scroll frame that itself fits), and every display equation
-  and table either fits its box or sits in a visible scroll frame (shadows or a border).
+  and table either fits its box or sits in a visible scroll frame (shadows or a border). No part of a formula
+  is cut off: each piece of a formula lies inside the first box around it that clips, unless that box
+  scrolls (issue 19: an inline formula in a folded solution lost its "= 0" on a phone). On a desktop every
+  display equation fits the text column: none needs a scroll bar there. The page logs no console warning.
 * Accessibility: axe-core (``tests/browser/node_modules``, installed by ``npm ci`` from the lock in this
   folder, injected from disk) finds no serious or critical violation in light and dark mode, and none at
   all of the rules our templates and CSS control.
@@ -114,7 +117,43 @@ OVERFLOW_JS = """() => {
     scrolling.push(describe(el));
     if (!framed(box)) unframed.push(describe(el));
   }
-  return {docWidth: document.documentElement.scrollWidth, viewport: vw, sticking, unframed, scrolling};
+  /* Pieces of formulas (KaTeX's unbreakable runs, equation numbers) cut off by a box that clips and does
+     not scroll (or by the window's edge when none clips). */
+  const clippedMath = [];
+  for (const piece of document.querySelectorAll('.bd-article .katex-base, .bd-article .katex .tag')) {
+    if (!shown(piece)) continue;
+    const r = piece.getBoundingClientRect();
+    if (r.width === 0) continue;
+    let right = vw, left = 0, scrolls = false;
+    for (let p = piece.parentElement; p && p !== document.documentElement; p = p.parentElement) {
+      const s = getComputedStyle(p);
+      if (s.overflowX === 'visible') continue;
+      scrolls = ['auto', 'scroll'].includes(s.overflowX);
+      const box = p.getBoundingClientRect();
+      right = box.right; left = box.left;
+      break;
+    }
+    if (!scrolls && (r.right > right + 1 || r.left < left - 1)) {
+      clippedMath.push(describe(piece.closest('.math') || piece) + ' spans ' + Math.round(r.left) + '..' +
+                       Math.round(r.right) + ', its box ' + Math.round(left) + '..' + Math.round(right));
+      if (clippedMath.length > 10) break;
+    }
+  }
+  const wideDisplays = Array.from(document.querySelectorAll('.bd-article div.math'))
+    .filter(el => shown(el) && el.scrollWidth > el.clientWidth + 1)
+    .map(el => describe(el) + ' ' + el.scrollWidth + ' px in ' + el.clientWidth);
+  return {docWidth: document.documentElement.scrollWidth, viewport: vw, sticking, unframed, scrolling,
+          clippedMath, wideDisplays};
+}"""
+
+#: From this width on (a desktop) every display equation must fit the text column.
+DESKTOP = 1200
+
+
+#: Everything a reader can unfold, unfolded: the folded solutions (sphinx-togglebutton) and <details>.
+OPEN_ALL_JS = """() => {
+  document.querySelectorAll('.bd-article button.toggle-button[aria-expanded="false"]').forEach(b => b.click());
+  document.querySelectorAll('.bd-article details').forEach(d => { d.open = true; });
 }"""
 
 
@@ -123,6 +162,7 @@ def test_page_fits_every_width(rel, page, site_url, screenshot_dir):
     require_site()
     page.goto(site_url + rel, wait_until="load")
     page.evaluate(WAIT_FONTS_JS)
+    page.evaluate(OPEN_ALL_JS)
     # Measure the settled layout: no transition (e.g. a drawer fading out after a resize) in flight.
     page.add_style_tag(content="*, *::before, *::after { transition: none !important; animation: none !important; }")
     report = {}
@@ -134,10 +174,15 @@ def test_page_fits_every_width(rel, page, site_url, screenshot_dir):
         assert r["sticking"] == [], f"{rel} at {width} px: elements stick out of the viewport: {r['sticking']}"
         assert r["docWidth"] <= r["viewport"], f"{rel} at {width} px: the page is {r['docWidth']} px wide"
         assert r["unframed"] == [], f"{rel} at {width} px: equations/tables that are cut off: {r['unframed']}"
+        assert r["clippedMath"] == [], f"{rel} at {width} px: formulas cut off: {r['clippedMath']}"
+        if width >= DESKTOP:
+            assert r["wideDisplays"] == [], \
+                f"{rel} at {width} px: display equations wider than the text column: {r['wideDisplays']}"
         if width == 360:
             name = rel.removesuffix(".html").replace("/", "__") + "@360.png"
             page.screenshot(path=str(screenshot_dir / name), full_page=True)
     _record("layout", rel, {w: len(r["scrolling"]) for w, r in report.items()})
+    assert page.log.console_warnings == [], f"{rel}: console warnings: {page.log.console_warnings}"
 
 
 def _record(kind: str, rel: str, value) -> None:

@@ -1,8 +1,8 @@
 """Every page of the built site, opened in headless Chromium.
 
 For each page: no request to another host, no failed request, no console error; every formula rendered
-at build time by KaTeX, as HTML with MathML for screen readers, and no math JavaScript loaded (no raw TeX
-left in the visible text, no KaTeX error); every image loaded;
+at build time by KaTeX, as HTML that screen readers read as an image labelled with its TeX, and no math
+JavaScript loaded (no raw TeX left in the visible text, no KaTeX error); every image loaded;
 every internal link leads to an existing page (and anchor); a full-page screenshot is saved. The
 built-in search page must find "softmax" offline.
 """
@@ -49,15 +49,16 @@ LOAD_IMAGES_JS = """async () => {
   return images.filter(img => !(img.naturalWidth > 0)).map(img => img.currentSrc || img.src);
 }"""
 
-#: Every formula as served: KaTeX's HTML, hidden from screen readers, next to MathML that they read.
+#: Every formula as served: KaTeX's HTML, for screen readers an image (role="img") labelled with its TeX.
 MATH_REPORT_JS = """() => {
   const math = Array.from(document.querySelectorAll('span.math, div.math'));
   const text = el => el.textContent.slice(0, 80);
   return {
     total: math.length,
     unrendered: math.filter(el => !el.querySelector('.katex .katex-html')).map(text),
-    unreadable: math.filter(el => !el.querySelector('.katex-mathml math annotation') ||
-                                  el.querySelector('.katex-html').getAttribute('aria-hidden') !== 'true').map(text),
+    unreadable: math.filter(el => { const k = el.querySelector('.katex');
+                                    return !k || k.getAttribute('role') !== 'img' ||
+                                           !(k.getAttribute('aria-label') || '').trim(); }).map(text),
     errors: Array.from(document.querySelectorAll('.katex-error')).map(text),
     scripts: Array.from(document.scripts, s => s.src || s.textContent.slice(0, 200))
                   .filter(s => /mathjax|katex|\\\\\\(/i.test(s)),
@@ -125,7 +126,7 @@ def test_page(rel, page, site_url, screenshot_dir, link_checker, page_weights):
 
     math = page.evaluate(MATH_REPORT_JS)
     assert math["unrendered"] == [], f"{rel}: math not rendered by KaTeX: {math['unrendered']}"
-    assert math["unreadable"] == [], f"{rel}: math without MathML for screen readers: {math['unreadable']}"
+    assert math["unreadable"] == [], f"{rel}: math without a label for screen readers: {math['unreadable']}"
     assert math["errors"] == [], f"{rel}: KaTeX errors: {math['errors']}"
     assert math["scripts"] == [] and math["globals"] == [], f"{rel}: math JavaScript: {math}"
     raw_tex = sorted(set(RAW_TEX.findall(page.evaluate(VISIBLE_TEXT_JS))))
