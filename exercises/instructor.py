@@ -466,8 +466,8 @@ def grade(course: Path, names: list[str], jobs: int, limits, no_sandbox: bool = 
     if attention:
         print("These submissions need attention (points were given only for what ran; flagged in the gradebook):")
         for student, assignment, problems in attention:
-            print(f"  {shown_id(student, needles)} {assignment}  (submitted/{shown_id(student, needles)}/{assignment}): "
-                  + "; ".join(shown(p) for p in problems))
+            who = shown_id(student, needles)
+            print(f"  {who} {assignment}  (submitted/{who}/{assignment}): " + "; ".join(shown(p) for p in problems))
         return NEEDS_A_LOOK
     return 0
 

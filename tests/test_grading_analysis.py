@@ -246,10 +246,58 @@ def test_hostile_strings_are_escaped(tmp_path):
     assert f'content="{report.CSP}"' in page
 
 
+def svg_of(page: str, label_id: str) -> str:
+    """The inline ``<svg>`` element named by the ``<title id=label_id>`` it holds."""
+    match = re.search(rf'<svg [^>]*aria-labelledby="{label_id}".*?</svg>', page, re.S)
+    assert match, f"no chart named {label_id}"
+    return match[0]
+
+
+def test_charts_are_matplotlib_svg_with_escaped_text(tmp_path):
+    """The histograms are matplotlib's SVG, inlined: a title with markup is text inside the chart (escaped,
+    not parsed as mathtext), the chart is an image named by its description of every bar, and it carries
+    no prolog, no script, no size of its own, no external reference and no id another chart also uses."""
+    hostile = '<script>alert("t")</script> costs $5 & $x^'
+    titles = {**TITLES, P1: hostile}
+    out = tmp_path / "report.html"
+    analysis.write_report(write(tmp_path, csv_text(titles=titles)), out)
+    page = out.read_text(encoding="utf-8")
+    svg = svg_of(page, "assignment-1-part-1-chart")
+    assert "Created with matplotlib" not in page and "<?xml" not in page and "<!DOCTYPE svg" not in page
+    texts = re.findall(r"<text\b[^>]*>([^<]*)</text>", svg)
+    assert html.escape(hostile, quote=True) in texts  # one line (44 characters at most), drawn as written
+    assert "points" in texts and {"0", "2"} <= set(texts) and "3" in texts  # the axis, the scores, a count
+    title = re.search(r'<title id="assignment-1-part-1-chart">([^<]*)</title>', svg)[1]
+    assert html.unescape(title) == (f"Bar chart of the points on {hostile}: 2 scored 0; 3 scored 2.")
+    assert re.match(r'<svg [^>]*role="img"', svg) and not re.match(r'<svg [^>]*\b(width|height)=', svg)
+    assert "<style" not in svg and "<script" not in svg.lower() and "http" not in svg.replace(
+        'xmlns="http://www.w3.org/2000/svg"', "").replace('xmlns:xlink="http://www.w3.org/1999/xlink"', "")
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), [i for i in ids if ids.count(i) > 1]
+    for ref in re.findall(r'(?:url\(#|href="#)([^")]+)', svg):  # clip paths and tick marks stay resolvable
+        assert ref.startswith("assignment-1-part-1-chart-") and f'id="{ref}"' in svg
+    # The totals' chart and the four parts': five, each its own; the same table gives the same page (but its date).
+    assert len(re.findall(r'<svg [^>]*role="img"', page)) == 5
+    again = tmp_path / "again.html"
+    analysis.write_report(write(tmp_path, csv_text(titles=titles)), again)
+    made = re.compile(r"Made [0-9-]+ [0-9:]+ UTC")
+    assert made.sub("", again.read_text(encoding="utf-8")) == made.sub("", page)
+
+
+def test_a_long_title_is_wrapped_in_the_chart():
+    long = "Part 9 · " + "a very long part title " * 6 + "averylongwordwithoutanyspaceatallthatgoesonandon"
+    lines = analysis.figure_title(long).split("\n")
+    assert len(lines) == analysis.TITLE_LINES and lines[-1].endswith("…")
+    assert all(len(line) <= analysis.TITLE_WIDTH for line in lines)
+    assert analysis.figure_title("Part 1 · Short") == "Part 1 · Short"
+
+
 #: The elements the report and similarity pages are made of.
 OUR_TAGS = {"html", "head", "meta", "title", "style", "body", "main", "h1", "h2", "h3", "p", "nav", "ul", "li", "a",
             "strong", "em", "var", "section", "div", "table", "caption", "thead", "tbody", "tr", "th", "td", "span",
-            "code", "pre", "mark", "figure", "figcaption", "svg", "line", "rect", "text"}
+            "code", "pre", "mark", "figure", "figcaption",
+            # matplotlib's SVG charts (analysis.bar_chart_svg); the parser lowercases clipPath
+            "svg", "g", "path", "defs", "clippath", "rect", "use", "text"}
 
 
 def parsed(page: str) -> tuple[set[str], set[str]]:

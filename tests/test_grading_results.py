@@ -3,16 +3,18 @@ Canvas and Moodle imports, "not submitted" apart from a submitted zero, formulas
 text kept out, and a regrade that names whose points changed and rewrites only their files.
 
 Most tests write hand-made results through ``instructor.py``'s own writer (no sandbox); one class run
-grades a solution, a wrong answer and a student who skipped an assignment in sandboxes, then regrades
-after a resubmission.
+grades a solution, a wrong answer and a student who skipped an assignment in sandboxes, makes the item
+analysis and the similarity pages of that class, then regrades after a resubmission.
 """
 
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -336,6 +338,11 @@ def regraded(tmp_path_factory):
     _, release, solved = notebooks["01_modeling"]
     put("wrong", "01_modeling", submission(release, solved, {wrong["answer"]: wrong["source"]}), 1)
     first = run(course, "grade", *LIMITS)
+    # The instructor's pages of the class as first graded (they read parts.csv and submitted/; nothing is run).
+    pages = {"report": run(course, "report", timeout=300),
+             **{a: run(course, "similarity", a, timeout=300) for a in TWO}}
+    html_of = {name: (course / ("report.html" if name == "report" else f"similarity_{name}.html")).read_text()
+               for name in pages}
     files = sorted(p for p in (course / "feedback").rglob("*") if p.is_file()) + \
         sorted(p for p in (course / "autograded").rglob("*") if p.is_file())
     kept = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in files}
@@ -343,8 +350,11 @@ def regraded(tmp_path_factory):
     first_regrades = (course / "regrades").exists()
     put("wrong", "01_modeling", submission(release, solved), 2)  # the resubmission: fixed
     second = run(course, "grade", "01_modeling", *LIMITS)
+    resubmitted = run(course, "similarity", "01_modeling", timeout=300)
+    html_of["resubmitted"] = (course / "similarity_01_modeling.html").read_text()
     return types.SimpleNamespace(course=course, first=first, second=second, kept=kept, first_csvs=csvs,
-                                 first_regrades=first_regrades)
+                                 first_regrades=first_regrades, pages={**pages, "resubmitted": resubmitted},
+                                 html=html_of)
 
 
 @pytest.mark.slow
@@ -363,6 +373,64 @@ def test_a_graded_class_has_its_long_table(regraded):
         ("wrong", "02_forward_pass", p, "", "not submitted", "") for p in PARTS_OF["02_forward_pass"]]
     assert list(csv.reader(io.StringIO(regraded.first_csvs["canvas.csv"])))[2:] == [
         ["solved", "", "", "solved", "", "7.0", "6.0"], ["wrong", "", "", "wrong", "", "4.0", ""]]
+
+
+def between(page: str, start: str, end: str) -> str:
+    """The part of ``page`` from the first ``start`` to the next ``end`` (or the end of the page)."""
+    assert start in page, start
+    rest = page[page.index(start):]
+    return rest[:rest.index(end, len(start))] if end in rest[len(start):] else rest
+
+
+def parts_table(section: str) -> dict[str, list[str]]:
+    """The table of parts of an assignment's section of the report: {title (as on the page): [its cells]}."""
+    body = between(between(section, "<caption>Parts of ", "</table>"), "<tbody>", "</tbody>")
+    return {row[0]: row[1:] for row in (re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", tr)
+                                        for tr in re.findall(r"<tr>(.*?)</tr>", body))}
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1200)
+@needs_bwrap
+def test_report_and_similarity_of_the_graded_class(regraded):
+    """``report`` and ``similarity`` on the class as first graded: every part by its title, wrong's mistake
+    counted under its part with the message the course declares, wrong counted as not submitting 02, and the
+    answers compared (two of wrong's three answers are the solution's: the pair is listed, below 100 %)."""
+    from lecture_lib.exercises import PARTS
+
+    for name, done in regraded.pages.items():
+        assert done.returncode == 0, (name, done.stdout[-2000:] + done.stderr[-2000:])
+    page = regraded.html["report"]
+    sections = {a: between(page, f'<h2 id="assignment-{k}">{a}</h2>', "</section>") for k, a in enumerate(TWO, 1)}
+    for assignment, section in sections.items():
+        parts = PARTS_OF[assignment]
+        for k, part in enumerate(parts, start=1):
+            assert f'<h3 id="assignment-{TWO.index(assignment) + 1}-part-{k}">{html.escape(TITLES[part])} ' in section
+        cells = parts_table(section)
+        assert list(cells) == [html.escape(TITLES[p]) for p in parts]
+        # Columns: p, r, D, mean / max, submitted, needs attention, not submitted.
+        expected = ("2", "0", "0") if assignment == "01_modeling" else ("1", "0", "1")
+        assert all(tuple(row[4:]) == expected for row in cells.values()), cells
+    assert "<p>1 of 2 students submitted it;" in sections["02_forward_pass"]
+    assert sections["02_forward_pass"].count("not submitted</li>") == 4  # wrong's four parts
+
+    message = {m.key: m.message for p in PARTS["01_modeling"] for m in p.mistakes}["no-max-shift"]
+    first, *others = [between(sections["01_modeling"], f'<h3 id="assignment-1-part-{k}">', "<h3")
+                      for k in range(1, 4)]
+    mistakes = between(first, "<caption>Mistakes recognised on", "</table>")
+    assert (f'<tr><th scope="row"><code>no-max-shift</code></th><td>{html.escape(message)}</td>'
+            '<td class="number">1</td></tr>') in mistakes, mistakes
+    assert all("<p>No recognised mistake.</p>" in other for other in others)
+    assert parts_table(sections["01_modeling"])[html.escape(TITLES["softmax-tests"])][3] == "1.50 / 3"
+
+    first_pages = {a: regraded.html[a] for a in TWO}
+    assert "2 submissions of 01_modeling compared; 1 pairs" in regraded.pages["01_modeling"].stdout
+    shares = [float(s) / 100 for s in re.findall(r'<td class="number">(\d+)%</td>', first_pages["01_modeling"])]
+    assert len(shares) == 2 and all(0.5 <= s < 1 for s in shares), shares  # softmax differs: not all of it
+    assert "<p>1 submissions compared" in first_pages["02_forward_pass"]  # wrong submitted no 02: nobody to pair
+    assert "No pair reaches 50%." in first_pages["02_forward_pass"] and "<mark>" not in first_pages["02_forward_pass"]
+    # After the resubmission, wrong's answers are the solution's: all of each in the other.
+    assert re.findall(r'<td class="number">(\d+)%</td>', regraded.html["resubmitted"]) == ["100", "100"]
 
 
 @pytest.mark.slow

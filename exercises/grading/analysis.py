@@ -331,29 +331,79 @@ def table(label: str, head: list[str], rows: list[list[str]], numeric: set[int] 
             "</table>\n</div>\n")
 
 
-def bar_chart_svg(bars: list[tuple[str, int]], description: str, axis: str) -> str:
-    """An inline SVG bar chart of ``[(label, count)]``, each count written above its bar; ``description``
-    is its accessible name, ``axis`` the title under the labels."""
-    width, height, top, bottom, side = 320, 180, 22, 42, 8
-    slot = (width - 2 * side) / max(len(bars), 1)
-    tallest = max((c for _, c in bars), default=0) or 1
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-             f'aria-label="{escape(description)}">',
-             f'<line class="axis" x1="{side}" y1="{height - bottom}" x2="{width - side}" y2="{height - bottom}"/>']
-    for i, (label, count) in enumerate(bars):
-        h = (height - top - bottom) * count / tallest
-        x, middle, y = side + i * slot + 0.15 * slot, side + (i + 0.5) * slot, height - bottom - h
-        parts += [f'<rect class="bar" x="{x:.1f}" y="{y:.1f}" width="{0.7 * slot:.1f}" height="{h:.1f}"/>',
-                  f'<text x="{middle:.1f}" y="{y - 5:.1f}" text-anchor="middle">{count}</text>',
-                  f'<text x="{middle:.1f}" y="{height - bottom + 16}" text-anchor="middle">{escape(label)}</text>']
-    parts += [f'<text x="{width / 2}" y="{height - 6}" text-anchor="middle">{escape(axis)}</text>', "</svg>"]
-    return "\n".join(parts)
+#: The size of a histogram in inches: drawn at its natural size (1 pt = 4/3 px) it is 384 px wide, the
+#: ``max-width`` of a figure in ``instructor_pages.css``; on a phone it shrinks with the column.
+FIGURE_SIZE = (4.0, 2.4)
+#: The longest line of a figure's title, in characters, and how many lines it may take.
+TITLE_WIDTH, TITLE_LINES = 44, 2
+_SVG_PROLOG = re.compile(r"\A.*?(?=<svg\b)", re.S)
+_SVG_STYLE = re.compile(r"\s*<defs>\s*<style[^>]*>.*?</style>\s*</defs>", re.S)
+_SVG_SIZE = re.compile(r'<svg ([^>]*?)width="[^"]*" height="[^"]*" ')
+_GROUP_ID = re.compile(r'<g id="[^"]*"')
+_SVG_ID = re.compile(r'(\bid="|url\(#|href="#)([^")]+)')
+_SVG_TEXT = re.compile(r"(<text\b[^>]*>)([^<]*)(?=</text>)")
 
 
-def _figure(bars: list[tuple[str, int]], what: str, axis: str) -> str:
+def figure_title(text: str) -> str:
+    """``text`` on at most :data:`TITLE_LINES` lines of :data:`TITLE_WIDTH` characters (an ellipsis if cut)."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(" ".join(str(text).split()), TITLE_WIDTH, max_lines=TITLE_LINES,
+                                    placeholder=" …"))
+
+
+def bar_chart_svg(bars: list[tuple[str, int]], title: str, axis: str, label_id: str, description: str) -> str:
+    """An SVG bar chart of ``[(label, count)]`` drawn by matplotlib in the course's style, each count written
+    above its bar, ready to be inlined in a page.
+
+    ``title`` is drawn above the chart and ``axis`` under the labels, as text (never parsed as mathtext,
+    escaped by matplotlib's SVG writer). The chart is an image named by its first child, a ``<title>``
+    with the id ``label_id`` holding ``description`` (the bars in words, for screen readers). Every other id is
+    prefixed with ``label_id`` too, so several charts can share a page. The SVG has no size of its own (the page
+    sizes it from its ``viewBox``), no XML prolog, no style sheet, no script and no external reference; the
+    same bars give the same bytes.
+    """
+    import io
+
+    import matplotlib as mpl
+    from matplotlib.figure import Figure
+
+    from lecture_lib.plotting import COURSE_STYLE, PALETTE
+
+    style = {**COURSE_STYLE, "svg.fonttype": "none", "svg.hashsalt": label_id,
+             "font.family": "sans-serif", "font.sans-serif": ["DejaVu Sans"]}
+    with mpl.rc_context(style):
+        fig = Figure(figsize=FIGURE_SIZE, layout="constrained")  # no pyplot: nothing global is left behind
+        ax = fig.add_subplot()
+        labels, counts = [label for label, _ in bars], [count for _, count in bars]
+        drawn = ax.bar(range(len(bars)), counts, width=0.7, color=PALETTE[0])
+        ax.bar_label(drawn, padding=2)
+        ax.set_xticks(range(len(bars)), labels)
+        ax.set_ylim(0, max(counts, default=0) * 1.18 or 1)
+        ax.set_yticks([])
+        for side in ("left", "right", "top"):
+            ax.spines[side].set_visible(False)
+        ax.set_xlabel(axis, parse_math=False)
+        ax.set_title(figure_title(title), parse_math=False)
+        buffer = io.StringIO()
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
+    svg = _SVG_PROLOG.sub("", buffer.getvalue(), count=1)  # XML declaration, DOCTYPE, matplotlib's comment
+    svg = _SVG_STYLE.sub("", svg, count=1)  # its "* {stroke-linejoin}" rule would apply to the whole page
+    svg = _GROUP_ID.sub("<g", svg)  # the groups' ids ("figure_1", "axes_1") are never referred to
+    svg = _SVG_ID.sub(lambda m: f"{m[1]}{label_id}-{m[2]}", svg)  # clip paths and tick marks: unique per chart
+    # matplotlib escapes & < > in text; quotes too, as everywhere on the page (html.escape's quote=True)
+    svg = _SVG_TEXT.sub(lambda m: m[1] + m[2].replace('"', "&quot;").replace("'", "&#x27;"), svg)
+    svg, sized = _SVG_SIZE.subn(rf'<svg \1role="img" aria-labelledby="{label_id}" ', svg, count=1)
+    if not sized:
+        raise RuntimeError("matplotlib's SVG has no width and height to replace: check its version")
+    opening = svg.index(">") + 1
+    return f'{svg[:opening]}\n<title id="{label_id}">{escape(description)}</title>{svg[opening:]}'.rstrip() + "\n"
+
+
+def _figure(bars: list[tuple[str, int]], title: str, what: str, axis: str, label_id: str) -> str:
     counts = "; ".join(f"{count} scored {label}" for label, count in bars)
     description = f"Bar chart of {what}: {counts}."
-    return (f"<figure>\n{bar_chart_svg(bars, description, axis)}\n"
+    return (f"<figure>\n{bar_chart_svg(bars, title, axis, label_id, description)}"
             f"<figcaption>{escape(what[:1].upper() + what[1:])}: how many students scored each value "
             f"(the number above each bar).</figcaption>\n</figure>\n")
 
@@ -413,12 +463,14 @@ def assignment_html(a: AssignmentAnalysis, anchor: str) -> str:
                                             "Mean / max", "Submitted", "Needs attention", "Not submitted"],
                      rows, numeric=set(range(1, 8))))
     if totals.size:
-        out.append(_figure(histogram(totals, a.max_total), f"the totals on {a.name}", "total points"))
+        out.append(_figure(histogram(totals, a.max_total), f"Totals on {a.name}", f"the totals on {a.name}",
+                           "total points", f"{anchor}-totals-chart"))
     for k, p in enumerate(a.parts, start=1):
         out.append(f'<h3 id="{anchor}-part-{k}">{escape(p.title or p.part)} <span class="note">'
                    f"(<code>{escape(p.part)}</code>, {p.max_points:g} points)</span></h3>")
         if p.histogram:
-            out.append(_figure(p.histogram, f"the points on {p.title or p.part}", "points"))
+            out.append(_figure(p.histogram, p.title or p.part, f"the points on {p.title or p.part}", "points",
+                               f"{anchor}-part-{k}-chart"))
         if p.mistakes:
             out.append(table(f"Mistakes recognised on {p.title or p.part} ({a.name})",
                              ["Mistake", "What it is", "Students"],

@@ -424,7 +424,8 @@ def _grade(folder: Path, source_path: Path, assignment: str, views: Views, limit
 
 def _malformed_nbgrader(cell) -> bool:
     meta = cell.get("metadata", {}).get("nbgrader") if isinstance(cell.get("metadata"), dict) else None
-    return meta is not None and (not isinstance(meta, dict) or ("grade_id" in meta and type(meta["grade_id"]) is not str))
+    return meta is not None and (not isinstance(meta, dict)
+                                 or ("grade_id" in meta and type(meta["grade_id"]) is not str))
 
 
 def _check_gone(box: sandbox.Sandbox, result: SubmissionResult) -> None:
