@@ -272,22 +272,26 @@ def test_a_killed_worker_loses_no_submission(tmp_path, dask_factory, allowed_fai
     victim = dask.worker("w1")
     dask.worker("w2")
     dask.wait_for_workers(2)
-    grading = subprocess.Popen([sys.executable, str(EXERCISES / "instructor.py"), "grade", "01_modeling", *LIMITS,
-                                "--scheduler", dask.address, "--course", str(course)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = tmp_path / "grade.out", tmp_path / "grade.err"
+    with open(out, "w") as stdout_file, open(err, "w") as stderr_file:
+        grading = subprocess.Popen([sys.executable, str(EXERCISES / "instructor.py"), "grade", "01_modeling", *LIMITS,
+                                    "--scheduler", dask.address, "--course", str(course)],
+                                   stdout=stdout_file, stderr=stderr_file, text=True)
     try:
         deadline = time.monotonic() + 300
-        while not sandbox_children(victim.pid):  # the worker is grading: one of its sandboxes runs
-            assert time.monotonic() < deadline and grading.poll() is None, "the worker never started a sandbox"
+        # The workers passed their check, and the victim grades: one of its sandboxes runs.
+        while "grading on 2 Dask workers" not in out.read_text() or not sandbox_children(victim.pid):
+            assert time.monotonic() < deadline and grading.poll() is None, out.read_text() + err.read_text()
             time.sleep(0.05)
         victim.send_signal(signal.SIGKILL)
         victim.wait(timeout=30)
-        stdout, stderr = grading.communicate(timeout=600)
+        grading.wait(timeout=600)
     finally:
         if grading.poll() is None:
             grading.kill()
-            grading.communicate()
+            grading.wait()
         remove_groups(victim.pid)
+    stdout, stderr = out.read_text(), err.read_text()
     got = grades(course, [(s, "01_modeling") for s in class_])
     lost = listed(stdout)
     full = total_points("01_modeling")

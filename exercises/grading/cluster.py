@@ -44,6 +44,7 @@ import shutil
 import sys
 import tempfile
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -74,6 +75,11 @@ RETRIES = 2
 #: Submissions on the cluster at once, at least (more with many worker threads: twice their number).
 #: Their notebooks wait in the scheduler's memory; the rest wait in ``submitted/``.
 IN_FLIGHT = 256
+#: Seconds a worker has to answer its check (start a sandbox) before grading starts.
+CHECK_SECONDS = 300
+#: Errors of a task that mean its worker (or the connection to it) was lost, not that it could not grade.
+LOST_ERRORS = frozenset({"KilledWorker", "CommClosedError", "cancelled", "CancelledError", "FutureCancelledError",
+                         "TimeoutError", "OSError", "StreamClosedError"})
 #: What a lost submission's student reads in the feedback, for each part.
 LOST_MESSAGE = "not graded: the machine grading it failed (your instructor will grade it again)"
 
@@ -228,7 +234,7 @@ def _hold(job: Assignment) -> Assignment:
 def lost(student: str, assignment: str, notebook: str, error: BaseException | None) -> checker.SubmissionResult:
     """The result of a submission whose grading task failed on every try (``error``, None: cancelled)."""
     name = type(error).__name__ if error is not None else "cancelled"
-    if name in ("KilledWorker", "CommClosedError", "cancelled", "FutureCancelledError", "TimeoutError", "OSError"):
+    if name in LOST_ERRORS:
         reason = f"its grading worker was lost ({name}); regrade it"
     else:
         reason = f"its grading worker could not grade it ({name}: {str(error)[:300]}); regrade it"
@@ -267,22 +273,33 @@ class Pool:
         workers = self.client.nthreads()
         if not workers:
             print(f"note: no worker is connected to {scheduler} yet; the submissions wait for workers", flush=True)
-        checks = {address: self.client.submit(check_worker, self.setup, code_fingerprint(), workers=[address],
-                                              allow_other_workers=False, pure=False,
-                                              key=f"grading-check-{uuid.uuid4().hex}")
-                  for address in workers}
+        pending = {address: self.client.submit(check_worker, self.setup, code_fingerprint(), workers=[address],
+                                               allow_other_workers=False, pure=False,
+                                               key=f"grading-check-{uuid.uuid4().hex}")
+                   for address in workers}
         problems, seen = [], set()
-        for address, future in checks.items():
-            try:
-                seen.add(future.result(timeout=300))
-            except Exception as error:  # the worker's own message, or why it could not even run the check
-                problems.append(f"{address}: {type(error).__name__}: {error}")
-            finally:
-                future.release()
+        deadline = time.monotonic() + CHECK_SECONDS
+        while pending:
+            alive = self.client.nthreads()
+            for address, future in list(pending.items()):
+                if future.done():
+                    try:
+                        seen.add(future.result())
+                    except Exception as error:  # the worker's own message, or why it could not even run the check
+                        problems.append(f"{address}: {type(error).__name__}: {error}")
+                elif address not in alive:  # a worker without the grader's modules ends on its first task
+                    problems.append(f"{address}: it left during its check (see its log: can it import the grader?)")
+                elif time.monotonic() > deadline:
+                    problems.append(f"{address}: no answer to its check in {CHECK_SECONDS} s")
+                else:
+                    continue
+                self.client.cancel([pending.pop(address)])
+            time.sleep(0.1)
         if problems:
             self.close()
-            raise SystemExit("these Dask workers cannot grade (a worker needs the course's environment, bubblewrap, "
-                             f"and `--preload {HERE / 'cluster.py'}`):\n  " + "\n  ".join(problems))
+            raise SystemExit("these Dask workers cannot grade (the scheduler and each worker need the course's "
+                             f"environment and `--preload {HERE / 'cluster.py'}`; each worker, bubblewrap):\n  "
+                             + "\n  ".join(problems))
         print(f"grading on {len(workers)} Dask workers ({sum(workers.values())} threads) of {scheduler}: "
               + "; ".join(sorted(seen)), flush=True)
 
