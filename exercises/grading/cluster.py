@@ -259,8 +259,10 @@ class Pool:
             self._local = Station(views, isolation, Path(tempfile.mkdtemp(prefix="grading-scratch-")), owned=False)
             with _STATIONS_LOCK:
                 _STATIONS[setup] = self._local
-            self.cluster = LocalCluster(n_workers=1, processes=False, threads_per_worker=jobs,
-                                        dashboard_address=None, memory_limit=0)
+            # No dashboard; the HTTP servers Dask always starts (health checks) listen on 127.0.0.1 only.
+            self.cluster = LocalCluster(n_workers=1, processes=False, threads_per_worker=jobs, memory_limit=0,
+                                        dashboard_address=None, worker_dashboard_address="127.0.0.1:0",
+                                        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
             self.client = Client(self.cluster, set_as_default=False)
         else:
             try:
