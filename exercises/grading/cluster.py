@@ -10,17 +10,20 @@ process alone writes the gradebook, ``grades.csv`` and the feedback. Nothing ref
 the instructor's course folder, so the workers may be other machines without a shared file system.
 
 - :class:`Pool` ``(jobs)``: a Dask cluster inside this process (``LocalCluster(processes=False)``,
-  one worker of ``jobs`` threads, no dashboard, no network port): ``jobs`` submissions graded at
+  one worker of ``jobs`` threads, no dashboard; Dask's health-check HTTP servers listen on
+  127.0.0.1 only): ``jobs`` submissions graded at
   once, as ``--jobs`` always did. Threads suffice: grading a submission is mostly waiting for its
   sandbox processes, and the threads share one set of library views and one :class:`sandbox.Isolation`.
 - :class:`Pool` ``(jobs, scheduler)``: the workers of a running scheduler (``--scheduler ADDRESS``),
   each checked first (:func:`check_worker`). A worker runs the course's environment from a
   checkout of the same course repository, with bubblewrap (and root, or user namespaces and a
-  delegated cgroup), and imports this module by path::
+  delegated cgroup), and imports this module by path, and so does the scheduler (it unpickles the
+  tasks, which name this module's classes)::
 
+      .venv/bin/dask scheduler --no-dashboard --preload /path/to/course/exercises/grading/cluster.py
       .venv/bin/dask worker tcp://SCHEDULER:8786 --preload /path/to/course/exercises/grading/cluster.py
 
-  (the preload puts ``exercises/grading`` on the worker's ``sys.path``; the grader's modules are
+  (the preload puts ``exercises/grading`` on the process's ``sys.path``; the grader's modules are
   then importable as they are in the instructor's process).
 
 A worker that dies while it grades loses nothing: the scheduler runs its tasks again on another
