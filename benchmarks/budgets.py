@@ -34,6 +34,7 @@ BUDGETS = ("chapters", "build", "autograde")
 TARGETS = {"chapters_s": 60.0, "clean_build_s": 90.0, "noop_rebuild_s": 10.0, "autograde_per_min": 60.0}
 BIN = Path(sys.executable).parent
 N_SUBMISSIONS = 20
+INSTRUCTOR = [sys.executable, ROOT / "exercises" / "instructor.py"]
 
 
 def _env() -> dict:
@@ -119,14 +120,12 @@ def _solved_submission(release_nb, source_nb):
     return nb
 
 
-def budget_autograde(workdir: Path, n_submissions: int = N_SUBMISSIONS, assignment: str | None = None,
-                     jobs: int | None = None) -> dict:
-    """Grade ``n_submissions`` correct submissions of one assignment with ``instructor.py grade``.
+def solved_class(workdir: Path, n_submissions: int, assignment: str | None = None) -> dict:
+    """A copy of the course in ``workdir/course`` with ``n_submissions`` correct submissions of one assignment.
 
-    That is the class run an instructor does: every submission in its own bubblewrap sandbox,
-    ``--jobs`` at once (default: the number of cores), then the gradebook, ``grades.csv`` and the
-    feedback pages. The submissions are the student release with the solutions filled in: complete
-    answers, whose code all runs, the slowest kind of submission to grade.
+    The submissions are the student release with the solutions filled in: complete answers, whose code
+    all runs, the slowest kind of submission to grade. Returns ``{"course", "assignment"}``, or
+    ``{"skipped": why}`` without bubblewrap or an nbgrader course.
     """
     import nbformat
 
@@ -145,8 +144,7 @@ def budget_autograde(workdir: Path, n_submissions: int = N_SUBMISSIONS, assignme
         shutil.copy(course_src / name, course / name)
     shutil.copytree(course_src / "source", course / "source", ignore=shutil.ignore_patterns(
         ".ipynb_checkpoints", "__pycache__"))
-    instructor = [sys.executable, course_src / "instructor.py"]
-    _, code = _timed_run([*instructor, "release", assignment, "--course", course], course, workdir / "release.log")
+    _, code = _timed_run([*INSTRUCTOR, "release", assignment, "--course", course], course, workdir / "release.log")
     if code != 0:
         return {"skipped": f"instructor.py release {assignment} failed; nothing to grade",
                 "log": (workdir / "release.log").read_text()[-2000:]}
@@ -158,8 +156,23 @@ def budget_autograde(workdir: Path, n_submissions: int = N_SUBMISSIONS, assignme
         target.mkdir(parents=True)
         nbformat.write(solved, target / source.name)
         (target / "timestamp.txt").write_text("2026-01-01 00:00:00.000000 UTC")
+    return {"course": course, "assignment": assignment}
+
+
+def budget_autograde(workdir: Path, n_submissions: int = N_SUBMISSIONS, assignment: str | None = None,
+                     jobs: int | None = None) -> dict:
+    """Grade ``n_submissions`` correct submissions (:func:`solved_class`) with ``instructor.py grade``.
+
+    That is the class run an instructor does: every submission in its own bubblewrap sandbox,
+    ``--jobs`` at once (default: the number of cores), then the gradebook, ``grades.csv`` and the
+    feedback pages.
+    """
+    made = solved_class(workdir, n_submissions, assignment)
+    if "skipped" in made:
+        return made
+    course, assignment = made["course"], made["assignment"]
     jobs = jobs or os.cpu_count() or 1
-    seconds, code = _timed_run([*instructor, "grade", assignment, "--jobs", str(jobs), "--course", course], course,
+    seconds, code = _timed_run([*INSTRUCTOR, "grade", assignment, "--jobs", str(jobs), "--course", course], course,
                                workdir / "grade.log")
     graded = len(list((course / "autograded").glob(f"*/{assignment}")))
     feedback = len(list((course / "feedback").glob(f"*/{assignment}/*.html")))

@@ -17,7 +17,8 @@ what a class run needs:
   the student, or one folder per student) and records each file's time as the submission time;
 - ``grade`` runs each submission's code in bubblewrap sandboxes (``grading/sandbox.py``) and
   decides the points outside them (``grading/checker.py``, running the parts declared in
-  ``lecture_lib/exercises``), ``--jobs`` submissions at once; then only this process writes
+  ``lecture_lib/exercises``), ``--jobs`` submissions at once (or on the workers of a Dask cluster,
+  ``--scheduler ADDRESS``: ``grading/cluster.py``); then only this process writes
   the gradebook (through nbgrader's API), ``autograded/``, ``grades.csv`` (nbgrader's exporter),
   ``parts.csv``, ``canvas.csv`` and ``moodle.csv`` (``grading/results.py``) and the feedback
   (scanned for hidden-test text first). A submission that loops, dies, floods its output or
@@ -39,7 +40,6 @@ feedback are complete all the same), anything else when grading itself failed.
 from __future__ import annotations
 
 import argparse
-import concurrent.futures
 import csv
 import datetime
 import importlib.util
@@ -365,11 +365,15 @@ def read_secret(path: Path | None) -> bytes | None:
 
 def grade(course: Path, names: list[str], jobs: int, limits, no_sandbox: bool = False, cgroup: bool = True,
           cgroup_root: Path | None = None, secret: bytes | None = None, roster: dict | None = None,
-          per_part: bool = False) -> int:
+          per_part: bool = False, scheduler: str | None = None) -> int:
     """Grade every submission of the assignments in sandboxes; write the gradebook, the CSVs (:func:`export`),
-    feedback; print and save what a regrade changed."""
+    feedback; print and save what a regrade changed.
+
+    The sandboxes run on a Dask cluster (``grading/cluster.py``): ``jobs`` threads in this process, or
+    the workers of the running ``scheduler``; only this process writes what the grading decided."""
     import cgroups
     import checker
+    import cluster
     import report
     import results
     import sandbox
@@ -380,9 +384,9 @@ def grade(course: Path, names: list[str], jobs: int, limits, no_sandbox: bool = 
         print("WARNING: --no-sandbox: the students' code runs WITHOUT isolation, as you, with access to your "
               "files, the course folder, the gradebook and the network, and the libraries a part forbids are "
               "NOT removed. Use this only on a trusted single-user machine.", file=sys.stderr, flush=True)
-    elif sandbox.bwrap_path() is None:
+    elif scheduler is None and sandbox.bwrap_path() is None:
         raise SystemExit(sandbox.INSTALL_HINT)
-    else:
+    elif scheduler is None:  # the workers of a scheduler sandbox themselves (cluster.Pool checks each)
         try:
             isolation = sandbox.Isolation(cgroup=cgroup, cgroup_root=cgroup_root)
         except cgroups.CgroupError as error:
@@ -413,7 +417,10 @@ def grade(course: Path, names: list[str], jobs: int, limits, no_sandbox: bool = 
     attention: list[tuple[str, str, list[str]]] = []
     regraded: list[dict] = []
     graded = 0
+    pool = None
     try:
+        pool = cluster.Pool(jobs, scheduler, cluster.Setup(not no_sandbox, cgroup, cgroup_root and str(cgroup_root)),
+                            views, isolation)
         for assignment in names:
             folders, refused = submissions(course, assignment, needles)
             attention += [(entry, assignment, [reason]) for entry, reason in refused]
@@ -423,16 +430,13 @@ def grade(course: Path, names: list[str], jobs: int, limits, no_sandbox: bool = 
             (source_path,) = sorted((course / "source" / assignment).glob("*.ipynb"))
             source_nb = nbformat.read(source_path, as_version=4)
             before = _snapshot(config, assignment)
-            with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+            with pool.grade(folders, source_path, assignment, limits, hide, secret) as graded_submissions:
                 # The sandboxes start at once; the gradebook is opened (or made) while they run.
-                futures = [pool.submit(checker.grade_submission, folder, source_path, assignment, views, limits,
-                                       hide, isolation, secret) for folder in folders]
                 progress = Progress(len(folders), f"grading {assignment}")
                 _ensure_in_gradebook(course, assignment)
                 gradebook = Gradebook(config.CourseDirectory.db_url, config.CourseDirectory.course_id)
                 try:
-                    for folder, future in zip(folders, futures):
-                        result = future.result()
+                    for folder, result in graded_submissions:
                         try:
                             problems = _write_results(course, folder, source_nb, result, gradebook, scanner)
                         except Exception as error:  # one submission's results; the others are still written
@@ -452,6 +456,8 @@ def grade(course: Path, names: list[str], jobs: int, limits, no_sandbox: bool = 
             regraded += results.changes(before, _snapshot(config, assignment), assignment,
                                         results.source_parts(source_nb))
     finally:
+        if pool is not None:
+            pool.close()
         views.close()
     if graded:
         export(course, scanner, roster, per_part)
@@ -623,6 +629,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("assignments", nargs="*")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                    help="submissions graded at once (default: the number of cores, %(default)s)")
+    p.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="grade on the workers of this running Dask scheduler (tcp://HOST:8786 or tls://...) "
+                        "instead of --jobs threads here; see the Instructor guide")
     p.add_argument("--no-sandbox", action="store_true",
                    help="run the students' code without isolation (a trusted single-user machine only)")
     p.add_argument("--cell-timeout", type=float, default=30.0,
@@ -690,7 +699,7 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit(f"--jobs must be at least 1, got {args.jobs}")
         return grade(course, args.assignments, args.jobs, _limits(args), args.no_sandbox,
                      cgroup=not args.no_cgroups, cgroup_root=args.cgroup_root, secret=read_secret(args.secret_file),
-                     roster=_roster(args.roster), per_part=args.per_part)
+                     roster=_roster(args.roster), per_part=args.per_part, scheduler=args.scheduler)
     return 0
 
 

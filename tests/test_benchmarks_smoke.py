@@ -129,3 +129,22 @@ def test_accuracy_benchmark_prints_and_records_the_ulps(tmp_path):
     assert {row["dtype"] for row in results["rows"]} == {"float64", "float32"}
     assert all(row["met"] for row in results["rows"])
     assert "largest error except softmax" in proc.stdout and "max ulps" in proc.stdout
+
+
+@pytest.mark.slow
+def test_grading_cluster_benchmark_grades_the_class_on_1_and_2_workers(tmp_path):
+    out = tmp_path / "cluster.json"
+    proc = _run("grading_cluster.py", "--submissions", "2", "--out", str(out), timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    results = json.loads(out.read_text())
+    if "skipped" in results:
+        pytest.skip(results["skipped"])
+    assert not results["config"]["full_run"]  # a tiny run must never pass for the committed results
+    assert set(results["runs"]) == {"1", "2"}
+    for run in results["runs"].values():
+        for kind in ("cluster", "local_jobs"):
+            assert run[kind]["exit_code"] == 0 and run[kind]["graded"] == 2, run[kind]["log_tail"]
+        assert run["cluster_vs_local_time"] > 0
+    extrapolation = results["extrapolation"]
+    assert extrapolation["students"] == 10_000 and extrapolation["hours_on_1_worker"] > 0
+    assert "Extrapolated" in out.with_suffix(".md").read_text() and "extrapolation:" in proc.stdout

@@ -327,6 +327,12 @@ def _all_parts(parts, message: str) -> list[PartResult]:
     return [PartResult(p.grade_id, 0.0, float(p.points), message) for p in parts]
 
 
+def not_graded(student: str, assignment: str, notebook: str, message: str, attention: str) -> SubmissionResult:
+    """A submission that was not graded: 0 points and ``message`` for every part, ``attention`` for the instructor."""
+    return SubmissionResult(student, assignment, notebook, _all_parts(hidden_tests.PARTS[assignment], message), [],
+                            [attention])
+
+
 def grade_submission(folder: Path, source_path: Path, assignment: str, views: Views, limits: sandbox.Limits,
                      hide: tuple[Path, ...], isolation: sandbox.Isolation | None,
                      secret: bytes | None = None) -> SubmissionResult:
@@ -339,10 +345,9 @@ def grade_submission(folder: Path, source_path: Path, assignment: str, views: Vi
     try:
         return _grade(folder, source_path, assignment, views, limits, hide, isolation, secret)
     except Exception as error:
-        return SubmissionResult(folder.parent.name, assignment, source_path.stem,
-                                _all_parts(hidden_tests.PARTS[assignment],
-                                           "not graded: an error of the grader (your instructor will look at it)"),
-                                [], [f"grader error ({type(error).__name__}): grade it by hand"])
+        return not_graded(folder.parent.name, assignment, source_path.stem,
+                          "not graded: an error of the grader (your instructor will look at it)",
+                          f"grader error ({type(error).__name__}): grade it by hand")
 
 
 def _grade(folder: Path, source_path: Path, assignment: str, views: Views, limits: sandbox.Limits,
@@ -357,9 +362,7 @@ def _grade(folder: Path, source_path: Path, assignment: str, views: Views, limit
     try:
         student_nb = read_notebook(folder / source_path.name)
     except UnreadableNotebook as error:  # 0 points, and a human looks at it
-        result.attention.append(f"not graded: {error}")
-        result.parts = _all_parts(parts, f"not graded: {error}")
-        return result
+        return not_graded(student, assignment, source_path.stem, f"not graded: {error}", f"not graded: {error}")
     if any(_malformed_nbgrader(c) for c in student_nb.cells):
         result.attention.append("a cell's nbgrader metadata is malformed (not a mapping, or a grade_id that is "
                                 "not text): it was treated as an ordinary cell")
