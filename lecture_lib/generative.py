@@ -18,13 +18,14 @@ Shapes: ``X (m, d)``, ``y (m,)`` with classes ``0..K-1``, ``priors (K,)``, ``mea
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg import LinAlgError, cho_factor, cho_solve
 
 from ._validation import as_float_array, check_class_indices, check_same_length, check_shape
 
 
 def _cholesky(covariance: np.ndarray, name: str):
     """The Cholesky factor of a symmetric positive definite matrix, or a ValueError naming ``name``."""
+    from scipy.linalg import LinAlgError, cho_factor  # on first use: importing lecture_lib loads no scipy
+
     scale = np.abs(covariance).max()
     if not np.allclose(covariance, covariance.T, rtol=0, atol=1e-12 * scale):
         raise ValueError(f"{name} must be symmetric; it differs from its transpose by "
@@ -129,6 +130,8 @@ def gaussian_softmax_parameters(priors, means, covariance) -> tuple[np.ndarray, 
     if priors.min() <= 0 or abs(priors.sum() - 1) > 1e-9:
         raise ValueError(f"priors must be positive and sum to 1 (a distribution over the {K} classes); got "
                          f"minimum {priors.min():.3g} and sum {priors.sum():.12g}.")
+    from scipy.linalg import cho_solve
+
     W = cho_solve(_cholesky(covariance, "covariance"), means.T)   # (d, K): Sigma^{-1} mu_k in column k
     b = -0.5 * np.sum(means.T * W, axis=0) + np.log(priors)       # (K,)
     return W, b

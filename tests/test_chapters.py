@@ -43,9 +43,10 @@ from lecture_lib.study_time import HIDDEN_TAGS as HIDING_TAGS  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "book"
 CHAPTERS = sorted(BOOK.glob("0*.md"))
-#: Pages in the chapter form: the chapters, the page *Why this model* (a section of chapter 6) and the appendix
-#: pages (which read the benchmark results and the chapters' sources).
-NOTEBOOK_PAGES = [*CHAPTERS, BOOK / "why_this_model.md", BOOK / "performance.md", BOOK / "further_reading.md"]
+#: Pages in the chapter form: the chapters, the pages *Newton's method and L-BFGS* (a section of chapter 4) and
+#: *Why this model* (of chapter 6), and the appendix pages (which read the benchmark results and the chapters' sources).
+NOTEBOOK_PAGES = [*CHAPTERS, BOOK / "newton.md", BOOK / "why_this_model.md", BOOK / "performance.md",
+                  BOOK / "further_reading.md"]
 
 #: A code cell: the opening fence (three or more backticks), the cell's text, the same fence.
 CODE_CELL = re.compile(r"^(?P<fence>`{3,})\{code-cell\}[^\n]*\n(?P<body>.*?)^(?P=fence)[ \t]*$", re.M | re.S)
