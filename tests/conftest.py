@@ -6,9 +6,10 @@ notebook) are data for the tests, not notebooks to execute, so nbval must not co
 How the tests are spread over the pytest-xdist workers (``tools/course.py test`` passes ``--dist
 loadgroup``): see :func:`group_of`. The wall time of a parallel run is bounded by its longest group, and
 by a long group that starts last, so the long groups are split where their tests are independent and
-start first (:data:`LONG_FIRST`).
+start first (by the durations measured in a full run, :data:`DURATIONS`).
 """
 
+import json
 import re
 from pathlib import Path
 
@@ -39,20 +40,22 @@ SPREAD_FILES = ("tests/browser/test_layout.py", "tests/browser/test_pages.py", "
 #: Files cut into this many groups (round robin in collection order); each group builds its own module
 #: fixtures (e.g. one JupyterLab server per worker), so the parts run at the same time.
 SPLIT_FILES = {"tests/browser/test_jupyterlab.py": 2, "tests/test_exercise_diagnoses.py": 2}
-#: Groups that start first, longest first: their share of the test time in a full run on the 2-core
-#: machine (``--durations``, junit times): the download test 17.5% (a fresh environment from the registry,
-#: then every chapter), the style-sheet cut compared on every page (about 8 and 5 minutes of one core for the
-#: two widths, spread over the workers), JupyterLab 11.8% (every chapter, in two parts), the class run and the red team
-#: 6% each (a sandbox per submission; the second red team and the formgrader XSS test about 2 minutes
-#: each, measured alone), the other grading tests 4.4%, the benchmark smoke tests 3.4%, the
-#: estimator checks 2.4%, the nbval gate 2.2%, the PyTorch chapter under nbval 2.1%. Every other group
-#: keeps pytest's order after these; the spread page tests (test_layout 25%, test_pages 7%) fill the gaps.
-LONG_FIRST = ("tests/browser/test_download.py", "tests/browser/test_css_cut.py", "tests/browser/test_jupyterlab.py",
-              "tests/test_exercises.py",
-              "tests/test_grading_redteam.py", "tests/test_grading_redteam2.py", "tests/test_grading.py",
-              "tests/browser/test_grading_xss.py", "tests/test_student_work.py", "tests/test_grading_seeds.py",
-              "tests/test_benchmarks_smoke.py", "tests/test_exercise_diagnoses.py",
-              "tests/test_estimator_checks.py", "tests/test_notebook_gate.py", "_build/nbval/book/07_pytorch.ipynb")
+#: Seconds each test file took in a full run, measured by :func:`pytest_runtest_logreport` and written by
+#: :func:`pytest_sessionfinish`: ``_build/test-durations.json`` after every full run on this machine;
+#: ``tests/durations.json`` is a copy of one from a run on the 2-core CI machine, used until then.
+DURATIONS = ("_build/test-durations.json", "tests/durations.json")
+ROOT = Path(__file__).resolve().parent.parent
+#: Seconds per file measured in this run (setup, call and teardown of each test, as the reports arrive).
+_measured: dict[str, float] = {}
+
+
+def measured_seconds() -> dict[str, float]:
+    """Seconds per test file from the first durations file there is (empty when there is none)."""
+    for name in DURATIONS:
+        path = ROOT / name
+        if path.is_file():
+            return json.loads(path.read_text())["seconds"]
+    return {}
 
 
 def file_of(nodeid: str) -> str:
@@ -76,16 +79,46 @@ def group_of(nodeid: str, index_in_file: int = 0) -> str:
     return file
 
 
-def _long_first_rank(nodeid: str) -> int:
-    file = file_of(nodeid)
-    return LONG_FIRST.index(file) if file in LONG_FIRST else len(LONG_FIRST)
+def expected_seconds(nodeids: list[str], seconds: dict[str, float]) -> dict[str, float]:
+    """Expected seconds of each test's group: its file's measured time shared evenly by the file's groups."""
+    index_in_file: dict[str, int] = {}
+    groups: dict[str, set[str]] = {}
+    group = {}
+    for nodeid in nodeids:
+        file = file_of(nodeid)
+        index = index_in_file[file] = index_in_file.get(file, -1) + 1
+        group[nodeid] = group_of(nodeid, index)
+        groups.setdefault(file, set()).add(group[nodeid])
+    return {nodeid: seconds.get(file_of(nodeid), 0.0) / len(groups[file_of(nodeid)]) for nodeid in nodeids}
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Long groups first (a stable sort: every file keeps its own order)."""
+    """The longest groups first, by the measured durations (a stable sort: every file keeps its own order)."""
     if config.getoption("dist", "no") == "loadgroup":
-        items.sort(key=lambda item: _long_first_rank(item.nodeid))
+        expected = expected_seconds([item.nodeid for item in items], measured_seconds())
+        items.sort(key=lambda item: -expected[item.nodeid])
+
+
+def pytest_runtest_logreport(report):
+    """Add each phase's time (setup, call, teardown) to its file's total."""
+    file = file_of(report.nodeid)
+    _measured[file] = _measured.get(file, 0.0) + report.duration
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """After a run of every test (no ``-k``, ``-m``, ``--lf`` or ``-x``), merge the seconds per file measured
+    in this run into ``_build/test-durations.json`` (in the controller, which gets every worker's reports)."""
+    option = session.config.option
+    partial = option.keyword or option.markexpr or getattr(option, "lf", False) or option.maxfail
+    if hasattr(session.config, "workerinput") or partial or not _measured \
+            or exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        return
+    path = ROOT / DURATIONS[0]
+    seconds = json.loads(path.read_text())["seconds"] if path.is_file() else {}
+    seconds.update({file: round(total, 1) for file, total in _measured.items()})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"seconds": dict(sorted(seconds.items()))}, indent=1) + "\n")
 
 
 def check_xdist_version() -> None:
@@ -130,5 +163,5 @@ def pytest_xdist_make_scheduler(config, log):
                     self.groups[other] = group_of(other, index)
             return self.groups.get(nodeid) or group_of(nodeid)
 
-    config.option.loadscopereorder = False  # keep LONG_FIRST's order (xdist would sort by test count)
+    config.option.loadscopereorder = False  # keep pytest_collection_modifyitems's order (xdist would sort by test count)
     return CourseScheduling(config, log)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 
 from browser.conftest import merge_json
-from conftest import LONG_FIRST, SPLIT_FILES, SPREAD_FILES, group_of
+from conftest import DURATIONS, SPLIT_FILES, SPREAD_FILES, expected_seconds, group_of
 
 
 def test_a_file_is_one_group():
@@ -35,12 +35,29 @@ def test_split_files_make_that_many_groups_round_robin():
     assert groups[:parts] == groups[parts:]
 
 
-def test_long_first_names_existing_files_once():
+def test_the_named_files_exist():
     root = Path(__file__).resolve().parent.parent
-    assert len(set(LONG_FIRST)) == len(LONG_FIRST)
     book = {f"_build/nbval/book/{p.stem}.ipynb" for p in (root / "book").glob("*.md")}  # converted by the runner
-    missing = [f for f in [*LONG_FIRST, *SPREAD_FILES, *SPLIT_FILES] if not (root / f).is_file() and f not in book]
-    assert not missing, f"LONG_FIRST names files that do not exist: {missing}"
+    missing = [f for f in [*SPREAD_FILES, *SPLIT_FILES] if not (root / f).is_file() and f not in book]
+    assert not missing, f"conftest names files that do not exist: {missing}"
+
+
+def test_the_committed_durations_are_a_measured_run():
+    """``tests/durations.json`` holds seconds per file of a full run, the spread and split files among them."""
+    root = Path(__file__).resolve().parent.parent
+    seconds = json.loads((root / DURATIONS[-1]).read_text())["seconds"]
+    assert {*SPREAD_FILES, *SPLIT_FILES} <= set(seconds)
+    assert all(type(s) is float and s >= 0 for s in seconds.values())
+
+
+def test_groups_are_expected_to_take_their_share_of_the_file():
+    split, parts = next(iter(SPLIT_FILES.items()))
+    spread = SPREAD_FILES[0]
+    nodeids = [*(f"{split}::test_{i}" for i in range(2 * parts)), f"{spread}::test_a", f"{spread}::test_b",
+               "tests/test_one.py::test_x", "tests/test_one.py::test_y", "tests/test_new.py::test_z"]
+    seconds = {split: 60.0, spread: 10.0, "tests/test_one.py": 7.0}
+    expected = expected_seconds(nodeids, seconds)
+    assert [expected[n] for n in nodeids] == [60.0 / parts] * (2 * parts) + [5.0, 5.0, 7.0, 7.0, 0.0]
 
 
 def test_merge_json_keeps_every_entry_of_concurrent_writers(tmp_path):
