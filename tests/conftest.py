@@ -42,7 +42,7 @@ SPREAD_FILES = ("tests/browser/test_layout.py", "tests/browser/test_pages.py", "
 SPLIT_FILES = {"tests/browser/test_jupyterlab.py": 2, "tests/test_exercise_diagnoses.py": 2}
 #: Seconds each test file took in a full run, measured by :func:`pytest_runtest_logreport` and written by
 #: :func:`pytest_sessionfinish`: ``_build/test-durations.json`` after every full run on this machine;
-#: ``tests/durations.json`` is a copy of one from a run on the 2-core CI machine, used until then.
+#: ``tests/durations.json`` is a copy of one from a full run on a 2-core machine, used until then.
 DURATIONS = ("_build/test-durations.json", "tests/durations.json")
 ROOT = Path(__file__).resolve().parent.parent
 #: Seconds per file measured in this run (setup, call and teardown of each test, as the reports arrive).
