@@ -119,45 +119,57 @@ SAMPLE_JS = """(seen) => {
   return added;
 }"""
 
-#: The computed style of each sampled element (and of its drawn ::before/::after), as one string each.
-#: Custom properties (--pst-...) are read on <html> and <body> only: inherited, they show in every other
-#: property that uses them.
-STYLES_JS = """() => {
-  const read = (style, withCustom) => {
-    const parts = [];
-    for (let i = 0; i < style.length; i++) {
-      const name = style[i];
-      if (withCustom || !name.startsWith('--')) { parts.push(name + ':' + style.getPropertyValue(name)); }
-    }
-    return parts.join(';');
-  };
-  return window.courseSample.map(el => {
+#: Reads the computed style of each sampled element (and of its drawn ::before/::after), one string each, into
+#: ``window.courseReadings[label]``; returns how many were read. The readings stay in the page (tens of MB as
+#: strings), and :data:`DIFF_JS` returns only the elements whose two readings differ. Every element's computed
+#: style lists the same standard properties (its custom ones, --pst-..., differ): they are read by name from one
+#: list, and custom properties on <html> and <body> only: inherited, they show in every other property that uses
+#: them.
+STYLES_JS = """(label) => {
+  const standard = Array.from(getComputedStyle(document.documentElement)).filter(name => !name.startsWith('--'));
+  const read = (style, names) => names.map(name => name + ':' + style.getPropertyValue(name)).join(';');
+  const custom = style => Array.from(style).filter(name => name.startsWith('--'));
+  window.courseReadings = window.courseReadings || {};
+  window.courseReadings[label] = window.courseSample.map(el => {
     if (!el.isConnected) { return null; }  /* gone, e.g. a tooltip that faded out */
-    const parts = {self: read(getComputedStyle(el), el === document.documentElement || el === document.body)};
+    const style = getComputedStyle(el);
+    const outer = el === document.documentElement || el === document.body;
+    const parts = {self: read(style, outer ? standard.concat(custom(style)) : standard)};
     for (const pseudo of ['::before', '::after']) {
-      const style = getComputedStyle(el, pseudo);
-      if (style.content !== 'none' && style.content !== 'normal') { parts[pseudo] = read(style, false); }
+      const drawn = getComputedStyle(el, pseudo);
+      if (drawn.content !== 'none' && drawn.content !== 'normal') { parts[pseudo] = read(drawn, standard); }
     }
     return parts;
   });
+  return window.courseReadings[label].length;
+}"""
+
+#: The elements whose two readings differ: ``[index in the sample, reading a, reading b]`` each.
+DIFF_JS = """([a, b]) => {
+  const first = window.courseReadings[a], second = window.courseReadings[b];
+  const same = (x, y) => Object.keys(x).length === Object.keys(y).length && Object.keys(x).every(k => x[k] === y[k]);
+  const found = [];
+  first.forEach((x, i) => { const y = second[i]; if (x && y && !same(x, y)) { found.push([i, x, y]); } });
+  delete window.courseReadings[a];
+  delete window.courseReadings[b];
+  return found;
 }"""
 
 #: Dark mode, as the theme's switch sets it.
 DARK_JS = """() => { document.documentElement.dataset.mode = 'dark'; document.documentElement.dataset.theme = 'dark'; }"""
 
 
-def differences(keys: list[str], cut: list[dict], full: list[dict]) -> list[str]:
-    """One line per property whose value differs between the two readings, for the elements ``keys`` name."""
+def differences(keys: list[str], found: list[list]) -> list[str]:
+    """One line per property whose value differs between the cut and full readings, for the elements
+    :data:`DIFF_JS` found (``[index into keys, cut reading, full reading]`` each)."""
     lines = []
-    for key, a, b in zip(keys, cut, full):
-        if a == b or a is None or b is None:
-            continue
+    for index, a, b in found:
         for part in sorted(set(a) | set(b)):
             left = dict(p.split(":", 1) for p in a.get(part, "").split(";") if ":" in p)
             right = dict(p.split(":", 1) for p in b.get(part, "").split(";") if ":" in p)
             for name in sorted(set(left) | set(right)):
                 if left.get(name) != right.get(name):
-                    lines.append(f"{key} {part if part != 'self' else ''} {name}: cut {left.get(name)!r}, "
+                    lines.append(f"{keys[index]} {part if part != 'self' else ''} {name}: cut {left.get(name)!r}, "
                                  f"full {right.get(name)!r}")
     return lines
 
@@ -200,16 +212,19 @@ def compare_states(page, url: str, cut: list[str], width: int, seen: dict[str, s
         nonlocal compared
         page.evaluate(SETTLE_JS)
         keys = page.evaluate(SAMPLE_JS, sorted(seen.setdefault(state, set())))
+        if not keys:
+            return  # every element's shape was compared on an earlier page in this state
         seen[state] |= set(keys)
         # Full first, then cut: each reading follows a change of style sheets, the same way.
         assert page.evaluate(SWAP_JS, [cut, True, FULL]) > 0, f"{url}: no cut style sheet on the page"
         page.evaluate(SETTLE_JS)
-        full_styles = page.evaluate(STYLES_JS)
+        page.evaluate(STYLES_JS, "full")
         page.evaluate(SWAP_JS, [cut, False, FULL])
         page.evaluate(SETTLE_JS)
-        cut_styles = page.evaluate(STYLES_JS)
+        assert page.evaluate(STYLES_JS, "cut") == len(keys)
         compared += len(keys)
-        problems.extend(f"{url} {width}px {state}: {line}" for line in differences(keys, cut_styles, full_styles))
+        found = page.evaluate(DIFF_JS, ["cut", "full"])
+        problems.extend(f"{url} {width}px {state}: {line}" for line in differences(keys, found))
 
     reading("as loaded")
     opened = [(".dropdown-download-buttons button.dropdown-toggle", "download menu open")]
