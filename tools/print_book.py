@@ -24,6 +24,7 @@ import functools
 import http.server
 import shutil
 import threading
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -132,4 +133,8 @@ def print_pdf(page: Path, out: Path = PDF) -> Path:
 
 
 if __name__ == "__main__":
-    print(f"PDF: {print_pdf(build_single_page())}", flush=True)
+    start = time.monotonic()
+    single = build_single_page()
+    built = time.monotonic()
+    pdf = print_pdf(single)
+    print(f"One page: {single} ({built - start:.0f} s); PDF: {pdf} ({time.monotonic() - built:.0f} s)", flush=True)
