@@ -252,8 +252,13 @@ def parallel_args(extra: list[str]) -> list[str]:
 
 
 def print_book() -> None:
-    """One-page HTML (``_build/singlehtml``) and a PDF of it (``_build/pdf/book.pdf``), printed by Chromium."""
-    prebuild()
+    """One-page HTML (``_build/singlehtml``) and a PDF of it (``_build/pdf/book.pdf``), printed by Chromium.
+
+    The site is built first (:func:`build`: the pages that changed since its last build); the print then starts
+    from a copy of the site's Sphinx environment, so it reads and executes no page again and leaves the site's
+    build cache as it was (``tools/print_book.py``).
+    """
+    build()
     run(PY, ROOT / "tools" / "print_book.py", env=tool_env())
 
 
@@ -404,7 +409,7 @@ TASKS = {
     "lab": "JupyterLab on the chapters and exercises, as a student sees it; extra arguments go to JupyterLab",
     "formgrader": "nbgrader's formgrader (JupyterLab on 127.0.0.1 in the course folder): the graded "
                   "submissions, part by part; extra arguments go to JupyterLab",
-    "print": "one-page HTML and a PDF of the whole book (needs Chromium)",
+    "print": "build the site, then one-page HTML and a PDF of the whole book (needs Chromium)",
     "lock": "re-pin requirements.txt from the current .venv",
 }
 PASS_THROUGH = ("test", "lab", "formgrader")

@@ -24,7 +24,9 @@ The chapters are MyST Markdown notebooks that must read the same in JupyterLab a
    output (the panels side by side) that carries a second, stacked rendering in its output metadata.
    Here the stacked SVG goes to ``_images/`` next to the wide one and the ``<img>`` is wrapped in a
    ``<picture>`` whose ``<source>`` shows the stacked one on screens too narrow for the wide one's
-   text to stay legible (same alt text, same caption, same figure number).
+   text to stay legible (same alt text, same caption, same figure number). The printed book (``singlehtml``,
+   ``tools/print_book.py``) and any other HTML builder write the same ``<picture>``; a builder of another
+   format shows the wide figure (:func:`handlers_for_this_builder`).
 """
 
 from __future__ import annotations
@@ -244,21 +246,29 @@ def drop_thebe_config(app, doctree, docname) -> None:
             raw.parent.remove(raw)
 
 
-def html_handlers_for_singlehtml(app) -> None:
-    """The printed book (``singlehtml``): every node the HTML writer knows, this writer knows too.
+def handlers_for_this_builder(app) -> None:
+    """Every builder knows :class:`stacked_figure`, and every node its output format knows.
 
-    Sphinx falls back to a node's ``html`` handlers only for a builder with no handlers of its own; once any
-    extension registers one for ``singlehtml``, nodes registered for ``html`` alone (this file's
-    ``stacked_figure``, sphinx-design's dropdowns) would stop ``tools/print_book.py``.
+    Sphinx gives a builder the handlers registered under its own name or, when there are none, those of its
+    format (``html`` for ``singlehtml``, ``dirhtml``, ``epub``, ``json``...). Once any extension registers one
+    node for a builder by name, the builder stops inheriting the format's handlers, and a node registered for
+    ``html`` alone (this file's ``stacked_figure``, sphinx-design's dropdowns) would stop it; so the builder's
+    own handlers are completed with its format's. A builder that still has no handler for ``stacked_figure``
+    gets the ``<picture>`` when it writes HTML, else the wide figure only (:func:`_pass`).
     """
     handlers = app.registry.translation_handlers
-    if "singlehtml" in handlers:
-        for node, visitors in handlers.get("html", {}).items():
-            handlers["singlehtml"].setdefault(node, visitors)
+    builder = app.builder
+    own = handlers.setdefault(builder.name, {})
+    if builder.format != builder.name:
+        for node, visitors in handlers.get(builder.format, {}).items():
+            own.setdefault(node, visitors)
+    html = builder.format == "html"
+    own.setdefault(stacked_figure.__name__, (visit_stacked_figure_html, depart_stacked_figure_html) if html
+                   else (_pass, _pass))
 
 
 def setup(app):
-    app.connect("builder-inited", html_handlers_for_singlehtml)
+    app.connect("builder-inited", handlers_for_this_builder)
     app.add_transform(FigureCaptions)
     app.add_transform(StackedFigures)
     app.add_node(stacked_figure, html=(visit_stacked_figure_html, depart_stacked_figure_html),
