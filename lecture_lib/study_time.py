@@ -4,7 +4,8 @@ The words are counted exactly as the site's MyST parser counts them (``myst-pars
 plugin, the number behind its ``{{ wordcount-words }}`` substitution): words of the Markdown text,
 not of code cells, math or directive bodies (admonitions, exercises, solutions). Code cells and
 exercises take longer than their words suggest, so each adds a fixed time instead. Chapter: the
-*Further reading* page, whose table this computes from the chapters' sources.
+*Further reading* page, whose table this computes from the chapters' sources, found by
+:func:`chapter_pages` in the table of contents.
 
 Needs ``myst-parser`` and ``pyyaml``: the wheel's ``book`` extra (``pip install "lecture_lib[book]"``)
 declares them, and the course's environment has them; they are imported on first use, so
@@ -14,6 +15,7 @@ reading*) imports it in a code cell the reader runs.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import NamedTuple
 
 from ._validation import check_positive
@@ -100,3 +102,43 @@ def study_time(text: str, *, words_per_minute: float = WORDS_PER_MINUTE,
     words = int(env.get("wordcount", {}).get("words", 0))
     minutes = words / words_per_minute + code_cells * minutes_per_code_cell + exercises * minutes_per_exercise
     return StudyTime(words, code_cells, exercises, float(minutes))
+
+
+class ChapterPage(NamedTuple):
+    """A page of the course's chapters (see :func:`chapter_pages`)."""
+
+    path: Path
+    chapter: int  # the chapter's number, as on the site
+    section: bool  # a section of that chapter on a page of its own, not the chapter's own page
+
+
+def chapter_pages(root) -> list[ChapterPage]:
+    """The chapters' pages in the order of the table of contents, each chapter followed by its sections.
+
+    Parameters
+    ----------
+    root : str or Path
+        The course's repository: the folder of ``_toc.yml`` (the book's table of contents).
+
+    Returns
+    -------
+    list of ChapterPage
+        ``(path, chapter, section)`` for every page of the numbered part of ``_toc.yml`` (the chapters,
+        numbered from 1 as on the site) and every page listed under a chapter's ``sections`` (e.g. Newton's
+        method after chapter 4); ``path`` is the page's MyST Markdown file, ``root / "<file>.md"``.
+    """
+    import yaml
+
+    toc = Path(root) / "_toc.yml"
+    if not toc.is_file():
+        raise FileNotFoundError(f"root must be the course's repository, the folder of _toc.yml; {toc} does not exist.")
+    parts = (yaml.safe_load(toc.read_text(encoding="utf-8")) or {}).get("parts", [])
+    chapters = [entry for part in parts if part.get("numbered") for entry in part.get("chapters", [])]
+    if not chapters:
+        raise ValueError(f"root: {toc} has no numbered part (the course's chapters).")
+
+    def with_sections(entry, number: int, section: bool) -> list[ChapterPage]:
+        page = ChapterPage(Path(root) / Path(entry["file"]).with_suffix(".md"), number, section)
+        return [page, *(p for sub in entry.get("sections", []) for p in with_sections(sub, number, True))]
+
+    return [page for number, entry in enumerate(chapters, start=1) for page in with_sections(entry, number, False)]

@@ -1,5 +1,6 @@
 """The package's import surface (everything in __all__ resolves, the models load lazily) and its wheel."""
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -103,26 +104,96 @@ def test_the_book_names_modules_and_helpers_that_exist():
             assert symbol in defined, f"{name}: `{symbol}` is not defined in {path}"
 
 
-def test_the_version_has_one_source():
-    """pyproject.toml's version is the package's: code derives it, and the prose's wheel names match it.
+def typed_version_problems(root: Path = ROOT) -> list[str]:
+    """Where the course at ``root`` types lecture_lib's version other than as pyproject.toml says (empty: nowhere).
 
-    ``lecture_lib.__version__`` comes from the installed metadata, the tests and tools from
-    ``tools/prebuild_wheel.wheel_name()``; the README and the chapters' install tips (static text,
-    which GitHub and JupyterLab show as typed) must name exactly the wheel that the build publishes.
+    Code derives the version (``lecture_lib.__version__`` from the installed metadata, the tools and tests from
+    ``tools/prebuild_wheel.wheel_name()``), so a typed copy in code is a problem. The prose (every page and
+    notebook, found by :func:`course.prose_files`) is plain text that GitHub and JupyterLab show as typed: it
+    may type the version only inside the wheel's name (``course.py version`` rewrites those), and every wheel
+    name there must be the one the build publishes.
     """
     import re
+    import tomllib
+
+    course = load_tool("course")
+    version = tomllib.loads((root / "pyproject.toml").read_text())["project"]["version"]
+    wheel = load_tool("prebuild_wheel").wheel_name(root)
+    typed = re.compile(rf"(?<![\w.]){re.escape(version)}(?![\w.])")
+    problems, named = [], 0
+    for page in course.prose_files(root):
+        text, where = page.read_text(encoding="utf-8"), page.relative_to(root).as_posix()
+        names = course.WHEEL_COPY.findall(text)
+        named += len(names)
+        problems += [f"{where} names {name}, not {wheel}" for name in sorted(set(names)) if name != wheel]
+        if typed.search(course.WHEEL_COPY.sub("", text)):
+            problems.append(f"{where} types the version {version} outside the wheel's name")
+    if not named:
+        problems.append("no page names the wheel: this check checks nothing")
+    code = [p for folder in ("lecture_lib", "tools", "tests", "benchmarks") for p in (root / folder).rglob("*")
+            if p.suffix in {".py", ".yml", ".toml", ".cfg"} and "node_modules" not in p.parts]
+    code += [root / "_config.yml", root / "_toc.yml"]
+    problems += [f"{p.relative_to(root).as_posix()} types the version {version} (derive it from pyproject.toml)"
+                 for p in code if p.is_file() and typed.search(p.read_text(encoding="utf-8"))]
+    return problems
+
+
+def test_the_version_has_one_source():
+    """pyproject.toml's version is the package's: code derives it, and the prose's wheel names match it."""
     import tomllib
 
     version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
     assert lecture_lib.__version__ == version, "reinstall lecture_lib (pip install -e .): its metadata is stale"
     assert WHEEL == f"lecture_lib-{version}-py3-none-any.whl"
-    prose = [ROOT / "README.md", *sorted((ROOT / "book").glob("*.md"))]
-    named = {(p.name, m) for p in prose for m in re.findall(r"lecture_lib-[^\s\"'`<>/]*\.whl", p.read_text())}
-    assert named, "no page names the wheel: this test checks nothing"
-    assert not [pair for pair in named if pair[1] != WHEEL], f"pages name another wheel than {WHEEL}"
-    typed = re.compile(rf"(?<![\w.]){re.escape(version)}(?![\w.])")
-    code = [p for folder in ("lecture_lib", "tools", "tests") for p in (ROOT / folder).rglob("*")
-            if p.suffix in {".py", ".yml", ".toml", ".cfg"} and "node_modules" not in p.parts]
-    code.append(ROOT / "_config.yml")
-    copies = [str(p.relative_to(ROOT)) for p in code if typed.search(p.read_text(encoding="utf-8"))]
-    assert not copies, f"a typed copy of the version {version} (derive it from pyproject.toml): {copies}"
+    assert typed_version_problems() == []
+
+
+def _course_copy(tmp: Path) -> Path:
+    """A copy of what ``course.py version`` reads and writes, and of the code the check scans, in ``tmp``."""
+    course = load_tool("course")
+    for path in [ROOT / "pyproject.toml", ROOT / "_config.yml", ROOT / "_toc.yml", *course.prose_files(ROOT),
+                 *(ROOT / "tools").glob("*.py"), *(ROOT / "lecture_lib").rglob("*.py")]:
+        target = tmp / path.relative_to(ROOT)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+    return tmp
+
+
+def test_version_command_rewrites_every_typed_copy(tmp_path):
+    """``course.py version`` on a copy: pyproject.toml and every wheel name in the prose, nothing else, then
+    :func:`typed_version_problems` finds nothing; a second run changes nothing; a malformed version is refused."""
+    root = _course_copy(tmp_path / "course")
+    old_wheel = load_tool("prebuild_wheel").wheel_name(root)
+    # a page added later, a student's notebook and an installed package's README, each naming the old wheel
+    (root / "book" / "new_page.md").write_text(f"pip install {old_wheel.replace('-py3', '.dev1-py3')}\n")
+    student = root / "work" / "mine.ipynb"
+    untouched = {student: f'{{"source": "pip install {old_wheel}"}}',
+                 root / "book" / "node_modules" / "x" / "README.md": old_wheel,
+                 root / "exercises" / "submitted" / "s1" / "a" / "a.ipynb": old_wheel}
+    for path, text in untouched.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+    def run(*args):
+        return subprocess.run([sys.executable, str(root / "tools" / "course.py"), "version", *args],
+                              capture_output=True, text=True)
+
+    for bad in ("1.2", "v1.2.3", "1.02.3", "1.2.3-rc1", "1.2.3 ", "1.2.3/../x"):
+        result = run(bad)
+        assert result.returncode == 2 and f"version: {bad!r} is not a version of the form X.Y.Z" in result.stderr, \
+            (bad, result.stderr)
+    assert load_tool("prebuild_wheel").wheel_name(root) == old_wheel, "a refused version changed pyproject.toml"
+
+    result = run("2.3.4rc1")
+    assert result.returncode == 0, result.stderr
+    wheel = "lecture_lib-2.3.4rc1-py3-none-any.whl"
+    assert load_tool("prebuild_wheel").wheel_name(root) == wheel
+    changed = {line.split(":")[0] for line in result.stdout.splitlines() if ":" in line}
+    assert {"pyproject.toml", "README.md", "book/01_modeling.md", "book/new_page.md"} <= changed, result.stdout
+    assert typed_version_problems(root) == []
+    assert all(path.read_text() == text for path, text in untouched.items())
+
+    before = {path: path.read_bytes() for path in root.rglob("*") if path.is_file() and "__pycache__" not in path.parts}
+    again = run("2.3.4rc1")
+    assert again.returncode == 0 and "nothing changed" in again.stdout, again.stdout
+    assert {path: path.read_bytes() for path in before} == before

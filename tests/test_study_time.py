@@ -2,11 +2,13 @@
 
 import re
 import string
+import sys
 from pathlib import Path
 
 import pytest
 
-from lecture_lib.study_time import MINUTES_PER_CODE_CELL, MINUTES_PER_EXERCISE, WORDS_PER_MINUTE, study_time
+from lecture_lib.study_time import (MINUTES_PER_CODE_CELL, MINUTES_PER_EXERCISE, WORDS_PER_MINUTE, ChapterPage,
+                                    chapter_pages, study_time)
 
 BOOK = Path(__file__).resolve().parent.parent / "book"
 CHAPTERS = sorted(BOOK.glob("0*.md"))
@@ -131,10 +133,53 @@ def test_the_wheel_declares_what_study_time_imports():
     imported = {(node.module if isinstance(node, ast.ImportFrom) else alias.name).split(".")[0]
                 for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom)) and not getattr(node, "level", 0)
                 for alias in node.names}
-    third_party = imported - {"__future__", "typing"}
+    third_party = imported - set(sys.stdlib_module_names)
     extra = tomllib.loads((root / "pyproject.toml").read_text())["project"]["optional-dependencies"]["book"]
     declared = {re.split(r"[<>=!~ ;\[]", requirement)[0].lower() for requirement in extra}
     # import name -> distribution name (markdown_it comes with myst-parser)
     provided_by = {"yaml": "pyyaml", "myst_parser": "myst-parser", "markdown_it": "myst-parser"}
     assert third_party, "study_time imports nothing: this test checks nothing"
     assert {provided_by.get(name, name) for name in third_party} <= declared, (third_party, declared)
+
+
+def test_chapter_pages_follow_the_numbered_part_of_the_table_of_contents(tmp_path):
+    (tmp_path / "_toc.yml").write_text("""format: jb-book
+root: book/intro
+parts:
+  - caption: Getting started
+    chapters:
+      - file: book/notation
+  - caption: The course
+    numbered: true
+    chapters:
+      - file: book/b_first
+        sections:
+          - file: book/z_inner
+            sections:
+              - file: book/a_deeper
+      - file: book/a_second.md
+  - caption: Appendix
+    chapters:
+      - file: book/extra
+""")
+    book = tmp_path / "book"
+    assert chapter_pages(tmp_path) == [ChapterPage(book / "b_first.md", 1, False),
+                                       ChapterPage(book / "z_inner.md", 1, True),
+                                       ChapterPage(book / "a_deeper.md", 1, True),
+                                       ChapterPage(book / "a_second.md", 2, False)]
+
+
+def test_chapter_pages_of_the_course_are_its_chapters_and_their_sections():
+    root = BOOK.parent
+    pages = chapter_pages(str(root))
+    assert [p.path for p in pages if not p.section] == CHAPTERS  # chapter n is book/0n_*.md
+    assert all(p.path.is_file() for p in pages) and any(p.section for p in pages)
+    assert [p.chapter for p in pages if not p.section] == list(range(1, len(CHAPTERS) + 1))
+
+
+def test_chapter_pages_bad_input(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"root must be the course's repository, the folder of _toc.yml; .*"):
+        chapter_pages(tmp_path)
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: a\n")
+    with pytest.raises(ValueError, match=r"root: .*_toc.yml has no numbered part"):
+        chapter_pages(tmp_path)

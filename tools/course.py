@@ -8,6 +8,7 @@
     python3 tools/course.py formgrader         # nbgrader's formgrader on exercises/ (--course DIR: another)
     python3 tools/course.py print              # one-page HTML and a PDF of the whole book (needs Chromium)
     python3 tools/course.py lock               # re-pin requirements.txt from the current .venv
+    python3 tools/course.py version X.Y.Z      # set lecture_lib's version and every typed copy of its wheel's name
 
 The virtual environment lives in ``.venv`` next to this repository's root. It is
 (re)installed only when ``requirements.txt`` or ``pyproject.toml`` changed since the last
@@ -20,8 +21,10 @@ import argparse
 import concurrent.futures
 import difflib
 import hashlib
+import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -402,6 +405,78 @@ def lock() -> None:
     (ROOT / "requirements.txt").write_text("\n".join([*header, *pins, "-e .", ""]))
 
 
+#: A version that ``version`` accepts: X.Y.Z in PEP 440's normal form (no leading zeros), optionally a
+#: pre-release (X.Y.ZaN, X.Y.ZbN, X.Y.ZrcN), post-release (X.Y.Z.postN) or development release (X.Y.Z.devN), so
+#: that the wheel's file name carries it as typed. (No example numbers here: this file must never type a version.)
+_NUMBER = r"(?:0|[1-9][0-9]*)"
+VERSION_FORM = re.compile(rf"{_NUMBER}\.{_NUMBER}\.{_NUMBER}"
+                          rf"(?:(?:a|b|rc){_NUMBER})?(?:\.post{_NUMBER})?(?:\.dev{_NUMBER})?")
+#: A typed copy of the wheel's file name in the prose (README, chapters, notebooks): plain text, which GitHub
+#: and JupyterLab show as typed, so ``version`` rewrites it rather than the build substituting it.
+WHEEL_COPY = re.compile(r"lecture_lib-[^\s\"'`<>/]*\.whl")
+#: Folders that hold no course prose (a name anywhere, or a path from the root): installed, generated (nbgrader's
+#: release, submissions and feedback) or the students' own (work/); and every folder named ".*" or "_*" (.venv, _build).
+NOT_PROSE = ("node_modules", "work", "book/exercises", "exercises/release", "exercises/submitted",
+             "exercises/autograded", "exercises/feedback", "exercises/regrades")
+
+
+def prose_files(root: Path = ROOT) -> list[Path]:
+    """The course's Markdown pages and notebooks under ``root`` (``*.md``, ``*.ipynb``), found by their suffix."""
+    found = []
+    for folder, subfolders, files in os.walk(root):
+        here = Path(folder)
+        subfolders[:] = sorted(name for name in subfolders if not name.startswith((".", "_")) and name not in NOT_PROSE
+                               and (here / name).relative_to(root).as_posix() not in NOT_PROSE)
+        found += [here / name for name in sorted(files) if name.endswith((".md", ".ipynb"))]
+    return found
+
+
+def set_version(version: str, root: Path = ROOT) -> list[str]:
+    """Set lecture_lib's version in ``pyproject.toml`` (its one source) and every typed copy of the wheel's name.
+
+    Returns one line per changed file (none when everything already says ``version``). ``lecture_lib.__version__``
+    and the build's wheel derive from pyproject.toml; the prose's install lines are plain text, found by
+    :data:`WHEEL_COPY` in :func:`prose_files`. Raises ValueError for a malformed ``version``.
+    """
+    if not VERSION_FORM.fullmatch(version):
+        raise ValueError(f"version: {version!r} is not a version of the form X.Y.Z (three numbers without leading "
+                         "zeros), optionally followed by aN, bN, rcN, .postN or .devN")
+    pyproject = root / "pyproject.toml"
+    text = pyproject.read_bytes().decode("utf-8")
+    table = re.search(r"(?ms)^\[project\][ \t]*$.*?(?=^\[|\Z)", text)
+    line = table and re.search(r'(?m)^(version[ \t]*=[ \t]*")([^"\n]*)"', table.group(0))
+    if not line:
+        raise ValueError(f'{pyproject} has no version = "..." line in its [project] table')
+    changed = []
+    if line.group(2) != version:
+        start, end = table.start() + line.start(2), table.start() + line.end(2)
+        pyproject.write_bytes((text[:start] + version + text[end:]).encode("utf-8"))
+        changed.append(f"pyproject.toml: version {line.group(2)} -> {version}")
+    spec = importlib.util.spec_from_file_location("prebuild_wheel", root / "tools" / "prebuild_wheel.py")
+    prebuild_wheel = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(prebuild_wheel)
+    wheel = prebuild_wheel.wheel_name(root)
+    for path in prose_files(root):
+        text = path.read_bytes().decode("utf-8")
+        stale = [name for name in WHEEL_COPY.findall(text) if name != wheel]
+        if stale:
+            path.write_bytes(WHEEL_COPY.sub(wheel, text).encode("utf-8"))
+            changed.append(f"{path.relative_to(root).as_posix()}: {', '.join(sorted(set(stale)))} -> {wheel} "
+                           f"({len(stale)}x)")
+    return changed
+
+
+def version_task(version: str) -> None:
+    """``course.py version X.Y.Z``: :func:`set_version` on this repository, saying what it changed."""
+    changed = set_version(version)
+    if not changed:
+        print(f"lecture_lib's version is {version} everywhere already: nothing changed")
+        return
+    print("\n".join(changed))
+    print("The next `python3 tools/course.py build` reinstalls lecture_lib into .venv (its __version__) and "
+          "publishes the new wheel.")
+
+
 #: The tasks: name, one-line help, whether extra arguments go on to the tool (pytest, JupyterLab).
 TASKS = {
     "build": "create/refresh .venv, then build the site into _build/html",
@@ -411,6 +486,7 @@ TASKS = {
                   "submissions, part by part; extra arguments go to JupyterLab",
     "print": "build the site, then one-page HTML and a PDF of the whole book (needs Chromium)",
     "lock": "re-pin requirements.txt from the current .venv",
+    "version": "set lecture_lib's version in pyproject.toml and rewrite every typed copy of its wheel's name",
 }
 PASS_THROUGH = ("test", "lab", "formgrader")
 MIN_PYTHON = (3, 11)
@@ -450,6 +526,11 @@ def parser() -> argparse.ArgumentParser:
                                    "of this repository)")
             task.epilog = ("Grade first (exercises/instructor.py grade). The address to open, with its token, is "
                            "printed. e.g. course.py formgrader --port 8891 (every other argument goes to JupyterLab)")
+        if name == "version":
+            task.add_argument("version", metavar="X.Y.Z", help="the new version: three numbers (or with a suffix: X.Y.ZrcN ...)")
+            task.epilog = ("pyproject.toml is the version's one source (lecture_lib.__version__ and the wheel "
+                           "derive from it); the README's and pages' install lines name the wheel as plain text, "
+                           "and this rewrites each of them. Safe to run twice.")
     return main
 
 
@@ -480,6 +561,11 @@ def main(argv: list[str]) -> None:
         except ValueError as error:
             cli.tasks["formgrader"].error(str(error))
         formgrader(extra, folder)
+    elif args.task == "version":
+        try:
+            version_task(args.version)
+        except ValueError as error:
+            cli.tasks["version"].error(str(error))
     else:
         {"build": build, "print": print_book, "lock": lock}[args.task]()
 

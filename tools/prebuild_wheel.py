@@ -28,9 +28,9 @@ WHEELS = ROOT / "_build" / "vendor" / "wheels"
 STAMP = ROOT / "_build" / ".wheel-sources-sha256"
 
 
-def wheel_name() -> str:
-    """File name of the wheel, from ``pyproject.toml`` (pure Python, any platform)."""
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+def wheel_name(root: Path = ROOT) -> str:
+    """File name of the wheel, from ``root``'s ``pyproject.toml`` (pure Python, any platform)."""
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
     return f"{project['name']}-{project['version']}-py3-none-any.whl"
 
 

@@ -1,7 +1,9 @@
 """nbgrader's formgrader on a course folder, for the browser tests: start it, log in, find a submission.
 
-:func:`start_formgrader` runs the instructor's command, ``python3 tools/course.py formgrader --course
-<course>`` (JupyterLab with nbgrader's formgrader, in the course folder, on 127.0.0.1), from the
+A test module's fixture serves formgrader with :func:`running_formgrader`, a ``with`` block around
+:func:`start_formgrader` and :func:`stop_formgrader` that yields the server's :class:`Server` (address,
+token, log). :func:`start_formgrader` runs the instructor's command, ``python3 tools/course.py formgrader
+--course <course>`` (JupyterLab with nbgrader's formgrader, in the course folder, on 127.0.0.1), from the
 repository root as an instructor would, on a free port with a random token, and returns ``(url, token,
 process)`` once formgrader answers; :func:`stop_formgrader` ends it (the task runner and the server
 it started). The server's Jupyter config, data and runtime folders are temporary ones (nothing of the
@@ -24,10 +26,13 @@ import socket
 import subprocess
 import sys
 import time
+import typing
 import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
+
+import pytest
 
 #: Seconds formgrader may take to answer after the server starts (a loaded 2-core machine).
 START_TIMEOUT_S = 180
@@ -101,6 +106,30 @@ def stop_formgrader(process: subprocess.Popen) -> None:
             time.sleep(0.2)
         if not alive():
             return
+
+
+class Server(typing.NamedTuple):
+    """A running formgrader: its address (no trailing slash), login token and log file."""
+
+    url: str
+    token: str
+    log: Path
+
+
+@contextlib.contextmanager
+def running_formgrader(course: Path, work: Path) -> typing.Iterator[Server]:
+    """Formgrader over ``course`` for the ``with`` block (e.g. a module fixture's ``yield``), then ended.
+
+    A server that does not answer fails the test with its log (``pytest.fail``); see :func:`start_formgrader`.
+    """
+    try:
+        url, token, process = start_formgrader(course, work)
+    except RuntimeError as error:
+        pytest.fail(str(error), pytrace=False)
+    try:
+        yield Server(url, token, work / "formgrader.log")
+    finally:
+        stop_formgrader(process)
 
 
 def log_in(page, url: str, token: str, then: str = "/api/status") -> None:

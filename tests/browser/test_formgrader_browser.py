@@ -3,7 +3,7 @@
 A copy of the course grades a class of two for ``01_modeling`` with ``exercises/instructor.py grade``:
 ``ada`` answers every part rightly, ``bob`` gives a wrong softmax. Then the instructor's command,
 ``python3 tools/course.py formgrader --course <copy>``, started from the repository root
-(:func:`formgrader.start_formgrader`), serves formgrader; in Chromium, logged in with the token, the
+(:func:`formgrader.running_formgrader`), serves formgrader; in Chromium, logged in with the token, the
 instructor goes from the start page to *Manual Grading*, the assignment, its notebook and ``bob``'s
 submission, whose page shows every graded test cell of the notebook (its ``grade_id``) with the score
 the grader gave and the cell's points. Nothing is written in the repository: its root and
@@ -20,7 +20,7 @@ import nbformat
 import pytest
 
 from .conftest import unavailable
-from .formgrader import log_in, start_formgrader, stop_formgrader, submission_notebook_id
+from .formgrader import log_in, running_formgrader, submission_notebook_id
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(1800)]  # grading, then formgrader
 
@@ -67,15 +67,8 @@ def formgrader(graded, tmp_path_factory):
     """``course.py formgrader`` on the graded copy: its address, token and log, and ``before``: the files of
     the repository's root and ``exercises/`` before it started."""
     before = {folder: files_of(folder) for folder in (ROOT, ROOT / "exercises")}
-    work = tmp_path_factory.mktemp("formgrader")
-    try:
-        url, token, process = start_formgrader(graded["course"], work)
-    except RuntimeError as error:
-        pytest.fail(str(error), pytrace=False)
-    try:
-        yield dict(url=url, token=token, log=work / "formgrader.log", before=before)
-    finally:
-        stop_formgrader(process)
+    with running_formgrader(graded["course"], tmp_path_factory.mktemp("formgrader")) as server:
+        yield dict(server._asdict(), before=before)
 
 
 @pytest.fixture(scope="module")

@@ -50,7 +50,7 @@ import nbformat
 import pytest
 
 from .conftest import unavailable
-from .formgrader import log_in, start_formgrader, stop_formgrader, submission_notebook_id, submission_url
+from .formgrader import log_in, running_formgrader, submission_notebook_id, submission_url
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(1800)]  # grading, then formgrader
 
@@ -408,16 +408,9 @@ def feedback_visits(graded, browser):
 
 @pytest.fixture(scope="module")
 def formgrader(graded, tmp_path_factory):
-    """nbgrader's formgrader over the graded course: ``(url, token)``; the server ends with the module."""
-    work = tmp_path_factory.mktemp("formgrader")
-    try:
-        url, token, process = start_formgrader(graded["course"], work)
-    except RuntimeError as error:
-        pytest.fail(str(error), pytrace=False)
-    try:
-        yield url, token, work / "formgrader.log"
-    finally:
-        stop_formgrader(process)
+    """nbgrader's formgrader over the graded course: ``(url, token, log)``; the server ends with the module."""
+    with running_formgrader(graded["course"], tmp_path_factory.mktemp("formgrader")) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
