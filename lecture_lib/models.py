@@ -35,7 +35,7 @@ three solvers on them:
     raises a ``ValueError`` that says to scale them: more iterations would not help.
 ``"gd"``
     Batch gradient descent :math:`\theta \leftarrow \theta - \alpha \nabla J_\lambda(\theta)`,
-    the update rule of the lecture slides. Each iteration evaluates the objective and the
+    the update rule of chapter 4. Each iteration evaluates the objective and the
     gradient at the current parameters, records the objective in ``loss_history_``, stops if
     the largest gradient entry is at most ``tol``, and otherwise takes the step.
     ``tol=0`` runs exactly ``max_iter`` iterations.
