@@ -77,6 +77,9 @@ def fit_shared_gaussians(X, y, K: int | None = None) -> tuple[np.ndarray, np.nda
     check_same_length("X", X, "y", y)
     if K is None:
         K = int(y.max()) + 1
+        if K < 2:
+            raise ValueError("y holds only class 0; a classifier needs at least two classes (pass K, or labels "
+                             "0..K-1 with K >= 2).")
     elif isinstance(K, bool) or not isinstance(K, (int, np.integer)) or K < 2:
         raise ValueError(f"K must be an integer number of classes >= 2; got {K!r}.")
     y = check_class_indices(y, "y", K)

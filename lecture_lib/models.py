@@ -35,7 +35,7 @@ three solvers on them:
     raises a ``ValueError`` that says to scale them: more iterations would not help.
 ``"gd"``
     Batch gradient descent :math:`\theta \leftarrow \theta - \alpha \nabla J_\lambda(\theta)`,
-    the update rule of the lecture slides. Each iteration evaluates the objective and the
+    the update rule of chapter 4. Each iteration evaluates the objective and the
     gradient at the current parameters, records the objective in ``loss_history_``, stops if
     the largest gradient entry is at most ``tol``, and otherwise takes the step.
     ``tol=0`` runs exactly ``max_iter`` iterations.
@@ -644,7 +644,8 @@ class SoftmaxRegression(_LinearClassifier):
                           + \frac{\lambda}{2}\lVert W\rVert_F^2
 
     With ``l2 > 0`` this is scikit-learn's ``LogisticRegression`` with ``C = sklearn_C(l2, y)``
-    (multinomial, bias not penalised; see :func:`sklearn_C`) and the minimiser is unique. With ``l2 = 0`` adding the same vector to
+    (multinomial, bias not penalised; see :func:`sklearn_C`) and the minimiser is unique except for a
+    constant added to every ``b_k``, which changes no probability. With ``l2 = 0`` adding the same vector to
     every column of ``W`` (and a constant to every ``b_k``) leaves ``P`` unchanged, so there is
     no unique minimiser, and on separable data the weights grow without bound. Gradient
     (chapter *Gradient derivation*): :math:`\frac{1}{m}X^\top(P - Y) + \lambda W` and
@@ -726,7 +727,8 @@ class LogisticRegression(_LinearClassifier):
 
     This is softmax regression with ``K = 2`` and the first class's logit fixed at 0, and with
     ``l2 > 0`` scikit-learn's ``LogisticRegression`` with
-    ``C = sklearn_C(l2, y, model="logistic")`` (see :func:`sklearn_C`, also for the weights). Gradient: :math:`\frac{1}{m}X^\top(a - y) + \lambda w`,
+    ``C = sklearn_C(l2, y, model="logistic")`` (see :func:`sklearn_C`, also for the weights).
+    Gradient: :math:`\frac{1}{m}X^\top(a - y) + \lambda w`,
     with weights :math:`X^\top(s \odot (a - y)) / \sum_i s_i + \lambda w`. Chapters: *Modeling*,
     *Comparisons*.
     """

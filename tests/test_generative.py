@@ -82,6 +82,8 @@ def test_bad_X_and_y():
         fit_shared_gaussians(X_GOOD, Y_GOOD + 0.5)
     with pytest.raises(ValueError, match=r"y must hold class indices 0..1 \(K=2\); found 2"):
         fit_shared_gaussians(X_GOOD, np.minimum(np.arange(10), 2), K=2)
+    with pytest.raises(ValueError, match=r"y holds only class 0; a classifier needs at least two classes"):
+        fit_shared_gaussians(X_GOOD, np.zeros(10, dtype=int))
     for K in (1, 2.0, True, "3"):
         with pytest.raises(ValueError, match=r"K must be an integer number of classes >= 2"):
             fit_shared_gaussians(X_GOOD, Y_GOOD, K=K)
