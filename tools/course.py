@@ -304,18 +304,18 @@ def write_student_lab_config(folder: Path = STUDENT_LAB_CONFIG) -> Path:
 
 
 def lab_command(extra: list[str], instructor: bool = False, euid: int | None = None,
-                course: Path = COURSE) -> tuple[list[str], Path, dict[str, str]]:
+                course: Path = COURSE, root: Path = ROOT) -> tuple[list[str], Path, dict[str, str]]:
     """The JupyterLab command line of ``lab``: (arguments, working directory, environment variables to add).
 
-    A student's lab (default) serves the repository root without nbgrader's instructor tools and
-    opens :data:`WORK`, where the student's notebooks live; the instructor's serves the ``course`` folder
-    (``exercises/``) from there, so that nbgrader (the formgrader) reads its ``nbgrader_config.py`` and
-    keeps its gradebook there. Both add ``--allow-root`` when run as root (``euid`` 0; JupyterLab refuses
+    A student's lab (default) serves the repository root (``root``; ``tools/lab_save.py`` gives a copy)
+    without nbgrader's instructor tools and opens :data:`WORK`, where the student's notebooks live; the
+    instructor's serves the ``course`` folder (``exercises/``) from there, so that nbgrader (the
+    formgrader) reads its ``nbgrader_config.py`` and keeps its gradebook there. Both add ``--allow-root`` when run as root (``euid`` 0; JupyterLab refuses
     root otherwise), hide :data:`LAB_HIDE_GLOBS`, ask no news server, and pass ``extra`` (e.g.
     ``--no-browser``, ``--port 8890``) on to JupyterLab, last, so that they win.
     """
     euid = (os.geteuid() if hasattr(os, "geteuid") else None) if euid is None else euid
-    folder = course if instructor else ROOT
+    folder = course if instructor else root
     cmd = [str(BIN / "jupyter-lab"), f"--ServerApp.root_dir={folder}",
            f"--ContentsManager.hide_globs={json.dumps(list(LAB_HIDE_GLOBS))}",
            "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]

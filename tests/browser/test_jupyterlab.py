@@ -12,13 +12,16 @@ must open as notebooks by default), run with *Run All*, and checked once the ker
 - the numbers jupyterlab-myst computed for the ``{eval}`` roles are the numbers the built site shows;
 - the exercise's visible tests pass on the solution and fail on the release;
 - chapter 1's self-study exercise renders as an exercise block and its solution folded until clicked
-  (the same ``{exercise}``/``{solution}`` source as sphinx-exercise on the site).
+  (the same ``{exercise}``/``{solution}`` source as sphinx-exercise on the site);
+- saving chapter 1 after its *Run All* (Ctrl+S) writes the file byte for byte as it is in the repository
+  (``tests/test_lab_save.py`` checks every page through the contents API, as ``tools/lab_save.py`` saves).
 
 Screenshots go to ``_build/screenshots/jupyterlab/``.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import re
@@ -33,6 +36,8 @@ from pathlib import Path
 
 import pytest
 
+from course_tools import load_tool
+
 from .conftest import ROOT, SCREENSHOT_DIR, SITE_DIR, require_site, stop_server, unavailable
 
 # The first test of each part starts a JupyterLab server; a chapter's Run All takes minutes on a busy machine.
@@ -40,6 +45,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(1800)]
 
 BOOK = ROOT / "book"
 CHAPTERS = sorted(BOOK.glob("0*.md"))
+#: The chapter saved with Ctrl+S after its Run All.
+SAVED_CHAPTER = CHAPTERS[0]
 EXERCISE = "01_modeling/softmax.ipynb"
 #: Output types of a figure: the course style shows SVG (lecture_lib.plotting.style), PNG elsewhere.
 IMAGE_MIMES = {"image/png", "image/svg+xml"}
@@ -127,6 +134,8 @@ def lab(tmp_path_factory):
     root.mkdir()
     for chapter in CHAPTERS:
         shutil.copy2(chapter, root / chapter.name)
+    for config in reversed(load_tool("lab_save").config_files()):  # jupytext's settings for the chapters, if any
+        shutil.copy2(config, root / config.name)
     shutil.copy2(release, root / "exercise_release.ipynb")
     solution = _solution_notebook(release, ROOT / "exercises" / "source" / EXERCISE)
     (root / "exercise_solution.ipynb").write_text(json.dumps(solution, indent=1))
@@ -248,6 +257,26 @@ def test_chapter_runs_in_jupyterlab_as_on_the_site(lab, lab_page, chapter):
     shown = "\n".join(c["rendered"] for c in markdown)
     missing = [value for value in numbers if value not in shown]
     assert not missing, f"{chapter.name}: computed but not displayed: {missing}"
+    if chapter == SAVED_CHAPTER:
+        assert_saving_keeps_the_file(lab_page, lab, chapter)
+
+
+def assert_saving_keeps_the_file(page, lab, chapter: Path) -> None:
+    """Ctrl+S on the open notebook (run, so with outputs and evaluated {eval}s) rewrites the chapter's copy
+    with the same bytes as the repository's chapter."""
+    copy = lab[2] / chapter.name
+    before = copy.stat().st_mtime_ns
+    page.evaluate("() => window.jupyterapp.shell.currentWidget.content.node.focus()")
+    page.keyboard.press("Control+s")
+    page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty", timeout=60_000)
+    deadline = time.monotonic() + 30
+    while copy.stat().st_mtime_ns == before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert copy.stat().st_mtime_ns != before, f"Ctrl+S did not save {chapter.name}"
+    saved, stored = copy.read_bytes(), chapter.read_bytes()
+    assert saved == stored, (f"saving {chapter.name} in JupyterLab rewrites it (python3 tools/lab_save.py "
+                             f"book/{chapter.name} stores it in the saved form):\n" + "".join(difflib.unified_diff(
+                                 stored.decode().splitlines(True), saved.decode().splitlines(True), n=1)))
 
 
 def test_exercise_visible_tests_pass_on_the_solution(lab, lab_page):
