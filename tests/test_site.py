@@ -284,6 +284,39 @@ def test_sidebar_toggles_get_names():
         assert "<summary>" not in page.read_text(encoding="utf-8"), f"{page}: a <summary> without a name"
 
 
+def _table(head: str, body: str) -> str:
+    """A table as docutils writes it (``<thead>`` then ``<tbody>``)."""
+    return f'<table class="table">\n<thead>\n{head}</thead>\n<tbody>\n{body}</tbody>\n</table>'
+
+
+def test_tables_get_labels_and_roles_for_phones():
+    """tools/site_theme.py marks each table a phone shows stacked (course.css): the class course-stack, each body
+    cell its column's header as data-label (text, escaped), header cells scope="col", ARIA roles throughout;
+    nothing else changes. A table it cannot label (no header row, two, merged or missing cells) is left alone."""
+    site_theme = load_tool("site_theme")
+    head = ('<tr class="row-odd"><th class="head"><p>Symbol</p></th>\n'
+            '<th class="head"><p>In <em>code</em> &amp; "shape"</p></th>\n</tr>\n')
+    body = '<tr class="row-even"><td><p>m</p></td>\n<td><p><code>m</code></p></td>\n</tr>\n'
+    table = _table(head, body)
+    page = f"<p>before</p>{table}<p>after</p>"
+    marked = site_theme.label_table_cells(page)
+    assert '<table class="table course-stack" role="table">' in marked
+    assert marked.count('role="rowgroup"') == 2 and marked.count('role="row"') == 2
+    assert '<th class="head" scope="col" role="columnheader"><p>Symbol</p></th>' in marked
+    assert '<td role="cell" data-label="Symbol"><p>m</p></td>' in marked
+    assert '<td role="cell" data-label="In code &amp; &quot;shape&quot;"><p><code>m</code></p></td>' in marked
+    assert re.sub(r' (?:role|scope|data-label)="[^"]*"| course-stack', "", marked) == page
+    left_alone = [table.replace("<thead>\n" + head + "</thead>\n", ""),                 # no header row
+                  _table(head + head, body),                                           # two header rows
+                  _table(head, body.replace("<td>", '<td colspan="2">', 1)),           # merged cells
+                  _table(head, body.replace("<td><p>m</p></td>\n", "", 1))]            # a missing cell
+    for other in left_alone:
+        assert site_theme.label_table_cells(other) == other
+    notation = next(p for p in pages() if p.relative_to(SITE_DIR).as_posix() == "book/notation.html")
+    text = notation.read_text(encoding="utf-8")
+    assert 'class="table course-stack" role="table"' in text and 'data-label="In code"' in text
+
+
 #: The repository URL the course used as a placeholder before it had a public one, and the link
 #: targets that point to a repository: a page must show none of them while repository.url is empty.
 PLACEHOLDER_REPOSITORY = "softmax-course/softmax-regression"

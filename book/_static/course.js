@@ -2,6 +2,8 @@
  *
  * 1. A display equation wider than the text column scrolls inside its own frame (course.css draws the
  *    shadows); the frame gets tabindex=0 so keyboard users can scroll it too (axe: scrollable-region-focusable).
+ *    So do a code block, a printed output and a table frame that scroll: the theme marks them only once, at
+ *    load, and whether they scroll depends on the width (printed output wraps on a phone, not on a desktop).
  * 2. On a narrow screen a figure that would shrink below 70% of its natural size (a wide, multi-panel
  *    figure on a phone) keeps 70% -- its text stays legible -- and scrolls sideways in a framed box.
  * 3. A multi-panel figure (lecture_lib.plotting.Panels, a <picture class="course-panels">) shows its stacked
@@ -59,7 +61,8 @@
   }
 
   function update() {
-    document.querySelectorAll(".bd-article div.math").forEach(markScrollable);
+    document.querySelectorAll(".bd-article div.math, .bd-article pre, .bd-article .pst-scrollable-table-container")
+      .forEach(markScrollable);
     fitFigures();
   }
 

@@ -5,7 +5,8 @@
   and table either fits its box or sits in a visible scroll frame (shadows or a border). No part of a formula
   is cut off: each piece of a formula lies inside the first box around it that clips, unless that box
   scrolls (issue 19: an inline formula in a folded solution lost its "= 0" on a phone). On a desktop every
-  display equation fits the text column: none needs a scroll bar there. The page logs no console warning.
+  display equation fits the text column: none needs a scroll bar there. On a phone (up to 390 px) no table and
+  no cell output scrolls sideways; only code may (:data:`SCROLL_ALLOWED`). The page logs no console warning.
 * Accessibility: axe-core (``tests/browser/node_modules``, installed by ``npm ci`` from the lock in this
   folder, injected from disk) finds no serious or critical violation in light and dark mode, and none at
   all of the rules our templates and CSS control.
@@ -139,15 +140,33 @@ OVERFLOW_JS = """() => {
       if (clippedMath.length > 10) break;
     }
   }
+  /* Boxes that scroll sideways: a table's frame, a box in a cell's output, a code block. Figures are left to
+     test_figure_text_is_legible (a wide plot keeps a legible size and scrolls). */
+  const sideways = [];
+  for (const el of document.querySelectorAll('.bd-article .pst-scrollable-table-container, .bd-article table, ' +
+                                             '.bd-article .cell_output *, .bd-article pre')) {
+    if (el.scrollWidth <= el.clientWidth + 1 || el.closest('figure, .katex')) continue;
+    if (!['auto', 'scroll'].includes(getComputedStyle(el).overflowX) || !shown(el)) continue;
+    const kind = el.closest('.cell_output') ? 'output' : el.tagName === 'PRE' ? 'code' : 'table';
+    sideways.push({kind, what: describe(el) + ' ' + el.scrollWidth + ' px in ' + el.clientWidth});
+  }
   const wideDisplays = Array.from(document.querySelectorAll('.bd-article div.math'))
     .filter(el => shown(el) && el.scrollWidth > el.clientWidth + 1)
     .map(el => describe(el) + ' ' + el.scrollWidth + ' px in ' + el.clientWidth);
   return {docWidth: document.documentElement.scrollWidth, viewport: vw, sticking, unframed, scrolling,
-          clippedMath, wideDisplays};
+          clippedMath, wideDisplays, sideways};
 }"""
 
 #: From this width on (a desktop) every display equation must fit the text column.
 DESKTOP = 1200
+#: Up to this width (phones) no table and no cell output scrolls sideways (issue 19): tables show each row as a
+#: block (course.css, tools/site_theme.py), printed output wraps.
+PHONE_FIT = 390
+#: What may still scroll sideways on a phone (the ``kind`` OVERFLOW_JS gives each box), and why it must.
+SCROLL_ALLOWED = {
+    "code": "a line of code (a cell's source, a shell command, a JSON file) keeps its line breaks: wrapped, "
+            "Python's indentation and where a command ends would read wrong",
+}
 
 
 #: Everything a reader can unfold, unfolded: the folded solutions (sphinx-togglebutton) and <details>.
@@ -175,6 +194,9 @@ def test_page_fits_every_width(rel, page, site_url, screenshot_dir):
         assert r["docWidth"] <= r["viewport"], f"{rel} at {width} px: the page is {r['docWidth']} px wide"
         assert r["unframed"] == [], f"{rel} at {width} px: equations/tables that are cut off: {r['unframed']}"
         assert r["clippedMath"] == [], f"{rel} at {width} px: formulas cut off: {r['clippedMath']}"
+        if width <= PHONE_FIT:
+            scrolling = [box["what"] for box in r["sideways"] if box["kind"] not in SCROLL_ALLOWED]
+            assert scrolling == [], f"{rel} at {width} px: tables or outputs that scroll sideways: {scrolling}"
         if width >= DESKTOP:
             assert r["wideDisplays"] == [], \
                 f"{rel} at {width} px: display equations wider than the text column: {r['wideDisplays']}"
@@ -343,6 +365,9 @@ def smallest_svg_font(svg_text: str) -> tuple[float, float, float]:
 SCRIPT_RATIO = 0.7
 
 
+#: Figures that fit a phone's column whole (no scroll frame), and why they must.
+FIT_ON_PHONE = {"fig-confusion": "a matrix of counts is read row against column: scrolled, its labels leave the view"}
+
 #: Where the figures are measured: desktops (1280 px; 1200 px, whose secondary sidebar leaves the narrowest
 #: desktop column), a tablet and a phone.
 FIGURE_WIDTHS = (1280, 1200, 768, 360)
@@ -355,7 +380,8 @@ def test_figure_text_is_legible(rel, page, site_url):
     """Each matplotlib figure is an SVG whose smallest text is >= 9 CSS px at the width the page shows it, on
     desktops, a tablet and a 360 px phone. On the phone a multi-panel figure shows its stacked rendering (the
     ``<picture>`` of ``lecture_lib.plotting.Panels``) and fits the column: a figure with several Axes shown
-    side by side in a sideways-scroll frame fails. Only a single wide figure may keep 70% and scroll."""
+    side by side in a sideways-scroll frame fails. Only a single wide figure may keep 70% and scroll, and none
+    of :data:`FIT_ON_PHONE` (the confusion matrix)."""
     require_site()
     if rel == "(no figures)":
         pytest.skip("no page shows a figure")
@@ -385,6 +411,9 @@ def test_figure_text_is_legible(rel, page, site_url):
             if svg_axes[fig["src"]] > 1 and (fig["framed"] or fig["width"] > fig["box"] + 1):
                 problems.append(f"{fig['id']}: {svg_axes[fig['src']]} panels shown side by side, "
                                 f"{fig['width']:.0f} px in a {fig['box']} px column (draw it with Panels)")
+            if fig["id"] in FIT_ON_PHONE and (fig["framed"] or fig["width"] > fig["box"] + 1):
+                problems.append(f"{fig['id']}: {fig['width']:.0f} px in a {fig['box']} px column, scrolls; "
+                                f"it must fit ({FIT_ON_PHONE[fig['id']]})")
             if fig["panels"] and not fig["src"].endswith(fig["stacked"].rsplit("/", 1)[-1]):
                 problems.append(f"{fig['id']}: shows {fig['src'].rsplit('/', 1)[-1]}, not its stacked rendering")
     _record("figure-font-px", rel, smallest)
