@@ -26,8 +26,9 @@
   var MIN_FIGURE_SCALE = 0.7;
 
   function markScrollable(el) {
-    var overflows = el.scrollWidth > el.clientWidth + 1;
-    if (overflows && !el.hasAttribute("tabindex")) {
+    var overflows = el.scrollWidth > el.clientWidth;  /* as axe-core and the theme judge it */
+    /* tabIndex < 0: not focusable, also when the theme's resize handler (300 ms late) last set tabindex=-1. */
+    if (overflows && el.tabIndex < 0) {
       el.setAttribute("tabindex", "0");
       el.dataset.courseScroll = "true";
     } else if (!overflows && el.dataset.courseScroll) {
