@@ -22,3 +22,13 @@ def load_tool(name: str):
 
 #: File name of the lecture_lib wheel, e.g. ``lecture_lib-<version>-py3-none-any.whl``.
 WHEEL = load_tool("prebuild_wheel").wheel_name()
+
+
+from lecture_lib.study_time import chapter_pages  # noqa: E402
+
+#: The chapters and their sections on pages of their own (e.g. *Newton's method and L-BFGS*, a section of
+#: chapter 4), in the order of _toc.yml: each a notebook a reader downloads and runs with the wheel.
+CHAPTER_PAGES = [page.path for page in chapter_pages(ROOT)]
+#: Pages in the chapter form: :data:`CHAPTER_PAGES` and the appendix pages, which read the benchmark results
+#: and the chapters' sources (so they run in a clone of the repository).
+NOTEBOOK_PAGES = [*CHAPTER_PAGES, ROOT / "book" / "performance.md", ROOT / "book" / "further_reading.md"]

@@ -35,19 +35,14 @@ import yaml
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from course_tools import WHEEL  # noqa: E402
+from course_tools import NOTEBOOK_PAGES, WHEEL  # noqa: E402
 
 # Tags that hide a cell's source on the site: the study-time estimate's list, one source.
 from lecture_lib.study_time import HIDDEN_TAGS as HIDING_TAGS  # noqa: E402
-from lecture_lib.study_time import chapter_pages  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "book"
 CHAPTERS = sorted(BOOK.glob("0*.md"))
-#: Pages in the chapter form: the chapters and their sections on pages of their own (e.g. *Newton's method and
-#: L-BFGS*, a section of chapter 4), from _toc.yml, and the appendix pages (which read the benchmark results and the
-#: chapters' sources).
-NOTEBOOK_PAGES = [*(page.path for page in chapter_pages(ROOT)), BOOK / "performance.md", BOOK / "further_reading.md"]
 
 #: A code cell: the opening fence (three or more backticks), the cell's text, the same fence.
 CODE_CELL = re.compile(r"^(?P<fence>`{3,})\{code-cell\}[^\n]*\n(?P<body>.*?)^(?P=fence)[ \t]*$", re.M | re.S)

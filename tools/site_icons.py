@@ -17,12 +17,13 @@ file. Glyphs for code points that the font does not have are simply absent, as b
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
-from sphinx.util import logging
+from sphinx.util import logging as sphinx_logging
 
-LOGGER = logging.getLogger(__name__)
+LOGGER = sphinx_logging.getLogger(__name__)
 
 #: Where the theme's fonts live, under its static folder and under the built site's ``_static``.
 FONT_DIR = Path("vendor") / "fontawesome" / "webfonts"
@@ -64,6 +65,8 @@ def trim_font(source: Path, target: Path, code_points: set[int]) -> tuple[int, i
     """Write to ``target`` the glyphs of ``source`` for ``code_points``; return (bytes before, bytes after)."""
     from fontTools import subset
 
+    # fontTools logs each pruned table at INFO, which reaches the build log once the build logs at INFO.
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
     options = subset.Options()
     options.flavor = FORMATS[source.suffix]
     options.layout_features = ["*"]

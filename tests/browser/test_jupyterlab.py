@@ -1,13 +1,14 @@
 """The chapters in a real JupyterLab, driven by Chromium: what a student sees after *Run All*.
 
-One ``jupyter lab`` server (the course's environment, 127.0.0.1, a token) serves a temporary folder
-with a copy of every chapter ``book/0*.md`` and of one exercise notebook, twice: the student release
-(``exercise_release.ipynb``) and the same notebook with the instructor's answers filled in
-(``exercise_solution.ipynb``). Each is opened by double-click in the file browser (so the chapters
-must open as notebooks by default), run with *Run All*, and checked once the kernel is idle:
+One ``jupyter lab`` server (the course's environment, 127.0.0.1, a token) serves a temporary folder with a
+copy of every chapter page (``book/0*.md`` and the sections on pages of their own, from ``_toc.yml``) and of
+one exercise notebook, twice: the student release (``exercise_release.ipynb``) and the same notebook with the
+instructor's answers filled in (``exercise_solution.ipynb``). Each is opened by double-click in the file
+browser (so the chapters must open as notebooks by default), run with *Run All*, and checked once the kernel
+is idle:
 
 - no cell of a chapter has an error output;
-- every figure cell shows exactly one rendered image, and the Markdown right under it is its caption;
+- every figure cell of the file shows exactly one rendered image, and the Markdown right under it is its caption;
 - no rendered Markdown shows raw MyST (``{eval}``, ``{glue``, directives);
 - the numbers jupyterlab-myst computed for the ``{eval}`` roles are the numbers the built site shows;
 - the exercise's visible tests pass on the solution and fail on the release;
@@ -34,9 +35,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+import jupytext
 import pytest
 
-from course_tools import load_tool
+from course_tools import CHAPTER_PAGES, load_tool
 
 from .conftest import ROOT, SCREENSHOT_DIR, SITE_DIR, require_site, stop_server, unavailable
 
@@ -44,7 +46,7 @@ from .conftest import ROOT, SCREENSHOT_DIR, SITE_DIR, require_site, stop_server,
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(1800)]
 
 BOOK = ROOT / "book"
-CHAPTERS = sorted(BOOK.glob("0*.md"))
+CHAPTERS = CHAPTER_PAGES
 #: The chapter saved with Ctrl+S after its Run All.
 SAVED_CHAPTER = CHAPTERS[0]
 EXERCISE = "01_modeling/softmax.ipynb"
@@ -233,7 +235,8 @@ def test_chapter_runs_in_jupyterlab_as_on_the_site(lab, lab_page, chapter):
     assert all(c["count"] for c in code), f"{chapter.name}: not every code cell ran"
 
     figure_cells = [i for i, c in enumerate(cells) if c["type"] == "code" and (c["metadata"].get("mystnb") or {}).get("figure")]
-    assert figure_cells, f"{chapter.name}: no figure cell found"
+    in_source = sum(bool((c.metadata.get("mystnb") or {}).get("figure")) for c in jupytext.read(chapter).cells)
+    assert len(figure_cells) == in_source, f"{chapter.name}: {len(figure_cells)} figure cells, {in_source} in the file"
     for i in figure_cells:
         images = [o for o in cells[i]["outputs"] if set(o["mimes"]) & IMAGE_MIMES]
         first = cells[i]["source"].splitlines()[-1]
