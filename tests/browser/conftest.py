@@ -32,6 +32,14 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run", "--disable-quic", "--no-proxy-server"]
 
 #: Folders of the built site that hold assets, not pages.
+#: The search page (``search.html?q=...``) has finished: Sphinx's searchtools.js shows results one by one,
+#: then fetches each result's snippet (``p.context``), and writes the summary line when the list is complete.
+SEARCH_SETTLED_JS = """() => {
+  const summary = document.querySelector('#search-results p.search-summary');
+  const items = Array.from(document.querySelectorAll('#search-results li'));
+  return Boolean(summary && summary.textContent.trim()) && items.length > 0 &&
+    items.every(li => li.querySelector('p.context'));
+}"""
 ASSET_FOLDERS = {"_static", "_sources", "_images", "katex", "_downloads", "_panels_static"}
 
 

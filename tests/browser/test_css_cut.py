@@ -26,7 +26,7 @@ import urllib.parse
 import pytest
 from course_tools import load_tool
 
-from .conftest import SITE_DIR, StaticServer, require_site, site_pages, unavailable
+from .conftest import SEARCH_SETTLED_JS, SITE_DIR, StaticServer, require_site, site_pages, unavailable
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -204,7 +204,7 @@ def compare_states(page, url: str, cut: list[str], width: int, seen: dict[str, s
     """Load ``url`` and compare cut and full styles in every state; return (differences, elements compared)."""
     page.goto(url, wait_until="load")
     if "search.html" in url:
-        page.wait_for_function("() => document.querySelectorAll('#search-results li').length > 0", timeout=30000)
+        page.wait_for_function(SEARCH_SETTLED_JS, timeout=30000)  # no result or snippet arrives between readings
     page.add_style_tag(content=STILL_CSS)
     problems, compared = [], 0
 

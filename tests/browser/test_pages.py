@@ -17,8 +17,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
-from .conftest import SITE_DIR, require_site, site_pages
+from .conftest import SEARCH_SETTLED_JS, SITE_DIR, require_site, site_pages
 
 pytestmark = pytest.mark.browser
 
@@ -136,7 +137,13 @@ def test_page(rel, page, site_url, screenshot_dir, link_checker, page_weights):
     assert broken_images == [], f"{rel}: images that did not load: {broken_images}"
 
     name = rel.removesuffix(".html").replace("/", "__") + ".png"
-    page.screenshot(path=str(screenshot_dir / name), full_page=True)
+    try:
+        page.screenshot(path=str(screenshot_dir / name), full_page=True)
+    except PlaywrightError as error:  # Chromium, busy, now and then refuses a capture: once more
+        if "Unable to capture screenshot" not in str(error):
+            raise
+        page.wait_for_timeout(1000)
+        page.screenshot(path=str(screenshot_dir / name), full_page=True)
 
     links = page.evaluate("() => Array.from(document.querySelectorAll('a[href]'), a => a.href)")
     broken_links = link_checker.problems(links, site_url)
@@ -152,7 +159,7 @@ def test_search_finds_softmax_offline(page, site_url):
     """Sphinx's built-in search (searchindex.js, no server) returns pages for "softmax"."""
     require_site()
     page.goto(site_url + "search.html?q=softmax", wait_until="load")
-    page.wait_for_function("() => document.querySelectorAll('#search-results li').length > 0", timeout=20000)
+    page.wait_for_function(SEARCH_SETTLED_JS, timeout=30000)
     results = page.evaluate("() => Array.from(document.querySelectorAll('#search-results li a'), a => a.href)")
     assert results, "the search page listed no result for 'softmax'"
     assert all(r.startswith(site_url) for r in results), results
@@ -259,11 +266,10 @@ def test_search_snippets_show_no_raw_latex(page, site_url):
     """The snippet under each result is readable text: equations as text (``Z = XW + b``), not TeX source."""
     require_site()
     page.goto(site_url + "search.html?q=softmax", wait_until="load")
-    page.wait_for_function("""() => { const items = document.querySelectorAll('#search-results li');
-        return items.length >= 5 && Array.from(items).every(li => li.querySelector('p.context')); }""",
-                           timeout=30000)
+    page.wait_for_function(SEARCH_SETTLED_JS, timeout=30000)
     snippets = page.evaluate("() => Array.from(document.querySelectorAll('#search-results li p.context'), "
                              "p => p.textContent)")
+    assert len(snippets) >= 5, f"only {len(snippets)} results for 'softmax'"
     raw = [s for s in snippets if RAW_TEX.search(s)]
     assert not raw, "snippets with raw LaTeX:\n" + "\n".join(raw)
     assert not [s for s in snippets if s.lstrip(".").startswith("Contents")], "the page's own contents list"
