@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+from lecture_lib.study_time import chapter_pages
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -22,9 +24,6 @@ def load_tool(name: str):
 
 #: File name of the lecture_lib wheel, e.g. ``lecture_lib-<version>-py3-none-any.whl``.
 WHEEL = load_tool("prebuild_wheel").wheel_name()
-
-
-from lecture_lib.study_time import chapter_pages  # noqa: E402
 
 #: The chapters and their sections on pages of their own (e.g. *Newton's method and L-BFGS*, a section of
 #: chapter 4), in the order of _toc.yml: each a notebook a reader downloads and runs with the wheel.

@@ -31,7 +31,6 @@ ON_CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic", "--no-proxy-server"]
 
-#: Folders of the built site that hold assets, not pages.
 #: The search page (``search.html?q=...``) has finished: Sphinx's searchtools.js shows results one by one,
 #: then fetches each result's snippet (``p.context``), and writes the summary line when the list is complete.
 SEARCH_SETTLED_JS = """() => {
@@ -40,6 +39,8 @@ SEARCH_SETTLED_JS = """() => {
   return Boolean(summary && summary.textContent.trim()) && items.length > 0 &&
     items.every(li => li.querySelector('p.context'));
 }"""
+
+#: Folders of the built site that hold assets, not pages.
 ASSET_FOLDERS = {"_static", "_sources", "_images", "katex", "_downloads", "_panels_static"}
 
 
