@@ -51,6 +51,21 @@ def unavailable(reason: str):
     pytest.skip(reason)
 
 
+def save_screenshot(page, path: Path, full_page: bool = True) -> None:
+    """Save a screenshot of ``page`` to ``path`` (its folder created). A busy headless Chromium now and then
+    refuses a capture ("Unable to capture screenshot"); the capture is tried once more, then the error stands."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        page.screenshot(path=str(path), full_page=full_page)
+    except PlaywrightError as error:
+        if "Unable to capture screenshot" not in str(error):
+            raise
+        page.wait_for_timeout(1000)
+        page.screenshot(path=str(path), full_page=full_page)
+
+
 def stop_server(process: subprocess.Popen) -> None:
     """End a server this process started (JupyterLab, formgrader): SIGTERM, then SIGKILL after 30 s."""
     if process.poll() is None:

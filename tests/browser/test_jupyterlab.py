@@ -40,7 +40,7 @@ import pytest
 
 from course_tools import CHAPTER_PAGES, load_tool
 
-from .conftest import ROOT, SCREENSHOT_DIR, SITE_DIR, require_site, stop_server, unavailable
+from .conftest import ROOT, SCREENSHOT_DIR, SITE_DIR, require_site, save_screenshot, stop_server, unavailable
 
 # The first test of each part starts a JupyterLab server; a chapter's Run All takes minutes on a busy machine.
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(1800)]
@@ -201,12 +201,11 @@ def open_and_run_all(page, lab, name: str) -> list[dict]:
     page.wait_for_function(RUN_FINISHED, timeout=RUN_TIMEOUT_S * 1000, polling=500)
     page.wait_for_timeout(1500)  # let the last Markdown cells render their expressions
     folder = SCREENSHOT_DIR / "jupyterlab"
-    folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(folder / f"{Path(name).stem}.png"))
+    save_screenshot(page, folder / f"{Path(name).stem}.png", full_page=False)
     image = page.locator(".jp-Notebook .jp-OutputArea-output img").first
     if image.count():
         image.scroll_into_view_if_needed()
-        page.screenshot(path=str(folder / f"{Path(name).stem}-figure.png"))
+        save_screenshot(page, folder / f"{Path(name).stem}-figure.png", full_page=False)
     return json.loads(page.evaluate(READ_NOTEBOOK))
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import SCREENSHOT_DIR, SITE_DIR, merge_json, require_site, site_pages, unavailable
+from .conftest import SCREENSHOT_DIR, SITE_DIR, merge_json, require_site, save_screenshot, site_pages, unavailable
 
 pytestmark = pytest.mark.browser
 
@@ -202,7 +202,7 @@ def test_page_fits_every_width(rel, page, site_url, screenshot_dir):
                 f"{rel} at {width} px: display equations wider than the text column: {r['wideDisplays']}"
         if width == 360:
             name = rel.removesuffix(".html").replace("/", "__") + "@360.png"
-            page.screenshot(path=str(screenshot_dir / name), full_page=True)
+            save_screenshot(page, screenshot_dir / name)
     _record("layout", rel, {w: len(r["scrolling"]) for w, r in report.items()})
     assert page.log.console_warnings == [], f"{rel}: console warnings: {page.log.console_warnings}"
 

@@ -17,9 +17,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Error as PlaywrightError
 
-from .conftest import SEARCH_SETTLED_JS, SITE_DIR, require_site, site_pages
+from .conftest import SEARCH_SETTLED_JS, SITE_DIR, require_site, save_screenshot, site_pages
 
 pytestmark = pytest.mark.browser
 
@@ -137,13 +136,7 @@ def test_page(rel, page, site_url, screenshot_dir, link_checker, page_weights):
     assert broken_images == [], f"{rel}: images that did not load: {broken_images}"
 
     name = rel.removesuffix(".html").replace("/", "__") + ".png"
-    try:
-        page.screenshot(path=str(screenshot_dir / name), full_page=True)
-    except PlaywrightError as error:  # Chromium, busy, now and then refuses a capture: once more
-        if "Unable to capture screenshot" not in str(error):
-            raise
-        page.wait_for_timeout(1000)
-        page.screenshot(path=str(screenshot_dir / name), full_page=True)
+    save_screenshot(page, screenshot_dir / name)
 
     links = page.evaluate("() => Array.from(document.querySelectorAll('a[href]'), a => a.href)")
     broken_links = link_checker.problems(links, site_url)

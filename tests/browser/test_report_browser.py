@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import SCREENSHOT_DIR, unavailable
+from .conftest import SCREENSHOT_DIR, save_screenshot, unavailable
 from .test_layout import AXE, OVERFLOW_JS, run_axe
 
 pytestmark = pytest.mark.browser
@@ -72,8 +72,7 @@ def test_page_fits_loads_nothing_and_logs_no_error(browser, pages, name, width):
         assert page.errors == []
         assert page.evaluate("() => document.scripts.length") == 0
         if width == 390:
-            SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOT_DIR / f"instructor-{name}@390.png"), full_page=True)
+            save_screenshot(page, SCREENSHOT_DIR / f"instructor-{name}@390.png")
     finally:
         context.close()
 

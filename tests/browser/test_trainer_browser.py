@@ -56,7 +56,7 @@ from lecture_lib.trainer import DOMAIN, default_data, trainer_html
 
 from ulp import ulp_distance
 
-from .conftest import SITE_DIR, StaticServer, require_site, site_pages
+from .conftest import SITE_DIR, StaticServer, require_site, save_screenshot, site_pages
 
 pytestmark = pytest.mark.browser
 
@@ -543,7 +543,7 @@ def test_phone_width_and_dark_mode(browser, trainer_url, screenshot_dir):
         s = state(page)
         page.touchscreen.tap(*pixel(page, s["id"], (2.6, -2.6)))  # a finger adds a point too
         assert len(state(page)["points"]) == len(s["points"]) + 1
-        page.screenshot(path=str(screenshot_dir / f"trainer-360-{scheme}.png"), full_page=True)
+        save_screenshot(page, screenshot_dir / f"trainer-360-{scheme}.png")
         assert external == []
         context.close()
 
