@@ -590,7 +590,8 @@ def test_formula_text_is_read_from_katex_elements_only():
 
 def test_css_cut_keeps_what_the_pages_and_scripts_use(tmp_path):
     """tools/site_css.py on a small site: a rule stays when its selector's classes are in a page or a script
-    (whatever its pseudo-classes), dark mode's attribute selectors stay, unused rules go; the course's own style
+    (whatever its pseudo-classes), and so does a selector of pseudo-classes alone (the theme's focus ring); dark
+    mode's attribute selectors stay, unused rules go; the course's own style
     sheet is not touched; a second run cuts again from the kept full copy."""
     if not (ROOT / "node_modules" / "purgecss").is_dir():
         pytest.skip("PurgeCSS is not installed: run `npm ci` at the repository root (course.py build does)")
@@ -601,7 +602,7 @@ def test_css_cut_keeps_what_the_pages_and_scripts_use(tmp_path):
     (site / "_static" / "menu.js").write_text('el.classList.add("is-open");')
     theme = (".navbar{color:red}.btn:hover{color:blue}html[data-theme=dark] .navbar{color:white}"
              ".is-open{display:block}.bs-tooltip-auto{top:0}.unused{color:green}.navbar .unused{color:pink}"
-             "article{margin:0}")
+             "article{margin:0}:focus-visible{outline:2px solid}")
     (site / "_static" / "theme.css").write_text('@charset "UTF-8";\n' + theme)
     own = (ROOT / "book" / "_static" / "course.css").read_text()
     (site / "_static" / "course.css").write_text(own)
@@ -609,7 +610,8 @@ def test_css_cut_keeps_what_the_pages_and_scripts_use(tmp_path):
         manifest = css_tool.cut_stylesheets(site)
         cut = (site / "_static" / "theme.css").read_text()
         assert cut.startswith('@charset "UTF-8";\n' + css_tool.CUT_MARK)
-        for kept in (".navbar{", ".btn:hover", "html[data-theme=dark] .navbar", ".is-open", ".bs-tooltip-auto"):
+        for kept in (".navbar{", ".btn:hover", "html[data-theme=dark] .navbar", ".is-open", ".bs-tooltip-auto",
+                     ":focus-visible{"):
             assert kept in cut, kept
         for dropped in (".unused", "article"):
             assert dropped not in cut, dropped

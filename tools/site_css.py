@@ -9,7 +9,7 @@ kept when each class, id, tag and attribute of one of its selectors is a word of
 site, so that
 
 - pseudo-classes are ignored: ``.btn:hover``, ``a:focus-visible``, ``:not(...)`` live as long as ``.btn``,
-  ``a`` do;
+  ``a`` do, and a selector of pseudo-classes alone (``:focus-visible``) is always kept (:data:`SAFELIST`);
 - a class that a script adds (``show``, ``collapsing``, ``pst-squeeze``, ``toggle-hidden``...) is kept because
   the script, which is part of the content, names it; :data:`SAFELIST` adds the few that a script builds
   from pieces, and :data:`DYNAMIC_ATTRIBUTES` the attributes whose values a script sets at run time
@@ -17,8 +17,8 @@ site, so that
 - ``@font-face``, ``@keyframes`` and custom properties are kept (PurgeCSS's defaults).
 
 The full style sheets are kept outside the published site, in ``_build/full-css/`` (:data:`FULL_CSS`, same
-paths as in the site), with ``manifest.json`` listing what was cut: ``tests/browser/test_css_cut.py`` loads
-every page with the cut and with the full style sheets and compares the computed styles. Sphinx copies the
+paths as in the site), with ``manifest.json`` listing what was cut: ``tests/browser/test_css_cut.py`` checks
+that the cut only removed selectors and that none of them matches an element of any page. Sphinx copies the
 static files again only when it writes a page; a style sheet that still starts with :data:`CUT_MARK` was cut
 by an earlier build and is cut again from its full copy, so a rebuild never cuts an already cut file.
 """
@@ -49,9 +49,13 @@ CUT_MARK = "/* Cut by tools/site_css.py (PurgeCSS) to the rules this site uses"
 BANNER = CUT_MARK + "; the full file: _build/{full} */\n"
 #: Folders of the built site whose files are not pages or scripts of the site (the chapters' sources).
 NOT_CONTENT = {"_sources"}
-#: Classes that scripts compose at run time, so that no page or script holds the whole word (regular
-#: expressions, matched against a class name): Bootstrap's tooltips and popovers add ``bs-tooltip-<placement>``.
-SAFELIST = (r"^bs-(tooltip|popover)-",)
+#: What PurgeCSS must count as present (regular expressions, matched against each part of a selector):
+#: classes that scripts compose at run time, so that no page or script holds the whole word (Bootstrap's tooltips
+#: and popovers add ``bs-tooltip-<placement>``); and every pseudo-class. PurgeCSS drops a selector made of
+#: pseudo-classes alone, having found no class, id, tag or attribute to look for (it spares ``:root``,
+#: ``:before`` and ``:after`` only): the theme's ``:focus-visible`` rule, every element's keyboard focus ring, was
+#: lost that way. A pseudo-class never makes a selector unused: ``.btn:hover`` still needs ``.btn``.
+SAFELIST = (r"^bs-(tooltip|popover)-", r"^:")
 #: Attributes that scripts set to values no page or script spells out (kept whatever their value):
 #: pydata-sphinx-theme's light/dark mode on ``<html>`` (``dataset.theme``, ``dataset.mode``), Bootstrap's
 #: colour modes, and the placement Popper gives a dropdown or tooltip.

@@ -148,6 +148,24 @@ def test_page(rel, page, site_url, screenshot_dir, link_checker, page_weights):
     assert page_weights[rel] <= MAX_PAGE_BYTES, f"{rel} loads {page_weights[rel]:,} bytes"
 
 
+def test_a_request_to_another_host_is_recorded_and_aborted(page, site_url):
+    """The ``page`` fixture routes only URLs of other hosts (conftest.OTHER_HOSTS): such a request is aborted and
+    listed among the page's problems, while the site's own requests pass untouched. ``localhost`` is another host
+    too (only 127.0.0.1 is the site), though it names the very server: the fetch fails only if it is aborted."""
+    require_site()
+    page.goto(site_url + "book/notation.html", wait_until="load")
+    assert page.log.problems() == [], page.log.problems()
+    other = site_url.replace("127.0.0.1", "localhost") + "book/notation.html"
+    outcome = page.evaluate("(u) => fetch(u, {mode: 'no-cors'}).then(() => 'reached', () => 'failed')", other)
+    assert outcome == "failed", f"a request to {other} was not aborted: {outcome}"
+    assert page.log.external == [other]
+    assert f"request to another host: {other}" in page.log.problems()
+    page.evaluate("(u) => { const img = new Image(); img.src = u; document.body.append(img); }",
+                  "https://example.org/pixel.png")
+    page.wait_for_function("() => document.images[document.images.length - 1].complete")
+    assert page.log.external == [other, "https://example.org/pixel.png"]
+
+
 def test_search_finds_softmax_offline(page, site_url):
     """Sphinx's built-in search (searchindex.js, no server) returns pages for "softmax"."""
     require_site()
