@@ -22,6 +22,10 @@ def load_tool(name: str):
     return module
 
 
+#: One BLAS/OpenMP thread (environment variables): what ``tools/course.py`` gives the build and the tests, for the
+#: processes a test starts itself (kernels, scripts).
+ONE_THREAD = load_tool("course").ONE_THREAD
+
 #: File name of the lecture_lib wheel, e.g. ``lecture_lib-<version>-py3-none-any.whl``.
 WHEEL = load_tool("prebuild_wheel").wheel_name()
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import io
+import os
 import shutil
 
 import nbformat
@@ -26,6 +27,7 @@ import numpy as np
 import pytest
 
 import lecture_lib.exercises as exercises
+from course_tools import ONE_THREAD
 from lecture_lib.exercises import framework
 from test_exercises import ASSIGNMENTS, EXERCISES, MUTATIONS, nbgrader_meta, notebook_namespace, source_notebook
 
@@ -91,6 +93,12 @@ def test_every_declared_mistake_has_a_wrong_answer_that_shows_it():
 
 
 # -- the notebook's hidden test cells --------------------------------------------------------------
+#: The kernel's environment: one BLAS/OpenMP thread, as this process has (``one_blas_thread`` in conftest.py)
+#: and as the grading sandbox sets. The test problems are tiny: on a busy 2-core machine PyTorch's two threads
+#: make exercise 7's L-BFGS cell (a thousand small steps) 5-10 times slower, for the same verdicts.
+KERNEL_ENV = {**os.environ, **ONE_THREAD}
+
+
 def run_source_notebooks(tmp_path, assignment: str, variants: dict[str, dict[str, str]]) -> dict[str, dict]:
     """Execute the source notebook once per variant (answers replaced by grade_id), as nbval does, in one
     kernel whose namespace is reset between variants; for each variant, each test cell's error text or None."""
@@ -104,7 +112,7 @@ def run_source_notebooks(tmp_path, assignment: str, variants: dict[str, dict[str
     client = NotebookClient(source, timeout=300, kernel_name="python3", allow_errors=True,
                             resources={"metadata": {"path": str(folder)}})
     results = {}
-    with client.setup_kernel():
+    with client.setup_kernel(env=KERNEL_ENV):
         for name, replace in variants.items():
             nb = copy.deepcopy(source)
             for cell in nb.cells:

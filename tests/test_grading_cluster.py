@@ -165,15 +165,29 @@ def seeing_worker(release_nb, folders: list[Path]):
 
 
 @pytest.fixture(scope="module")
-def two_runs(tmp_path_factory):
+def released_course(tmp_path_factory) -> Path:
+    """A course with :data:`ASSIGNMENTS` released, made once (a release is an nbgrader start-up, seconds of
+    CPU): each test grades in a copy of its own, see :func:`course_copy`."""
+    course = make_course(tmp_path_factory.mktemp("released") / "course")
+    released = instructor(course, "release", *ASSIGNMENTS)
+    assert released.returncode == 0, released.stdout + released.stderr
+    return course
+
+
+def course_copy(released_course: Path, path: Path) -> Path:
+    """A course of its own at ``path``, as released (its gradebook knows the assignments, nothing is submitted)."""
+    shutil.copytree(released_course, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory, released_course):
     """The red-team class graded here (``--jobs 2``), then again through a scheduler and two workers."""
     tmp = tmp_path_factory.mktemp("cluster")
-    course = make_course(tmp / "course")
+    course = course_copy(released_course, tmp / "course")
     secret = tmp / "secret.txt"
     made = instructor(course, "secret", str(secret))
     assert made.returncode == 0, made.stdout + made.stderr
-    released = instructor(course, "release", *ASSIGNMENTS)
-    assert released.returncode == 0, released.stdout + released.stderr
     release = {a: nbformat.read(course / "release" / a / f"{source_notebook(a)[0]}.ipynb", 4) for a in ASSIGNMENTS}
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
@@ -261,9 +275,8 @@ def remove_groups(pid: int) -> None:
 
 
 @pytest.mark.parametrize("allowed_failures", [None, 0], ids=["dask-retries", "no-retries"])
-def test_a_killed_worker_loses_no_submission(tmp_path, dask_factory, allowed_failures):
-    course = make_course(tmp_path / "course")
-    assert instructor(course, "release", "01_modeling").returncode == 0
+def test_a_killed_worker_loses_no_submission(tmp_path, released_course, dask_factory, allowed_failures):
+    course = course_copy(released_course, tmp_path / "course")
     release = nbformat.read(course / "release" / "01_modeling" / f"{source_notebook('01_modeling')[0]}.ipynb", 4)
     solved = submission(release, answers(source_notebook("01_modeling")[1]))
     class_ = {f"student{i}": ("01_modeling", solved) for i in range(6)}
@@ -309,9 +322,8 @@ def test_a_killed_worker_loses_no_submission(tmp_path, dask_factory, allowed_fai
         assert "need attention" in stdout
 
 
-def test_a_worker_that_cannot_grade_is_refused(tmp_path, dask_factory):
-    course = make_course(tmp_path / "course")
-    assert instructor(course, "release", "01_modeling").returncode == 0
+def test_a_worker_that_cannot_grade_is_refused(tmp_path, released_course, dask_factory):
+    course = course_copy(released_course, tmp_path / "course")
     release = nbformat.read(course / "release" / "01_modeling" / f"{source_notebook('01_modeling')[0]}.ipynb", 4)
     put(course, {"student0": ("01_modeling", release)})
     dask = dask_factory()

@@ -37,6 +37,7 @@ from pathlib import Path
 
 import jupytext
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from course_tools import CHAPTER_PAGES, load_tool
 
@@ -93,6 +94,24 @@ RUN_FINISHED = """() => {
   if (!kernel || kernel.status !== 'idle') return false;
   return !panel.content.widgets.some((w) => w.model.type === 'code' && w.promptNode &&
                                              w.promptNode.textContent.includes('*'));
+}"""
+
+
+#: True once every Markdown cell with {eval} roles shows the value of each (jupyterlab-myst evaluates them in the
+#: kernel after the cell runs, and renders the cell again).
+EXPRESSIONS_SHOWN = """() => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  return panel.content.widgets.every((widget) => {
+    const model = widget.model;
+    if (model.type !== 'markdown') return true;
+    const wanted = (model.sharedModel.getSource().match(/\\{eval\\}`/g) || []).length;
+    if (!wanted) return true;
+    const values = (model.getMetadata('user_expressions') || []).map(
+      (e) => e.result && e.result.data ? e.result.data['text/plain'] : null);
+    const rendered = widget.node.querySelector('.jp-InputArea .myst, .jp-RenderedMarkdown');
+    const text = rendered ? rendered.textContent : '';
+    return values.length === wanted && values.every((v) => v !== null && text.includes(v));
+  });
 }"""
 
 
@@ -196,10 +215,17 @@ def open_notebook(page, lab, name: str) -> None:
 def open_and_run_all(page, lab, name: str) -> list[dict]:
     """Open ``name`` by double-click in the file browser, Run All, wait for the kernel; return the cells."""
     open_notebook(page, lab, name)
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    page.wait_for_timeout(1000)
-    page.wait_for_function(RUN_FINISHED, timeout=RUN_TIMEOUT_S * 1000, polling=500)
-    page.wait_for_timeout(1500)  # let the last Markdown cells render their expressions
+    # The command's promise settles when the last cell has run; then the kernel may still be evaluating the
+    # Markdown cells' expressions.
+    page.evaluate("""() => { window.courseRunAll = 'running';
+        window.jupyterapp.commands.execute('notebook:run-all-cells').then(
+          () => { window.courseRunAll = 'done'; }, () => { window.courseRunAll = 'failed'; }); }""")
+    page.wait_for_function(f"() => window.courseRunAll !== 'running' && ({RUN_FINISHED})()",
+                           timeout=RUN_TIMEOUT_S * 1000, polling=200)
+    try:
+        page.wait_for_function(EXPRESSIONS_SHOWN, timeout=30_000, polling=200)
+    except PlaywrightTimeout:
+        pass  # the test's assertions say which expression is missing
     folder = SCREENSHOT_DIR / "jupyterlab"
     save_screenshot(page, folder / f"{Path(name).stem}.png", full_page=False)
     image = page.locator(".jp-Notebook .jp-OutputArea-output img").first
