@@ -41,6 +41,12 @@ SEARCH_SETTLED_JS = """() => {
     items.every(li => li.querySelector('p.context'));
 }"""
 
+#: The math is in the page as served (KaTeX, at build time); only its web fonts may still be loading.
+WAIT_FONTS_JS = """async () => {
+  await document.fonts.ready;
+  return true;
+}"""
+
 #: Folders of the built site that hold assets, not pages.
 ASSET_FOLDERS = {"_static", "_sources", "_images", "katex", "_downloads", "_panels_static"}
 
@@ -178,15 +184,6 @@ def merge_json(path: Path, entries: dict) -> None:
 
 
 @pytest.fixture(scope="session")
-def page_weights(screenshot_dir):
-    """Bytes each page loads (HTML and every asset), written to ``page-weights.json`` beside the screenshots."""
-    weights: dict[str, int] = {}
-    yield weights
-    if weights:
-        merge_json(screenshot_dir / "page-weights.json", weights)
-
-
-@pytest.fixture(scope="session")
 def screenshot_dir() -> Path:
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     return SCREENSHOT_DIR
@@ -221,10 +218,6 @@ class PageLog:
         self.failed: list[str] = []
         self.console_errors: list[str] = []
         self.console_warnings: list[str] = []
-        self.bytes: dict[str, int] = {}  # URL -> size of each response from 127.0.0.1
-
-    def total_bytes(self) -> int:
-        return sum(self.bytes.values())
 
     def problems(self) -> list[str]:
         return ([f"request to another host: {u}" for u in self.external]
@@ -258,8 +251,6 @@ def page(browser):
     def on_response(response):
         if response.status >= 400:
             log.failed.append(f"{response.url} (HTTP {response.status})")
-        elif response.url.startswith("http://127.0.0.1:"):
-            log.bytes[response.url.split("?")[0]] = int(response.headers.get("content-length", 0))
 
     pg.on("requestfailed", on_failed)
     pg.on("response", on_response)

@@ -10,8 +10,6 @@
 * Accessibility: axe-core (``tests/browser/node_modules``, installed by ``npm ci`` from the lock in this
   folder, injected from disk) finds no serious or critical violation in light and dark mode, and none at
   all of the rules our templates and CSS control.
-* Weight: everything a page loads cold, from the browser's own network log (CDP ``Network`` events,
-  encoded bytes as served by a host that gzips text, like GitHub Pages), within 1.2 MB; no icon set twice.
 * Figures: the smallest text of every figure, at the width the page shows it, is at least 9 px on desktops,
   a tablet and a phone (sub- and superscripts: 70% of that, TeX's script size); on a phone, multi-panel
   figures show their stacked rendering and fit the column.
@@ -25,7 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import SCREENSHOT_DIR, SITE_DIR, merge_json, require_site, save_screenshot, site_pages, unavailable
+from .conftest import (SCREENSHOT_DIR, SITE_DIR, WAIT_FONTS_JS, merge_json, require_site, save_screenshot,
+                       site_pages, unavailable)
 
 pytestmark = pytest.mark.browser
 
@@ -40,16 +39,9 @@ OUR_RULES = {"course-math-colour", "label-content-name-mismatch", "summary-name"
              "scrollable-region-focusable", "button-name", "link-name", "image-alt", "color-contrast",
              "landmark-unique", "heading-order", "duplicate-id", "aria-allowed-attr"}
 
-#: A page with everything it loads, as sent over the network (gzip for text, as any static host does).
-MAX_PAGE_BYTES = 1_200_000
 #: Smallest figure text, in CSS pixels at the width the page shows the figure, on a 1280 px desktop.
 MIN_FIGURE_FONT_PX = 9.0
 
-#: The math is in the page as served (KaTeX, at build time); only its web fonts may still be loading.
-WAIT_FONTS_JS = """async () => {
-  await document.fonts.ready;
-  return true;
-}"""
 
 #: After a resize: wait for the theme's transitions (its sidebars slide for 250-400 ms, and the text column
 #: changes width meanwhile), then let course.js recheck its scroll frames on the settled layout.
@@ -290,33 +282,6 @@ def test_math_in_another_colour_than_its_text_is_a_violation(page, site_url):
     assert not [v for v in run_axe(page) if v["id"] == "course-math-colour"]
     page.add_style_tag(content=".katex-html > span span { color: #bbb; }")
     assert [v for v in run_axe(page) if v["id"] == "course-math-colour"]
-
-
-@pytest.mark.parametrize("rel", PAGES or ["(no built site)"])
-def test_page_weight(rel, page, site_url):
-    """Bytes on the wire and requests, from Chromium's network log, for a cold load (empty cache)."""
-    require_site()
-    cdp = page.context.new_cdp_session(page)
-    cdp.send("Network.enable")
-    cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
-    urls, encoded, decoded = {}, {}, {}
-    cdp.on("Network.responseReceived", lambda e: urls.__setitem__(e["requestId"], e["response"]["url"]))
-    cdp.on("Network.dataReceived", lambda e: decoded.__setitem__(e["requestId"],
-                                                                   decoded.get(e["requestId"], 0) + e["dataLength"]))
-    cdp.on("Network.loadingFinished", lambda e: encoded.__setitem__(e["requestId"], e["encodedDataLength"]))
-    page.goto(site_url + rel, wait_until="load")
-    page.evaluate(WAIT_FONTS_JS)
-    page.wait_for_load_state("networkidle")
-    loaded = [urls.get(r, "?") for r in encoded]
-    total, raw = sum(encoded.values()), sum(decoded.values())
-    _record("page-weight", rel, {"requests": len(encoded), "encoded_bytes": total, "decoded_bytes": raw})
-    assert not [u for u in loaded if "fontawesome.js" in u], f"{rel}: loads fontawesome.js next to the web fonts"
-    assert not [u for u in loaded if re.search(r"mathjax|katex[^/]*\.js", u, re.IGNORECASE)], \
-        f"{rel}: loads math JavaScript: {loaded}"
-    assert len(encoded) >= 5, f"{rel}: the network log saw only {loaded}"
-    assert total <= MAX_PAGE_BYTES, (f"{rel} loads {total:,} bytes in {len(encoded)} requests: "
-                                     + ", ".join(f"{urls.get(r, '?').rsplit('/', 1)[-1]} {n:,}"
-                                                 for r, n in sorted(encoded.items(), key=lambda x: -x[1])[:8]))
 
 
 FIGURES_JS = """() => Array.from(document.querySelectorAll('.bd-article img'))

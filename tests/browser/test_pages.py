@@ -5,6 +5,10 @@ at build time by KaTeX, as HTML that screen readers read as an image labelled wi
 JavaScript loaded (no raw TeX left in the visible text, no KaTeX error); every image loaded;
 every internal link leads to an existing page (and anchor); a full-page screenshot is saved. The
 built-in search page must find "softmax" offline.
+
+Weight: everything a page loads cold, from the browser's own network log (CDP ``Network`` events, encoded
+bytes as served by a host that gzips text, like GitHub Pages), within 1.2 MB; no icon set twice (no
+fontawesome.js next to the web fonts) and no math JavaScript.
 """
 
 from __future__ import annotations
@@ -18,15 +22,29 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import SEARCH_SETTLED_JS, SITE_DIR, require_site, save_screenshot, site_pages
+from .conftest import (SCREENSHOT_DIR, SEARCH_SETTLED_JS, SITE_DIR, WAIT_FONTS_JS, merge_json, require_site,
+                       save_screenshot, site_pages)
 
 pytestmark = pytest.mark.browser
 
 PAGES = site_pages()
 
-#: Budget for one page with everything it loads, as sent (the test server gzips text like a static host);
-#: test_layout.py measures the same from Chromium's network log.
+#: Budget for one page with everything it loads, as sent (the test server gzips text like a static host).
 MAX_PAGE_BYTES = 1_200_000
+
+
+def network_log(page) -> dict[str, dict]:
+    """Chromium's network log of ``page`` from now on, cache disabled: ``{request id: {url, encoded, decoded}}``
+    (``encoded``: bytes on the wire, once the request has finished)."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    log: dict[str, dict] = {}
+    entry = lambda e: log.setdefault(e["requestId"], {"url": "?", "encoded": None, "decoded": 0})  # noqa: E731
+    cdp.on("Network.responseReceived", lambda e: entry(e).__setitem__("url", e["response"]["url"]))
+    cdp.on("Network.dataReceived", lambda e: entry(e).__setitem__("decoded", entry(e)["decoded"] + e["dataLength"]))
+    cdp.on("Network.loadingFinished", lambda e: entry(e).__setitem__("encoded", e["encodedDataLength"]))
+    return log
 
 #: TeX that would mean a formula was not rendered (checked in the visible text outside code blocks and
 #: outside KaTeX's MathML, whose annotation holds the TeX source): delimiters, environments, commands, and a
@@ -113,7 +131,7 @@ def is_redirect(rel: str) -> bool:
 
 
 @pytest.mark.parametrize("rel", PAGES or ["(no built site)"])
-def test_page(rel, page, site_url, screenshot_dir, link_checker, page_weights):
+def test_page(rel, page, site_url, screenshot_dir, link_checker):
     require_site()
     url = site_url + rel
     if is_redirect(rel):
@@ -121,6 +139,7 @@ def test_page(rel, page, site_url, screenshot_dir, link_checker, page_weights):
         assert target, f"{rel}: redirect without a target"
         assert link_checker.problems([urllib.parse.urljoin(url, target.group(1))], site_url) == []
         return
+    network = network_log(page)
     response = page.goto(url, wait_until="load")
     assert response is not None and response.ok, f"{rel}: HTTP {response and response.status}"
 
@@ -141,11 +160,23 @@ def test_page(rel, page, site_url, screenshot_dir, link_checker, page_weights):
     links = page.evaluate("() => Array.from(document.querySelectorAll('a[href]'), a => a.href)")
     broken_links = link_checker.problems(links, site_url)
     assert not broken_links, f"{rel}:\n" + "\n".join(broken_links)
-    page.wait_for_timeout(100)  # let late requests (fonts, lazy scripts) show up in the log
+    page.evaluate(WAIT_FONTS_JS)
+    page.wait_for_load_state("networkidle")  # late requests (fonts, lazy scripts) are in the logs
     problems = page.log.problems()
     assert not problems, f"{rel}:\n" + "\n".join(problems)
-    page_weights[rel] = page.log.total_bytes()
-    assert page_weights[rel] <= MAX_PAGE_BYTES, f"{rel} loads {page_weights[rel]:,} bytes"
+
+    loaded = [r for r in network.values() if r["encoded"] is not None]
+    total, raw = sum(r["encoded"] for r in loaded), sum(r["decoded"] for r in loaded)
+    merge_json(SCREENSHOT_DIR / "page-weight.json",
+               {rel: {"requests": len(loaded), "encoded_bytes": total, "decoded_bytes": raw}})  # a CI artifact
+    urls = [r["url"] for r in loaded]
+    assert not [u for u in urls if "fontawesome.js" in u], f"{rel}: loads fontawesome.js next to the web fonts"
+    assert not [u for u in urls if re.search(r"mathjax|katex[^/]*\.js", u, re.IGNORECASE)], \
+        f"{rel}: loads math JavaScript: {urls}"
+    assert len(loaded) >= 5, f"{rel}: the network log saw only {urls}"
+    assert total <= MAX_PAGE_BYTES, (f"{rel} loads {total:,} bytes in {len(loaded)} requests: "
+                                     + ", ".join(f"{r['url'].rsplit('/', 1)[-1]} {r['encoded']:,}"
+                                                 for r in sorted(loaded, key=lambda r: -r["encoded"])[:8]))
 
 
 def test_a_request_to_another_host_is_recorded_and_aborted(page, site_url):
