@@ -130,8 +130,10 @@ def test_downloaded_chapters_run_in_a_fresh_environment(served_site, tmp_path):
     env = {key: value for key, value in os.environ.items() if key not in ("VIRTUAL_ENV", "PYTHONPATH", "MPLBACKEND")}
     env.update(PATH=f"{python.parent}{os.pathsep}{env.get('PATH', '')}", PYTHONNOUSERSITE="1")
     argv = ["pip", "install", *packages]
-    install = subprocess.run([str(python), "-m", *argv, "-q", "--disable-pip-version-check", "-c", str(constraints)],
-                             cwd=work, env=env, capture_output=True, text=True)
+    # --no-compile: the same packages, without writing bytecode for all of them up front (torch's alone is
+    # thousands of files); Python compiles what the chapters import when they import it.
+    install = subprocess.run([str(python), "-m", *argv, "-q", "--disable-pip-version-check", "--no-compile",
+                              "-c", str(constraints)], cwd=work, env=env, capture_output=True, text=True)
     assert install.returncode == 0, f"the chapters' pip install line failed:\n{install.stdout}\n{install.stderr}"
 
     (work / "runner.py").write_text(RUNNER)
