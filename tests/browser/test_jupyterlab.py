@@ -39,7 +39,7 @@ import jupytext
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from course_tools import CHAPTER_PAGES, load_tool
+from course_tools import CHAPTER_PAGES, ONE_THREAD, load_tool
 
 from .conftest import ROOT, SCREENSHOT_DIR, SITE_DIR, require_site, save_screenshot, stop_server, unavailable
 
@@ -165,7 +165,9 @@ def lab(tmp_path_factory):
     notification = work / "user-settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
     notification.parent.mkdir(parents=True)
     notification.write_text(json.dumps({"fetchNews": "false"}))
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(work / "config"), "JUPYTER_RUNTIME_DIR": str(work / "runtime"),
+    # One BLAS thread unless the environment says otherwise, as the site's build had (tools/course.py): the
+    # numbers compared with the site's then come from the same arithmetic, also when pytest runs on its own.
+    env = {**ONE_THREAD, **os.environ, "JUPYTER_CONFIG_DIR": str(work / "config"), "JUPYTER_RUNTIME_DIR": str(work / "runtime"),
            "JUPYTERLAB_SETTINGS_DIR": str(work / "user-settings"), "JUPYTERLAB_WORKSPACES_DIR": str(work / "ws"),
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}", "PYTHONNOUSERSITE": "1"}
     env.pop("MPLBACKEND", None)
