@@ -183,6 +183,11 @@ def merge_json(path: Path, entries: dict) -> None:
         path.write_text(json.dumps(dict(sorted(data.items())), indent=1))
 
 
+def record(kind: str, rel: str, value) -> None:
+    """Keep one measurement per page in ``<screenshots>/<kind>.json`` (a CI artifact, never asserted on)."""
+    merge_json(SCREENSHOT_DIR / f"{kind}.json", {rel: value})
+
+
 @pytest.fixture(scope="session")
 def screenshot_dir() -> Path:
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)

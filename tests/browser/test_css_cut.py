@@ -256,7 +256,8 @@ def install_helpers(page) -> None:
 
 
 def sheets_to_compare() -> list[list[str]]:
-    """``[path, full text, cut text]`` for each style sheet the cut changed (the others must be the full file)."""
+    """``[path, full text, cut text]`` for each style sheet the cut changed (tests/test_site.py checks that the
+    others are served as their full file)."""
     require_site()
     path = FULL_DIR / SITE_CSS.MANIFEST
     if not path.is_file():

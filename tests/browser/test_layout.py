@@ -23,8 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import (SCREENSHOT_DIR, SITE_DIR, WAIT_FONTS_JS, merge_json, require_site, save_screenshot,
-                       site_pages, unavailable)
+from .conftest import SITE_DIR, WAIT_FONTS_JS, record, require_site, save_screenshot, site_pages, unavailable
 
 pytestmark = pytest.mark.browser
 
@@ -202,13 +201,8 @@ def test_page_fits_every_width(rel, page, site_url, screenshot_dir):
         if width == 360:
             name = rel.removesuffix(".html").replace("/", "__") + "@360.png"
             save_screenshot(page, screenshot_dir / name)
-    _record("layout", rel, {w: len(r["scrolling"]) for w, r in report.items()})
+    record("layout", rel, {w: len(r["scrolling"]) for w, r in report.items()})
     assert page.log.console_warnings == [], f"{rel}: console warnings: {page.log.console_warnings}"
-
-
-def _record(kind: str, rel: str, value) -> None:
-    """Keep one measurement per page in ``<screenshots>/<kind>.json`` (a CI artifact, never asserted on)."""
-    merge_json(SCREENSHOT_DIR / f"{kind}.json", {rel: value})
 
 
 #: Math whose colour is not its text's: an element inside KaTeX's rendering whose colour differs from that of
@@ -391,7 +385,7 @@ def test_figure_text_is_legible(rel, page, site_url):
                                 f"it must fit ({FIT_ON_PHONE[fig['id']]})")
             if fig["panels"] and not fig["src"].endswith(fig["stacked"].rsplit("/", 1)[-1]):
                 problems.append(f"{fig['id']}: shows {fig['src'].rsplit('/', 1)[-1]}, not its stacked rendering")
-    _record("figure-font-px", rel, smallest)
+    record("figure-font-px", rel, smallest)
     assert not problems, f"{rel} at {PHONE} px: " + "; ".join(problems)
     too_small = {name: px for name, px in smallest.items()
                  if min(t for t, _ in px.values()) < MIN_FIGURE_FONT_PX

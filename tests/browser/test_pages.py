@@ -22,8 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import (SCREENSHOT_DIR, SEARCH_SETTLED_JS, SITE_DIR, WAIT_FONTS_JS, merge_json, require_site,
-                       save_screenshot, site_pages)
+from .conftest import SEARCH_SETTLED_JS, SITE_DIR, WAIT_FONTS_JS, record, require_site, save_screenshot, site_pages
 
 pytestmark = pytest.mark.browser
 
@@ -40,7 +39,10 @@ def network_log(page) -> dict[str, dict]:
     cdp.send("Network.enable")
     cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
     log: dict[str, dict] = {}
-    entry = lambda e: log.setdefault(e["requestId"], {"url": "?", "encoded": None, "decoded": 0})  # noqa: E731
+
+    def entry(event: dict) -> dict:
+        return log.setdefault(event["requestId"], {"url": "?", "encoded": None, "decoded": 0})
+
     cdp.on("Network.responseReceived", lambda e: entry(e).__setitem__("url", e["response"]["url"]))
     cdp.on("Network.dataReceived", lambda e: entry(e).__setitem__("decoded", entry(e)["decoded"] + e["dataLength"]))
     cdp.on("Network.loadingFinished", lambda e: entry(e).__setitem__("encoded", e["encodedDataLength"]))
@@ -167,8 +169,7 @@ def test_page(rel, page, site_url, screenshot_dir, link_checker):
 
     loaded = [r for r in network.values() if r["encoded"] is not None]
     total, raw = sum(r["encoded"] for r in loaded), sum(r["decoded"] for r in loaded)
-    merge_json(SCREENSHOT_DIR / "page-weight.json",
-               {rel: {"requests": len(loaded), "encoded_bytes": total, "decoded_bytes": raw}})  # a CI artifact
+    record("page-weight", rel, {"requests": len(loaded), "encoded_bytes": total, "decoded_bytes": raw})
     urls = [r["url"] for r in loaded]
     assert not [u for u in urls if "fontawesome.js" in u], f"{rel}: loads fontawesome.js next to the web fonts"
     assert not [u for u in urls if re.search(r"mathjax|katex[^/]*\.js", u, re.IGNORECASE)], \
