@@ -9,6 +9,7 @@ by a long group that starts last, so the long groups are split where their tests
 start first (by the durations measured in a full run, :data:`DURATIONS`).
 """
 
+import fcntl
 import json
 import re
 from pathlib import Path
@@ -115,10 +116,13 @@ def pytest_sessionfinish(session, exitstatus):
             or exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         return
     path = ROOT / DURATIONS[0]
-    seconds = json.loads(path.read_text())["seconds"] if path.is_file() else {}
-    seconds.update({file: round(total, 1) for file, total in _measured.items()})
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"seconds": dict(sorted(seconds.items()))}, indent=1) + "\n")
+    # Two runs may finish at once (tools/course.py test runs some files while the site is built).
+    with open(path.with_name(path.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        seconds = json.loads(path.read_text())["seconds"] if path.is_file() else {}
+        seconds.update({file: round(total, 1) for file, total in _measured.items()})
+        path.write_text(json.dumps({"seconds": dict(sorted(seconds.items()))}, indent=1) + "\n")
 
 
 def check_xdist_version() -> None:

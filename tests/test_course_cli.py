@@ -121,6 +121,70 @@ def test_test_passes_its_arguments_to_pytest_in_order(monkeypatch, argv, expecte
     assert seen == [expected]
 
 
+class _FakeRun:
+    """Stands in for a pytest process: its exit status and what it was asked to run."""
+
+    def __init__(self, status: int):
+        self.status, self.killed = status, False
+
+    def wait(self):
+        return self.status
+
+    def kill(self):
+        self.killed = True
+
+
+@pytest.mark.parametrize("extra, early_status, main_status, exit_status", [
+    ([], 0, 0, None),      # a full run: the early files beside the build, the rest after it
+    ([], 1, 0, 1),         # an early failure fails the task, after the main run
+    ([], 0, 2, 2),
+    (["-k", "softmax"], None, 0, None),  # a chosen subset: one run, after the build
+])
+def test_a_full_run_tests_some_files_while_the_site_is_built(monkeypatch, tmp_path, extra, early_status,
+                                                              main_status, exit_status):
+    events, main_runs = [], []
+    early = _FakeRun(early_status)
+    monkeypatch.setattr(course, "prebuild", lambda: events.append("prebuild"))
+    monkeypatch.setattr(course, "build_site", lambda: events.append("build"))
+    monkeypatch.setattr(course, "ensure_node_modules", lambda: None)
+    monkeypatch.setattr(course, "convert_chapters", lambda: course.NBVAL_DIR / "book")
+    monkeypatch.setattr(course, "parallel_args", lambda extra: ["-n", "2", "--dist", "loadgroup"])
+    monkeypatch.setattr(course, "start_tests_while_building", lambda: events.append("early") or (early, 0.0))
+    monkeypatch.setattr(course, "finish_tests_while_building", lambda process, start: process.wait())
+
+    def fake_run(*cmd, check=True, **kwargs):
+        main_runs.append([str(c) for c in cmd])
+        return main_status
+
+    monkeypatch.setattr(course, "run", fake_run)
+    if exit_status is None:
+        course.test(extra)
+    else:
+        with pytest.raises(SystemExit) as stop:
+            course.test(extra)
+        assert stop.value.code == exit_status
+    [argv] = main_runs
+    ignored = [a.removeprefix("--ignore=") for a in argv if a.startswith("--ignore=")]
+    if extra:
+        assert events == ["prebuild", "build"] and ignored == [] and argv[-len(extra):] == extra
+    else:
+        assert events == ["prebuild", "early", "build"]  # started before the build
+        assert ignored == list(course.TESTS_WHILE_BUILDING)
+        assert all((ROOT / path).is_file() for path in course.TESTS_WHILE_BUILDING)
+
+
+def test_a_failed_build_stops_the_tests_run_beside_it(monkeypatch):
+    early = _FakeRun(0)
+    monkeypatch.setattr(course, "prebuild", lambda: None)
+    monkeypatch.setattr(course, "ensure_node_modules", lambda: None)
+    monkeypatch.setattr(course, "parallel_args", lambda extra: ["-n", "2"])
+    monkeypatch.setattr(course, "start_tests_while_building", lambda: (early, 0.0))
+    monkeypatch.setattr(course, "build_site", lambda: sys.exit(1))
+    with pytest.raises(SystemExit):
+        course.test([])
+    assert early.killed
+
+
 @pytest.mark.parametrize("argv, extra, instructor", [
     (["lab"], [], False),
     (["lab", "--no-browser", "--port", "8890"], ["--no-browser", "--port", "8890"], False),

@@ -71,18 +71,24 @@ LAB_OVERRIDES_FILE = VENV / "share" / "jupyter" / "lab" / "settings" / "override
 KERNEL_CONFIG_FILE = VENV / "etc" / "ipython" / "ipython_kernel_config.py"
 
 
-def run(*cmd: str | Path, **kwargs) -> None:
-    """Run a command from the repository root; stop the task runner if it fails. Prints the time it took."""
+def step_name(cmd) -> str:
+    """A command as the task runner reports its time: the program and its first two arguments (no script)."""
+    step = [Path(str(cmd[0])).name, *(str(c) for c in cmd[1:3])]
+    return " ".join(step[:step.index("-c") + 1] if "-c" in step else step)
+
+
+def run(*cmd: str | Path, check: bool = True, **kwargs) -> int:
+    """Run a command from the repository root; prints the time it took. If it fails, stop the task runner
+    (``check=False``: return its exit status)."""
     printable = " ".join(str(c) for c in cmd)
     print(f"+ {printable}", flush=True)
     env = {**os.environ, **kwargs.pop("env", {})}
     start = time.monotonic()
     result = subprocess.run([str(c) for c in cmd], cwd=kwargs.pop("cwd", ROOT), env=env, **kwargs)
-    step = [Path(str(cmd[0])).name, *(str(c) for c in cmd[1:3])]
-    step = step[:step.index("-c") + 1] if "-c" in step else step  # the step, not its script
-    print(f"+ {time.monotonic() - start:.1f} s: {' '.join(step)}", flush=True)
-    if result.returncode != 0:
+    print(f"+ {time.monotonic() - start:.1f} s: {step_name(cmd)}", flush=True)
+    if check and result.returncode != 0:
         sys.exit(result.returncode)
+    return result.returncode
 
 
 def _env_digest() -> str:
@@ -103,7 +109,12 @@ def ensure_env() -> None:
         venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
     digest = _env_digest()
     if not (STAMP.exists() and STAMP.read_text() == digest):
-        run(PY, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", "requirements.txt")
+        # pip compiles every installed file's bytecode one file after another (torch and sympy alone are
+        # thousands); compileall does the same on every core. Measured on a 2-core machine: 91 s with pip's
+        # compilation, 32 s + 21 s this way. As with pip, a file that does not compile on this Python (torch's
+        # Python 3.12 test helpers) is skipped: it only fails if something imports it.
+        run(PY, "-m", "pip", "install", "--disable-pip-version-check", "-q", "--no-compile", "-r", "requirements.txt")
+        run(PY, "-c", "import compileall, sys; compileall.compile_dir(sys.argv[1], quiet=2, workers=0)", VENV)
         STAMP.write_text(digest)
     write_lab_settings()  # also into a venv installed before these settings existed
     write_kernel_config()
@@ -205,12 +216,17 @@ def site_inputs_digest() -> str:
 
 
 def build() -> None:
-    """Build the site into ``_build/html``; a notebook error or any warning fails the build.
+    """Build the site into ``_build/html``; a notebook error or any warning fails the build."""
+    prebuild()
+    build_site()
+
+
+def build_site() -> None:
+    """jupyter-book's build, once :func:`prebuild` has run.
 
     Sphinx's incremental build rewrites only the pages that changed; when a file from
     :data:`UNTRACKED_SITE_INPUTS` changed since the last successful build, every page is rebuilt.
     """
-    prebuild()
     digest = site_inputs_digest()
     untracked_changed = not (SITE_STAMP.is_file() and SITE_STAMP.read_text() == digest)
     run(BIN / "jupyter-book", "build", ".", "--warningiserror", "--keep-going", *(["--all"] if untracked_changed else []),
@@ -237,19 +253,66 @@ def convert_chapters() -> Path:
     return out
 
 
+#: Test files that read nothing the site's build writes, only the exercise sources and the student release
+#: (which :func:`prebuild` makes first). In a full parallel run they run while Sphinx builds the site, on the
+#: core the build leaves idle: it executes the chapters one after another. Measured on a 2-core machine: the
+#: build took 50 s with them beside it, as alone, and they were done 35 s later.
+TESTS_WHILE_BUILDING = ("tests/test_exercise_diagnoses.py", "tests/test_grading_redteam.py")
+#: Their output, printed when they are done.
+WHILE_BUILDING_LOG = ROOT / "_build" / "tests-while-building.log"
+
+
 def test(extra: list[str]) -> None:
-    """Build the site, then run unit tests, browser tests and every notebook in one pytest run."""
-    # npm ci mostly waits on the registry: it runs while the build keeps a core busy.
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        npm = pool.submit(ensure_node_modules)
-        build()
-        npm.result()  # re-raises its failure (run() exits with npm's status)
-    chapters = convert_chapters()
-    targets = ["tests", str(chapters.relative_to(ROOT))]
-    if (ROOT / "exercises" / "source").exists():
-        targets.append("exercises/source")
-    run(PY, "-m", "pytest", "--nbval-lax", "--nbval-current-env", *parallel_args(extra), *targets, *extra,
-        env=run_env())
+    """Build the site, then run unit tests, browser tests and every notebook.
+
+    A full run (no extra arguments, several workers) starts :data:`TESTS_WHILE_BUILDING` in a pytest run of
+    their own before the build; the main run leaves them out. The task fails if either run fails.
+    """
+    prebuild()
+    early = start_tests_while_building() if not extra and parallel_args(extra) else None
+    try:
+        # npm ci mostly waits on the registry: it runs while the build keeps a core busy.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            npm = pool.submit(ensure_node_modules)
+            build_site()
+            npm.result()  # re-raises its failure (run() exits with npm's status)
+        chapters = convert_chapters()
+        targets = ["tests", str(chapters.relative_to(ROOT))]
+        if (ROOT / "exercises" / "source").exists():
+            targets.append("exercises/source")
+        left_out = [f"--ignore={path}" for path in TESTS_WHILE_BUILDING] if early else []
+        status = run(PY, "-m", "pytest", "--nbval-lax", "--nbval-current-env", *parallel_args(extra), *left_out,
+                     *targets, *extra, env=run_env(), check=False)
+    except BaseException:  # a failed build (SystemExit), Ctrl+C: the early run stops too
+        if early:
+            early[0].kill()
+            early[0].wait()
+        raise
+    early_status = finish_tests_while_building(*early) if early else 0
+    if status or early_status:
+        sys.exit(status or early_status)
+
+
+def start_tests_while_building() -> tuple[subprocess.Popen, float]:
+    """Start pytest on :data:`TESTS_WHILE_BUILDING` in one process, its output into :data:`WHILE_BUILDING_LOG`
+    (pytest's cache stays the main run's: two runs would write it at once)."""
+    cmd = [PY, "-m", "pytest", "-p", "no:cacheprovider", *TESTS_WHILE_BUILDING]
+    print(f"+ {' '.join(str(c) for c in cmd)}  (while the site is built; output: "
+          f"{WHILE_BUILDING_LOG.relative_to(ROOT)})", flush=True)
+    WHILE_BUILDING_LOG.parent.mkdir(parents=True, exist_ok=True)
+    with open(WHILE_BUILDING_LOG, "w") as log:
+        process = subprocess.Popen([str(c) for c in cmd], cwd=ROOT, env={**os.environ, **run_env()},
+                                   stdout=log, stderr=subprocess.STDOUT)
+    return process, time.monotonic()
+
+
+def finish_tests_while_building(process: subprocess.Popen, start: float) -> int:
+    """Wait for the run :func:`start_tests_while_building` started; print its output and time; its status."""
+    status = process.wait()
+    print(f"\n+ The tests run while the site was built ({', '.join(TESTS_WHILE_BUILDING)}):", flush=True)
+    print(WHILE_BUILDING_LOG.read_text(errors="replace"), end="", flush=True)
+    print(f"+ {time.monotonic() - start:.1f} s: {step_name([PY, '-m', 'pytest'])} (while building)", flush=True)
+    return status
 
 
 def parallel_args(extra: list[str]) -> list[str]:

@@ -127,7 +127,10 @@ def test_downloaded_chapters_run_in_a_fresh_environment(served_site, tmp_path):
     constraints = tmp_path / "constraints.txt"
     constraints.write_text("\n".join(line for line in (ROOT / "requirements.txt").read_text().splitlines()
                                      if line.strip() and not line.startswith(("#", "-"))) + "\n")
-    env = {key: value for key, value in os.environ.items() if key not in ("VIRTUAL_ENV", "PYTHONPATH", "MPLBACKEND")}
+    # A student's Python writes bytecode: with PYTHONDONTWRITEBYTECODE (set on some CI machines) each chapter's
+    # kernel would compile numpy, scipy, matplotlib and scikit-learn again.
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("VIRTUAL_ENV", "PYTHONPATH", "MPLBACKEND", "PYTHONDONTWRITEBYTECODE")}
     env.update(PATH=f"{python.parent}{os.pathsep}{env.get('PATH', '')}", PYTHONNOUSERSITE="1")
     argv = ["pip", "install", *packages]
     # --no-compile: the same packages, without writing bytecode for all of them up front (torch's alone is
