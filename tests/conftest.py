@@ -40,7 +40,7 @@ def one_blas_thread():
 SPREAD_FILES = ("tests/browser/test_layout.py", "tests/browser/test_pages.py", "tests/browser/test_css_cut.py")
 #: Files cut into this many groups (round robin in collection order); each group builds its own module
 #: fixtures (e.g. one JupyterLab server per worker), so the parts run at the same time.
-SPLIT_FILES = {"tests/browser/test_jupyterlab.py": 2, "tests/test_exercise_diagnoses.py": 2}
+SPLIT_FILES = {"tests/test_exercise_diagnoses.py": 2}
 #: Seconds each test file took in a full run, measured by :func:`pytest_runtest_logreport` and written by
 #: :func:`pytest_sessionfinish`: ``_build/test-durations.json`` after every full run on this machine;
 #: ``tests/durations.json`` is a copy of one from a full run on a 2-core machine, used until then.

@@ -265,3 +265,12 @@ def page(browser):
     pg.log = log
     yield pg
     context.close()
+
+
+@pytest.fixture(scope="module")
+def lab_page(browser):
+    """One page for a module's JupyterLab tests (tests/browser/lab_driver.py), at a desktop's size."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    yield page
+    context.close()

@@ -1,18 +1,21 @@
-"""The download path: a chapter taken from the site runs in a fresh environment, as a student would run it.
+"""The download path: a chapter taken from the site runs in a fresh environment, as a student runs it.
 
 The built site is served on 127.0.0.1. From each chapter's page, and each page of a chapter's section (such
 as Newton's method), the test reads the install tip (the wheel link and the one ``pip install`` line),
-downloads the wheel and the page's ``.ipynb`` (its download button), creates a fresh virtual environment,
+downloads the wheel and the page's ``.ipynb`` (its download button), creates a fresh virtual environment and
 runs exactly that ``pip install`` line in it (pip resolves from the machine's package index;
-``requirements.txt`` is passed as constraints so the versions are the course's), and executes every page
-there with nbclient: no errors, every figure cell has its image. Nothing of the repository is importable in
-that environment: ``lecture_lib`` comes from the wheel.
+``requirements.txt`` is passed as constraints so the versions are the course's). Nothing of the repository is
+importable in that environment: ``lecture_lib`` comes from the wheel.
+
+The line installs JupyterLab too: each downloaded notebook is opened in that environment's JupyterLab, driven
+by Chromium, and run with *Run All*. It must show what the site shows (``lab_driver.assert_chapter_as_on_the_site``:
+no error, every figure with its caption, the same numbers). Screenshots go to
+``_build/screenshots/jupyterlab-download/``.
 """
 
 from __future__ import annotations
 
 import html as html_lib
-import json
 import os
 import re
 import shlex
@@ -20,44 +23,19 @@ import subprocess
 import sys
 import urllib.parse
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from course_tools import CHAPTER_PAGES
+from course_tools import CHAPTER_PAGES, ONE_THREAD
 
 from .conftest import ROOT, SITE_DIR, StaticServer, require_site
+from .lab_driver import assert_chapter_as_on_the_site, lab_server, open_and_run_all
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-#: Runs in the fresh environment: executes the notebooks given on the command line, prints a JSON summary.
-RUNNER = r'''
-import json, sys
-from pathlib import Path
-import nbformat
-from nbclient import NotebookClient
-import lecture_lib
-
-summary = {"lecture_lib": lecture_lib.__file__, "notebooks": {}}
-for name in sys.argv[1:]:
-    path = Path(name)
-    nb = nbformat.read(path, as_version=4)
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
-    error = None
-    try:
-        NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
-    except Exception as exc:  # CellExecutionError carries the traceback
-        error = f"{type(exc).__name__}: {exc}"[:3000]
-    cells = [{"figure": bool(cell.metadata.get("mystnb", {}).get("figure")),
-              "images": sum(bool({"image/png", "image/svg+xml"} & set(o.get("data", {}))) for o in cell.outputs),
-              "errors": [o.get("ename") for o in cell.outputs if o.output_type == "error"]}
-             for cell in nb.cells if cell.cell_type == "code"]
-    summary["notebooks"][path.name] = {"error": error, "cells": cells}
-print(json.dumps(summary))
-'''
+# The first test installs a fresh environment from the package index and starts its JupyterLab: far beyond the
+# default 600 s timeout on a busy machine.
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(1800)]
 
 
 def _get(url: str) -> bytes:
@@ -97,10 +75,20 @@ def served_site():
     server.close()
 
 
-# A fresh environment from the package index, then every chapter: far beyond the default 600 s timeout.
-@pytest.mark.timeout(3600)
-def test_downloaded_chapters_run_in_a_fresh_environment(served_site, tmp_path):
-    work = tmp_path / "student"
+@dataclass
+class StudentEnv:
+    """The fresh environment: its Python, the folder with the downloaded notebooks, the environment variables."""
+    python: Path
+    work: Path
+    env: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def student_env(served_site, tmp_path_factory) -> StudentEnv:
+    """Every chapter's ``.ipynb`` and the wheel downloaded from the served site, and a fresh virtual environment
+    in which the pages' ``pip install`` line ran."""
+    top = tmp_path_factory.mktemp("download")
+    work = top / "student"
     work.mkdir()
     commands, wheels = set(), set()
     for chapter in CHAPTER_PAGES:
@@ -121,10 +109,10 @@ def test_downloaded_chapters_run_in_a_fresh_environment(served_site, tmp_path):
     wheel_url = wheels.pop()
     (work / wheel_url.rsplit("/", 1)[1]).write_bytes(_get(wheel_url))
 
-    venv = tmp_path / "venv"
+    venv = top / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / ("Scripts" if os.name == "nt" else "bin") / "python"
-    constraints = tmp_path / "constraints.txt"
+    constraints = top / "constraints.txt"
     constraints.write_text("\n".join(line for line in (ROOT / "requirements.txt").read_text().splitlines()
                                      if line.strip() and not line.startswith(("#", "-"))) + "\n")
     # A student's Python writes bytecode: with PYTHONDONTWRITEBYTECODE (set on some CI machines) each chapter's
@@ -138,21 +126,29 @@ def test_downloaded_chapters_run_in_a_fresh_environment(served_site, tmp_path):
     install = subprocess.run([str(python), "-m", *argv, "-q", "--disable-pip-version-check", "--no-compile",
                               "-c", str(constraints)], cwd=work, env=env, capture_output=True, text=True)
     assert install.returncode == 0, f"the chapters' pip install line failed:\n{install.stdout}\n{install.stderr}"
+    return StudentEnv(python, work, env)
 
-    (work / "runner.py").write_text(RUNNER)
-    notebooks = [f"{chapter.stem}.ipynb" for chapter in CHAPTER_PAGES]
-    run = subprocess.run([str(python), "runner.py", *notebooks], cwd=work, env=env, capture_output=True, text=True,
-                         timeout=1800)
-    assert run.returncode == 0, f"the runner failed:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
-    summary = json.loads(run.stdout.strip().splitlines()[-1])
-    assert Path(summary["lecture_lib"]).resolve().is_relative_to(venv.resolve()), (
-        f"lecture_lib came from {summary['lecture_lib']}, not from the wheel installed in the fresh environment")
-    problems = []
-    for name, result in summary["notebooks"].items():
-        if result["error"]:
-            problems.append(f"{name}: {result['error']}")
-        figures = [cell for cell in result["cells"] if cell["figure"]]
-        problems += [f"{name}: a figure cell produced {cell['images']} images" for cell in figures if cell["images"] != 1]
-    assert not problems, "\n".join(problems)
-    assert sum(cell["figure"] for result in summary["notebooks"].values() for cell in result["cells"]) >= len(
-        summary["notebooks"]), "fewer figure cells than pages: the figure check would hardly look at anything"
+
+def test_lecture_lib_comes_from_the_wheel(student_env):
+    where = subprocess.run([str(student_env.python), "-c", "import lecture_lib; print(lecture_lib.__file__)"],
+                           cwd=student_env.work, env=student_env.env, capture_output=True, text=True)
+    assert where.returncode == 0, where.stderr
+    assert Path(where.stdout.strip()).resolve().is_relative_to(student_env.python.parent.parent.resolve()), (
+        f"lecture_lib came from {where.stdout.strip()}, not from the wheel installed in the fresh environment")
+
+
+@pytest.fixture(scope="module")
+def student_lab(student_env, tmp_path_factory):
+    """The fresh environment's JupyterLab over the downloaded notebooks. Its kernels get one BLAS thread unless
+    the environment says otherwise, as the site's build had (tools/course.py): the numbers compared with the
+    site's come from the same arithmetic."""
+    with lab_server(student_env.python, student_env.work, tmp_path_factory.mktemp("student-lab"),
+                    {**ONE_THREAD, **student_env.env}) as lab:
+        yield lab
+
+
+@pytest.mark.parametrize("chapter", CHAPTER_PAGES, ids=[c.stem for c in CHAPTER_PAGES])
+def test_downloaded_chapter_runs_in_jupyterlab_as_on_the_site(student_lab, lab_page, chapter):
+    name = f"{chapter.stem}.ipynb"
+    cells = open_and_run_all(lab_page, student_lab, name, screenshots="jupyterlab-download")
+    assert_chapter_as_on_the_site(cells, chapter, name)
