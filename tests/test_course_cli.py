@@ -122,16 +122,13 @@ def test_test_passes_its_arguments_to_pytest_in_order(monkeypatch, argv, expecte
 
 
 class _FakeRun:
-    """Stands in for a pytest process: its exit status and what it was asked to run."""
+    """Stands in for the pytest process run beside the build: its exit status, and whether it was stopped."""
 
     def __init__(self, status: int):
         self.status, self.killed = status, False
 
     def wait(self):
         return self.status
-
-    def kill(self):
-        self.killed = True
 
 
 @pytest.mark.parametrize("extra, early_status, main_status, exit_status", [
@@ -179,10 +176,38 @@ def test_a_failed_build_stops_the_tests_run_beside_it(monkeypatch):
     monkeypatch.setattr(course, "ensure_node_modules", lambda: None)
     monkeypatch.setattr(course, "parallel_args", lambda extra: ["-n", "2"])
     monkeypatch.setattr(course, "start_tests_while_building", lambda: (early, 0.0))
+    monkeypatch.setattr(course, "stop_tests_while_building", lambda process: setattr(process, "killed", True))
     monkeypatch.setattr(course, "build_site", lambda: sys.exit(1))
     with pytest.raises(SystemExit):
         course.test([])
     assert early.killed
+
+
+def test_stopping_the_run_beside_the_build_stops_what_it_started(tmp_path):
+    """The run beside the build has a session of its own; stopping it kills its children too."""
+    child_pid = tmp_path / "child.pid"
+    script = (f"import subprocess, sys, time, pathlib; p = subprocess.Popen([sys.executable, '-c', "
+              f"'import time; time.sleep(60)']); pathlib.Path({str(child_pid)!r}).write_text(str(p.pid)); "
+              f"time.sleep(60)")
+    process = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
+    deadline = time.monotonic() + 30
+    while not child_pid.is_file() or not child_pid.read_text():
+        assert time.monotonic() < deadline, "the child did not start"
+        time.sleep(0.05)
+    child = int(child_pid.read_text())
+    course.stop_tests_while_building(process)
+    assert process.returncode == -signal.SIGKILL
+
+    def alive(pid: int) -> bool:  # a killed child no one has reaped yet is a zombie: dead
+        try:
+            return "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()
+        except FileNotFoundError:
+            return False
+
+    deadline = time.monotonic() + 10
+    while alive(child):
+        assert time.monotonic() < deadline, "the child outlived the run"
+        time.sleep(0.05)
 
 
 @pytest.mark.parametrize("argv, extra, instructor", [

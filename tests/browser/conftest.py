@@ -58,19 +58,26 @@ def unavailable(reason: str):
     pytest.skip(reason)
 
 
+#: JPEG quality of the full-page screenshots of the site's pages (``.jpg``): Chromium encodes a chapter's
+#: 1280 x 20,000 px page in half the time PNG takes, and its text stays sharp to read.
+JPEG_QUALITY = 85
+
+
 def save_screenshot(page, path: Path, full_page: bool = True) -> None:
-    """Save a screenshot of ``page`` to ``path`` (its folder created). A busy headless Chromium now and then
-    refuses a capture ("Unable to capture screenshot"); the capture is tried once more, then the error stands."""
+    """Save a screenshot of ``page`` to ``path`` (its folder created), PNG or JPEG (:data:`JPEG_QUALITY`) by its
+    suffix. A busy headless Chromium now and then refuses a capture ("Unable to capture screenshot"); the
+    capture is tried once more, then the error stands."""
     from playwright.sync_api import Error as PlaywrightError
 
     path.parent.mkdir(parents=True, exist_ok=True)
+    options = {"quality": JPEG_QUALITY} if path.suffix == ".jpg" else {}
     try:
-        page.screenshot(path=str(path), full_page=full_page)
+        page.screenshot(path=str(path), full_page=full_page, **options)
     except PlaywrightError as error:
         if "Unable to capture screenshot" not in str(error):
             raise
         page.wait_for_timeout(1000)
-        page.screenshot(path=str(path), full_page=full_page)
+        page.screenshot(path=str(path), full_page=full_page, **options)
 
 
 def stop_server(process: subprocess.Popen) -> None:

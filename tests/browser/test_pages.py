@@ -156,7 +156,7 @@ def test_page(rel, page, site_url, screenshot_dir, link_checker):
     broken_images = page.evaluate(LOAD_IMAGES_JS)
     assert broken_images == [], f"{rel}: images that did not load: {broken_images}"
 
-    name = rel.removesuffix(".html").replace("/", "__") + ".png"
+    name = rel.removesuffix(".html").replace("/", "__") + ".jpg"
     save_screenshot(page, screenshot_dir / name)
 
     links = page.evaluate("() => Array.from(document.querySelectorAll('a[href]'), a => a.href)")
