@@ -35,14 +35,13 @@ IMAGE_MIMES = {"image/png", "image/svg+xml"}
 RAW_MYST = ("{eval}", "{glue", "```{", ":::{", "{numref}", "{ref}", "{doc}", "{download}", "{math}")
 #: Seconds one notebook may take to run (chapters take 10-60 s on a loaded 2-core machine).
 RUN_TIMEOUT_S = 300
-#: The JupyterLab settings of every test server (its own settings folder): every cell rendered when the notebook
-#: opens, as the course's ``lab`` task sets it (tools/course.py, LAB_OVERRIDES: jupyterlab-myst evaluates a
-#: Markdown cell's {eval} roles only once the cell is rendered), and no "get notified about Jupyter news?"
-#: toast over the screenshots.
-USER_SETTINGS = {
-    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false"},
-}
+#: A user setting of every test server (in its own settings folder): no "get notified about Jupyter news?" toast
+#: over the screenshots.
+NO_NEWS = {"@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false"}}
+#: Every cell rendered when a notebook opens, as the course's ``lab`` task sets it in the course's environment
+#: (tools/course.py, LAB_OVERRIDES): jupyterlab-myst evaluates a Markdown cell's {eval} roles only once the cell
+#: is rendered. A fresh environment has no such setting; its server gets it as a user setting.
+ALL_CELLS_RENDERED = {"@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"}}
 
 #: Reads the open notebook: per cell its type, outputs (type, MIME types), evaluated expressions and rendered text.
 READ_NOTEBOOK = """() => {
@@ -118,14 +117,15 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def lab_server(python: Path, root: Path, work: Path, env: dict[str, str]) -> Iterator[tuple[str, str, Path]]:
+def lab_server(python: Path, root: Path, work: Path, env: dict[str, str],
+               settings: dict[str, dict] = NO_NEWS) -> Iterator[tuple[str, str, Path]]:
     """``python -m jupyterlab`` (the JupyterLab of ``python``'s environment) on 127.0.0.1 with a token, serving
-    ``root``; its configuration, runtime files, settings (:data:`USER_SETTINGS`) and workspaces in ``work``.
+    ``root``; its configuration, runtime files, user ``settings`` and workspaces in ``work``.
 
     ``env`` is the server's environment (its kernels inherit it), to which the paths above are added.
     Yields ``(url, token, root)``; the server stops on exit.
     """
-    for name, values in USER_SETTINGS.items():
+    for name, values in settings.items():
         path = work / "user-settings" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values))

@@ -31,7 +31,7 @@ import pytest
 from course_tools import CHAPTER_PAGES, ONE_THREAD
 
 from .conftest import ROOT, SITE_DIR, StaticServer, require_site
-from .lab_driver import assert_chapter_as_on_the_site, lab_server, open_and_run_all
+from .lab_driver import ALL_CELLS_RENDERED, NO_NEWS, assert_chapter_as_on_the_site, lab_server, open_and_run_all
 
 # The first test installs a fresh environment from the package index and starts its JupyterLab: far beyond the
 # default 600 s timeout on a busy machine.
@@ -139,11 +139,12 @@ def test_lecture_lib_comes_from_the_wheel(student_env):
 
 @pytest.fixture(scope="module")
 def student_lab(student_env, tmp_path_factory):
-    """The fresh environment's JupyterLab over the downloaded notebooks. Its kernels get one BLAS thread unless
-    the environment says otherwise, as the site's build had (tools/course.py): the numbers compared with the
-    site's come from the same arithmetic."""
+    """The fresh environment's JupyterLab over the downloaded notebooks, every cell rendered when a notebook opens
+    (:data:`~lab_driver.ALL_CELLS_RENDERED`, as in the course's JupyterLab). Its kernels get one BLAS thread
+    unless the environment says otherwise, as the site's build had (tools/course.py): the numbers compared with
+    the site's come from the same arithmetic."""
     with lab_server(student_env.python, student_env.work, tmp_path_factory.mktemp("student-lab"),
-                    {**ONE_THREAD, **student_env.env}) as lab:
+                    {**ONE_THREAD, **student_env.env}, settings={**NO_NEWS, **ALL_CELLS_RENDERED}) as lab:
         yield lab
 
 
