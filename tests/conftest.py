@@ -115,14 +115,27 @@ def pytest_sessionfinish(session, exitstatus):
     if hasattr(session.config, "workerinput") or partial or not _measured \
             or exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         return
-    path = ROOT / DURATIONS[0]
+    # (Two runs may finish at once: tools/course.py test runs some files while the site is built.)
+    merge_json(ROOT / DURATIONS[0], {file: round(total, 1) for file, total in _measured.items()}, key="seconds")
+
+
+def merge_json(path: Path, entries: dict, key: str | None = None) -> None:
+    """Add ``entries`` to the JSON object in ``path`` (created if missing), or to its object under ``key``,
+    sorted by key.
+
+    Several processes write the same files (pytest-xdist workers recording pages, two test runs finishing at
+    once): the read-modify-write holds an exclusive lock (``path`` + ``.lock``), so no entry is lost or half
+    written.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    # Two runs may finish at once (tools/course.py test runs some files while the site is built).
     with open(path.with_name(path.name + ".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        seconds = json.loads(path.read_text())["seconds"] if path.is_file() else {}
-        seconds.update({file: round(total, 1) for file, total in _measured.items()})
-        path.write_text(json.dumps({"seconds": dict(sorted(seconds.items()))}, indent=1) + "\n")
+        data = json.loads(path.read_text()) if path.is_file() and path.stat().st_size else {}
+        target = data.setdefault(key, {}) if key else data
+        target.update(entries)
+        if key:
+            data[key] = dict(sorted(target.items()))
+        path.write_text(json.dumps(dict(sorted(data.items())), indent=1) + "\n")
 
 
 def check_xdist_version() -> None:

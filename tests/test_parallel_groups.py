@@ -1,5 +1,6 @@
 """How the tests are spread over the xdist workers (``tests/conftest.py``), and the JSON records that
-several workers write into at once (``tests/browser/conftest.py``)."""
+several workers and runs write into at once (``merge_json``: the browser tests' per-page records, the measured
+durations)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,7 @@ import json
 import threading
 from pathlib import Path
 
-
-from browser.conftest import merge_json
-from conftest import DURATIONS, SPLIT_FILES, SPREAD_FILES, expected_seconds, group_of
+from conftest import DURATIONS, SPLIT_FILES, SPREAD_FILES, expected_seconds, group_of, merge_json
 
 
 def test_a_file_is_one_group():
@@ -58,6 +57,16 @@ def test_groups_are_expected_to_take_their_share_of_the_file():
     seconds = {split: 60.0, spread: 10.0, "tests/test_one.py": 7.0}
     expected = expected_seconds(nodeids, seconds)
     assert [expected[n] for n in nodeids] == [60.0 / parts] * (2 * parts) + [5.0, 5.0, 7.0, 7.0, 0.0]
+
+
+def test_merge_json_under_a_key_keeps_the_rest(tmp_path):
+    """The durations file: entries go into its ``seconds`` object, sorted; what else it holds stays."""
+    path = tmp_path / "durations.json"
+    path.write_text(json.dumps({"seconds": {"b.py": 2.0, "c.py": 3.0}, "note": "kept"}))
+    merge_json(path, {"a.py": 1.0, "c.py": 4.0}, key="seconds")
+    data = json.loads(path.read_text())
+    assert data == {"note": "kept", "seconds": {"a.py": 1.0, "b.py": 2.0, "c.py": 4.0}}
+    assert list(data["seconds"]) == ["a.py", "b.py", "c.py"]
 
 
 def test_merge_json_keeps_every_entry_of_concurrent_writers(tmp_path):

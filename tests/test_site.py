@@ -591,8 +591,8 @@ def test_formula_text_is_read_from_katex_elements_only():
 def test_css_cut_keeps_what_the_pages_and_scripts_use(tmp_path):
     """tools/site_css.py on a small site: a rule stays when its selector's classes are in a page or a script
     (whatever its pseudo-classes), and so does a selector of pseudo-classes alone (the theme's focus ring); dark
-    mode's attribute selectors stay, unused rules go; the course's own style
-    sheet is not touched; a second run cuts again from the kept full copy."""
+    mode's attribute selectors stay, unused rules go; the course's own style sheet is not touched; a second run
+    cuts again from the kept full copy."""
     if not (ROOT / "node_modules" / "purgecss").is_dir():
         pytest.skip("PurgeCSS is not installed: run `npm ci` at the repository root (course.py build does)")
     css_tool = _tool("site_css")

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import merge_json  # tests/conftest.py
+
 ROOT = Path(__file__).resolve().parents[2]
 SITE_DIR = Path(os.environ.get("COURSE_SITE_DIR", ROOT / "_build" / "html")).resolve()
 SCREENSHOT_DIR = Path(os.environ.get("COURSE_SCREENSHOT_DIR", SITE_DIR.parent / "screenshots")).resolve()
@@ -171,23 +173,6 @@ def site_url():
     server = StaticServer(SITE_DIR)
     yield server.url
     server.close()
-
-
-def merge_json(path: Path, entries: dict) -> None:
-    """Add ``entries`` to the JSON object in ``path`` (created if missing), sorted by key.
-
-    Several pytest-xdist workers record pages into the same file: the read-modify-write holds an
-    exclusive lock (``path`` + ``.lock``), so no worker's entries are lost or half written.
-    """
-    import fcntl
-    import json
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(path.name + ".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        data = json.loads(path.read_text()) if path.is_file() and path.stat().st_size else {}
-        data.update(entries)
-        path.write_text(json.dumps(dict(sorted(data.items())), indent=1))
 
 
 def record(kind: str, rel: str, value) -> None:

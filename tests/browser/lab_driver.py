@@ -27,6 +27,8 @@ import jupytext
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from course_tools import ONE_THREAD
+
 from .conftest import SCREENSHOT_DIR, SITE_DIR, save_screenshot, stop_server
 
 #: Output types of a figure: the course style shows SVG (lecture_lib.plotting.style), PNG elsewhere.
@@ -122,7 +124,9 @@ def lab_server(python: Path, root: Path, work: Path, env: dict[str, str],
     """``python -m jupyterlab`` (the JupyterLab of ``python``'s environment) on 127.0.0.1 with a token, serving
     ``root``; its configuration, runtime files, user ``settings`` and workspaces in ``work``.
 
-    ``env`` is the server's environment (its kernels inherit it), to which the paths above are added.
+    ``env`` is the server's environment (its kernels inherit it), to which the paths above are added, and one
+    BLAS thread unless ``env`` says otherwise, as the site's build had (tools/course.py): the numbers compared
+    with the site's come from the same arithmetic, also when pytest runs on its own.
     Yields ``(url, token, root)``; the server stops on exit.
     """
     for name, values in settings.items():
@@ -130,7 +134,7 @@ def lab_server(python: Path, root: Path, work: Path, env: dict[str, str],
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values))
     port, token = free_port(), secrets.token_hex(16)
-    env = {**env, "JUPYTER_CONFIG_DIR": str(work / "config"), "JUPYTER_RUNTIME_DIR": str(work / "runtime"),
+    env = {**ONE_THREAD, **env, "JUPYTER_CONFIG_DIR": str(work / "config"), "JUPYTER_RUNTIME_DIR": str(work / "runtime"),
            "JUPYTERLAB_SETTINGS_DIR": str(work / "user-settings"), "JUPYTERLAB_WORKSPACES_DIR": str(work / "ws"),
            "PATH": f"{python.parent}{os.pathsep}{env.get('PATH', '')}", "PYTHONNOUSERSITE": "1"}
     env.pop("MPLBACKEND", None)

@@ -28,9 +28,9 @@ from pathlib import Path
 
 import pytest
 
-from course_tools import CHAPTER_PAGES, ONE_THREAD
+from course_tools import CHAPTER_PAGES
 
-from .conftest import ROOT, SITE_DIR, StaticServer, require_site
+from .conftest import ROOT
 from .lab_driver import ALL_CELLS_RENDERED, NO_NEWS, assert_chapter_as_on_the_site, lab_server, open_and_run_all
 
 # The first test installs a fresh environment from the package index and starts its JupyterLab: far beyond the
@@ -67,14 +67,6 @@ def test_install_tip_parser():
         install_tip("<p>nothing</p>")
 
 
-@pytest.fixture(scope="module")
-def served_site():
-    require_site()
-    server = StaticServer(SITE_DIR)
-    yield server.url
-    server.close()
-
-
 @dataclass
 class StudentEnv:
     """The fresh environment: its Python, the folder with the downloaded notebooks, the environment variables."""
@@ -84,7 +76,7 @@ class StudentEnv:
 
 
 @pytest.fixture(scope="module")
-def student_env(served_site, tmp_path_factory) -> StudentEnv:
+def student_env(site_url, tmp_path_factory) -> StudentEnv:
     """Every chapter's ``.ipynb`` and the wheel downloaded from the served site, and a fresh virtual environment
     in which the pages' ``pip install`` line ran."""
     top = tmp_path_factory.mktemp("download")
@@ -92,7 +84,7 @@ def student_env(served_site, tmp_path_factory) -> StudentEnv:
     work.mkdir()
     commands, wheels = set(), set()
     for chapter in CHAPTER_PAGES:
-        page_url = urllib.parse.urljoin(served_site, f"book/{chapter.stem}.html")
+        page_url = urllib.parse.urljoin(site_url, f"book/{chapter.stem}.html")
         page = _get(page_url).decode()
         wheel_href, command = install_tip(page)
         commands.add(command)
@@ -140,11 +132,9 @@ def test_lecture_lib_comes_from_the_wheel(student_env):
 @pytest.fixture(scope="module")
 def student_lab(student_env, tmp_path_factory):
     """The fresh environment's JupyterLab over the downloaded notebooks, every cell rendered when a notebook opens
-    (:data:`~lab_driver.ALL_CELLS_RENDERED`, as in the course's JupyterLab). Its kernels get one BLAS thread
-    unless the environment says otherwise, as the site's build had (tools/course.py): the numbers compared with
-    the site's come from the same arithmetic."""
+    (:data:`~lab_driver.ALL_CELLS_RENDERED`, as in the course's JupyterLab)."""
     with lab_server(student_env.python, student_env.work, tmp_path_factory.mktemp("student-lab"),
-                    {**ONE_THREAD, **student_env.env}, settings={**NO_NEWS, **ALL_CELLS_RENDERED}) as lab:
+                    student_env.env, settings={**NO_NEWS, **ALL_CELLS_RENDERED}) as lab:
         yield lab
 
 

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from course_tools import CHAPTER_PAGES, ONE_THREAD, load_tool
+from course_tools import CHAPTER_PAGES, load_tool
 
 from .conftest import ROOT, require_site, unavailable
 from .lab_driver import assert_chapter_as_on_the_site, lab_server, open_and_run_all, open_notebook
@@ -83,9 +83,7 @@ def lab(tmp_path_factory):
     shutil.copy2(release, root / "exercise_release.ipynb")
     solution = _solution_notebook(release, ROOT / "exercises" / "source" / EXERCISE)
     (root / "exercise_solution.ipynb").write_text(json.dumps(solution, indent=1))
-    # One BLAS thread unless the environment says otherwise, as the site's build had (tools/course.py): the
-    # numbers compared with the site's then come from the same arithmetic, also when pytest runs on its own.
-    with lab_server(Path(sys.executable), root, work, {**ONE_THREAD, **os.environ}) as server:
+    with lab_server(Path(sys.executable), root, work, dict(os.environ)) as server:
         yield server
 
 
