@@ -183,6 +183,51 @@ def test_a_failed_build_stops_the_tests_run_beside_it(monkeypatch):
     assert early.killed
 
 
+class _FakePip:
+    """A pip process of :func:`course.install_lock`: records its command line, ends with ``status``."""
+    started: list[list[str]] = []
+
+    def __init__(self, argv, status=0, **kwargs):
+        self.argv, self.status = argv, status
+        _FakePip.started.append(argv)
+
+    def wait(self):
+        return self.status
+
+
+@pytest.mark.parametrize("statuses", [(0, 0), (0, 3)], ids=["installed", "a-process-fails"])
+def test_the_lock_is_installed_by_concurrent_pips_without_dependencies_then_checked(monkeypatch, tmp_path, statuses):
+    lines = ["alpha==1.0", "beta==2.0", "gamma==3.0", "-e ."]
+    (tmp_path / "requirements.txt").write_text("# header\n# python3 tools/course.py lock\n" + "\n".join(lines) + "\n\n")
+    monkeypatch.setattr(course, "ROOT", tmp_path)
+    monkeypatch.setattr(course, "INSTALL_PROCESSES", 2)
+    _FakePip.started = []
+    ends = iter(statuses)
+    monkeypatch.setattr(course.subprocess, "Popen", lambda argv, **kw: _FakePip(argv, next(ends), **kw))
+    checked = []
+    monkeypatch.setattr(course, "run", lambda *cmd, **kw: checked.append([str(c) for c in cmd]))
+    if any(statuses):
+        with pytest.raises(SystemExit) as stopped:
+            course.install_lock()
+        assert stopped.value.code == 3 and checked == []  # nothing checked after a failed install
+    else:
+        course.install_lock()
+        assert checked == [[str(course.PY), "-m", "pip", "check", "--disable-pip-version-check"]]
+    assert len(_FakePip.started) == 2
+    installed = []
+    for argv in _FakePip.started:
+        assert argv[:4] == [str(course.PY), "-m", "pip", "install"] and "--no-deps" in argv
+        installed += argv[argv.index("--no-deps") + 1:]
+    assert sorted(installed) == sorted(["alpha==1.0", "beta==2.0", "gamma==3.0", "-e", "."])
+
+
+def test_the_lock_pins_setuptools_and_wheel_but_not_pip():
+    """``pip freeze`` hides setuptools and wheel by default; an install without dependencies needs their pins."""
+    pinned = {line.split("==")[0].lower() for line in (ROOT / "requirements.txt").read_text().splitlines()
+              if "==" in line}
+    assert {"setuptools", "wheel"} <= pinned and "pip" not in pinned
+
+
 def test_stopping_the_run_beside_the_build_stops_what_it_started(tmp_path):
     """The run beside the build has a session of its own; stopping it kills its children too."""
     child_pid = tmp_path / "child.pid"

@@ -65,12 +65,20 @@ def unavailable(reason: str):
 JPEG_QUALITY = 85
 
 
+#: Whether :func:`save_screenshot` saves anything: screenshots are for a person looking at a run's pages, and a
+#: CI run on a fresh clone keeps no files, so with ``CI=true`` they are skipped unless ``COURSE_SCREENSHOTS=1``
+#: (``COURSE_SCREENSHOTS=0`` skips them anywhere). The site's full-page captures cost about 30 s of a run's CPU.
+TAKE_SCREENSHOTS = os.environ.get("COURSE_SCREENSHOTS", "0" if ON_CI else "1") != "0"
+
+
 def save_screenshot(page, path: Path, full_page: bool = True) -> None:
     """Save a screenshot of ``page`` to ``path`` (its folder created), PNG or JPEG (:data:`JPEG_QUALITY`) by its
-    suffix. A busy headless Chromium now and then refuses a capture ("Unable to capture screenshot"); the
-    capture is tried once more, then the error stands."""
+    suffix; nothing unless :data:`TAKE_SCREENSHOTS`. A busy headless Chromium now and then refuses a capture
+    ("Unable to capture screenshot"); the capture is tried once more, then the error stands."""
     from playwright.sync_api import Error as PlaywrightError
 
+    if not TAKE_SCREENSHOTS:
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     options = {"quality": JPEG_QUALITY} if path.suffix == ".jpg" else {}
     try:

@@ -3,8 +3,8 @@
 For each page: no request to another host, no failed request, no console error; every formula rendered
 at build time by KaTeX, as HTML that screen readers read as an image labelled with its TeX, and no math
 JavaScript loaded (no raw TeX left in the visible text, no KaTeX error); every image loaded;
-every internal link leads to an existing page (and anchor); a full-page screenshot is saved. The
-built-in search page must find "softmax" offline.
+every internal link leads to an existing page (and anchor); a full-page screenshot is saved (not on CI:
+``conftest.TAKE_SCREENSHOTS``). The built-in search page must find "softmax" offline.
 
 Weight: everything a page loads cold, from the browser's own network log (CDP ``Network`` events, encoded
 bytes as served by a host that gzips text, like GitHub Pages), within 1.2 MB; no icon set twice (no
