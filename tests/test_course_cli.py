@@ -221,6 +221,29 @@ def test_the_lock_is_installed_by_concurrent_pips_without_dependencies_then_chec
     assert sorted(installed) == sorted(["alpha==1.0", "beta==2.0", "gamma==3.0", "-e", "."])
 
 
+def test_what_the_lock_leaves_out_only_optional_extras_ask_for():
+    """Each package of ``LEFT_OUT_OF_LOCK`` is absent from requirements.txt, and no installed package requires it
+    except through an extra (``pip check``, run after every install, would not see a missing extra's package)."""
+    import importlib.metadata
+
+    from packaging.requirements import Requirement
+
+    pinned = {line.split("==")[0].lower().replace("_", "-") for line in
+              (ROOT / "requirements.txt").read_text().splitlines() if "==" in line}
+    left_out = set(course.LEFT_OUT_OF_LOCK)
+    assert not left_out & pinned
+    needs = []
+    for dist in importlib.metadata.distributions():
+        if dist.metadata["Name"].lower().replace("_", "-") in left_out:
+            continue  # installed some other way (pip install -r requirements.txt resolves the extras)
+        for text in dist.requires or []:
+            requirement = Requirement(text)
+            if requirement.name.lower().replace("_", "-") in left_out and \
+                    (requirement.marker is None or "extra" not in str(requirement.marker)):
+                needs.append(f"{dist.metadata['Name']} requires {text}")
+    assert needs == [], needs
+
+
 def test_the_lock_pins_setuptools_and_wheel_but_not_pip():
     """``pip freeze`` hides setuptools and wheel by default; an install without dependencies needs their pins."""
     pinned = {line.split("==")[0].lower() for line in (ROOT / "requirements.txt").read_text().splitlines()

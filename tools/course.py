@@ -514,16 +514,30 @@ def formgrader(extra: list[str], course: Path = COURSE) -> None:
     run(*cmd, cwd=folder, env={**tool_env(), **env})
 
 
+#: Packages that :func:`lock` leaves out although an optional extra of an installed package asks for them, each
+#: with its reason (:func:`install_lock` installs without dependencies, so they stay out of .venv).
+LEFT_OUT_OF_LOCK = {
+    "rfc3987-syntax": "jupyter-events asks for jsonschema[format-nongpl], and with this package jsonschema's format "
+                      "checkers compile 35 Earley parsers on import: 0.8 s in every process that imports nbformat "
+                      "(the grader, each JupyterLab, nbval, the build), for the 'iri' formats, which no schema in "
+                      "the environment uses (python-jsonschema/jsonschema#1428). Without it they are not checked.",
+    "lark": "the parser generator of rfc3987-syntax; nothing else here needs it",
+}
+
+
 def lock() -> None:
     """Re-pin every package installed in .venv into requirements.txt (keeps the header).
 
-    Every package but pip itself: setuptools and wheel too (``pip freeze`` leaves them out by default, and some
-    packages require them), since :func:`install_lock` installs exactly the lock, without dependencies."""
+    Every package but pip itself (and :data:`LEFT_OUT_OF_LOCK`): setuptools and wheel too (``pip freeze`` leaves
+    them out by default, and some packages require them), since :func:`install_lock` installs exactly the lock,
+    without dependencies."""
     ensure_env()
     frozen = subprocess.run([str(PY), "-m", "pip", "freeze", "--all", "--exclude-editable"], check=True,
                             capture_output=True, text=True).stdout.splitlines()
     header = [line for line in (ROOT / "requirements.txt").read_text().splitlines() if line.startswith("#")]
-    pins = sorted((p for p in frozen if "==" in p and not p.lower().startswith(("lecture", "pip=="))), key=str.lower)
+    left_out = ("lecture", "pip==", *(f"{name}==" for name in LEFT_OUT_OF_LOCK))
+    pins = sorted((p for p in frozen if "==" in p and not p.lower().replace("_", "-").startswith(left_out)),
+                  key=str.lower)
     (ROOT / "requirements.txt").write_text("\n".join([*header, *pins, "-e .", ""]))
 
 
