@@ -100,8 +100,8 @@ def _env_digest() -> str:
     return h.hexdigest()
 
 
-#: The lock's lines each pip process installs at most: pip installs one package after another, mostly on one
-#: core (reading the index, unpacking), so the lock is split among this many processes at once.
+#: How many pip processes install the lock at once: pip installs one package after another, mostly on one core
+#: (reading the index, unpacking the wheels).
 INSTALL_PROCESSES = min(os.cpu_count() or 1, 4)
 
 
@@ -109,8 +109,8 @@ def install_lock() -> None:
     """Install ``requirements.txt`` as pip-tools' ``pip-sync`` does: it is a complete lock (``lock`` writes every
     installed package), so each line is installed with ``--no-deps``, and ``pip check`` then proves that nothing
     is missing or in conflict. Without a resolver to run, the lines split among :data:`INSTALL_PROCESSES`
-    concurrent pip processes (different packages: no two write the same file). Measured on a 2-core machine,
-    from pip's cache: 29-32 s in one process, 14 s in two."""
+    concurrent pip processes (different packages: no two write the same file). Measured in fresh-clone CI runs
+    on a 2-core machine: 32-44 s in one process, 16-25 s in two."""
     lines = [line.strip() for line in (ROOT / "requirements.txt").read_text().splitlines()
              if line.strip() and not line.lstrip().startswith("#")]
     shards = [lines[i::INSTALL_PROCESSES] for i in range(INSTALL_PROCESSES) if lines[i::INSTALL_PROCESSES]]
