@@ -183,6 +183,32 @@ def test_a_failed_build_stops_the_tests_run_beside_it(monkeypatch):
     assert early.killed
 
 
+@pytest.mark.parametrize("failing", [None, "prebuild_b.py"])
+def test_prebuild_runs_every_step_and_stops_on_a_failed_one(monkeypatch, tmp_path, failing):
+    (tmp_path / "tools").mkdir()
+    for name in ("prebuild_a.py", "prebuild_b.py", "prebuild_c.py", "other.py"):
+        (tmp_path / "tools" / name).write_text("")
+    monkeypatch.setattr(course, "ROOT", tmp_path)
+    monkeypatch.setattr(course, "ensure_env", lambda: None)
+    monkeypatch.setattr(course, "ensure_node_modules", lambda *a, **kw: None)
+    ran = []
+
+    def fake_run(*cmd, **kwargs):
+        ran.append(Path(cmd[1]).name)
+        if Path(cmd[1]).name == failing:
+            sys.exit(2)
+        return 0
+
+    monkeypatch.setattr(course, "run", fake_run)
+    if failing:
+        with pytest.raises(SystemExit) as stopped:
+            course.prebuild()
+        assert stopped.value.code == 2
+    else:
+        course.prebuild()
+    assert sorted(ran) == ["prebuild_a.py", "prebuild_b.py", "prebuild_c.py"]
+
+
 class _FakePip:
     """A pip process of :func:`course.install_lock`: records its command line, ends with ``status``."""
     started: list[list[str]] = []

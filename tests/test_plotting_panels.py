@@ -8,6 +8,7 @@ phone's text column, and the wide one's legible width (``wide_min_px``) is where
 
 from __future__ import annotations
 
+import functools
 import re
 import xml.etree.ElementTree as ET
 
@@ -43,17 +44,27 @@ def _line_panels(n=3):
     return Panels(draw, n, panel_size=(3.3, 3.0), sharey=True)
 
 
-def _examples():
-    rng = np.random.default_rng(14)
-    yield "lines", _line_panels()
-    yield "temperatures", plot_temperatures([2.0, 1.0, 0.1], (0.5, 1.0, 5.0))
-    yield "class weights", plot_class_weights(rng.standard_normal((64, 10)))
-    P = rng.dirichlet(np.ones(10), size=11)
-    yield "misclassified", plot_misclassified(rng.random((11, 64)), rng.integers(0, 10, 11), P, ncols=8)
+#: The figures every check runs on, each made from a generator seeded alike when a test first asks for it
+#: (:func:`example`), not when the file is collected: every test worker collects every file, and making the four
+#: takes seconds.
+EXAMPLES = {
+    "lines": lambda rng: _line_panels(),
+    "temperatures": lambda rng: plot_temperatures([2.0, 1.0, 0.1], (0.5, 1.0, 5.0)),
+    "class weights": lambda rng: plot_class_weights(rng.standard_normal((64, 10))),
+    "misclassified": lambda rng: plot_misclassified(rng.random((11, 64)), rng.integers(0, 10, 11),
+                                                    rng.dirichlet(np.ones(10), size=11), ncols=8),
+}
 
 
-EXAMPLES = list(_examples())
-IDS = [name for name, _ in EXAMPLES]
+@functools.cache
+def example(name: str) -> Panels:
+    return EXAMPLES[name](np.random.default_rng(14))
+
+
+@pytest.fixture
+def panels(name) -> Panels:
+    """The example figure ``name`` (each test parametrizes ``name`` over :data:`EXAMPLES`)."""
+    return example(name)
 
 
 def _panel_boxes(fig):
@@ -82,7 +93,7 @@ def _view_width(svg: str) -> float:
     return float(ET.fromstring(svg).get("viewBox").split()[2])
 
 
-@pytest.mark.parametrize("name, panels", EXAMPLES, ids=IDS)
+@pytest.mark.parametrize("name", EXAMPLES)
 def test_both_renderings_are_valid_svg_with_one_group_per_panel(name, panels):
     for layout in ("wide", "stacked"):
         root = ET.fromstring(panels.svg(layout))  # raises on malformed XML
@@ -113,7 +124,7 @@ def test_grids_wrap_into_rows_and_drop_the_empty_cells():
     assert (len(rows_wide), len(rows_stacked)) == (2, 3)
 
 
-@pytest.mark.parametrize("name, panels", EXAMPLES, ids=IDS)
+@pytest.mark.parametrize("name", EXAMPLES)
 def test_same_text_fonts_and_colours_in_both_layouts(name, panels):
     wide, stacked = panels.svg("wide"), panels.svg("stacked")
     # The same sizes (a taller panel may show another number of ticks, so not the same count of each).
@@ -129,7 +140,7 @@ def test_palette_is_kept():
     assert all(colour.lower() in wide for colour in PALETTE[:3])
 
 
-@pytest.mark.parametrize("name, panels", EXAMPLES, ids=IDS)
+@pytest.mark.parametrize("name", EXAMPLES)
 def test_notebook_output_is_the_wide_svg_with_the_stacked_one_in_its_metadata(name, panels):
     data, metadata = panels._repr_mimebundle_()
     assert data["image/svg+xml"] == panels.svg("wide")
@@ -144,7 +155,7 @@ def test_notebook_output_is_the_wide_svg_with_the_stacked_one_in_its_metadata(na
     assert meta["wide_min_px"] > PHONE_COLUMN_PX, f"{name}: would need no stacked rendering"
 
 
-@pytest.mark.parametrize("name, panels", EXAMPLES, ids=IDS)
+@pytest.mark.parametrize("name", EXAMPLES)
 def test_stacked_text_is_legible_in_a_phone_column(name, panels):
     svg = panels.svg("stacked")
     view = _view_width(svg)
