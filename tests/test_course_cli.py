@@ -193,11 +193,9 @@ def test_prebuild_runs_every_step_and_stops_on_a_failed_one(monkeypatch, tmp_pat
     monkeypatch.setattr(course, "ensure_node_modules", lambda *a, **kw: None)
     ran = []
 
-    def fake_run(*cmd, **kwargs):
+    def fake_run(*cmd, check=True, **kwargs):
         ran.append(Path(cmd[1]).name)
-        if Path(cmd[1]).name == failing:
-            sys.exit(2)
-        return 0
+        return 2 if Path(cmd[1]).name == failing and not check else 0
 
     monkeypatch.setattr(course, "run", fake_run)
     if failing:
@@ -209,29 +207,24 @@ def test_prebuild_runs_every_step_and_stops_on_a_failed_one(monkeypatch, tmp_pat
     assert sorted(ran) == ["prebuild_a.py", "prebuild_b.py", "prebuild_c.py"]
 
 
-class _FakePip:
-    """A pip process of :func:`course.install_lock`: records its command line, ends with ``status``."""
-    started: list[list[str]] = []
-
-    def __init__(self, argv, status=0, **kwargs):
-        self.argv, self.status = argv, status
-        _FakePip.started.append(argv)
-
-    def wait(self):
-        return self.status
-
-
 @pytest.mark.parametrize("statuses", [(0, 0), (0, 3)], ids=["installed", "a-process-fails"])
 def test_the_lock_is_installed_by_concurrent_pips_without_dependencies_then_checked(monkeypatch, tmp_path, statuses):
     lines = ["alpha==1.0", "beta==2.0", "gamma==3.0", "-e ."]
     (tmp_path / "requirements.txt").write_text("# header\n# python3 tools/course.py lock\n" + "\n".join(lines) + "\n\n")
     monkeypatch.setattr(course, "ROOT", tmp_path)
     monkeypatch.setattr(course, "INSTALL_PROCESSES", 2)
-    _FakePip.started = []
-    ends = iter(statuses)
-    monkeypatch.setattr(course.subprocess, "Popen", lambda argv, **kw: _FakePip(argv, next(ends), **kw))
-    checked = []
-    monkeypatch.setattr(course, "run", lambda *cmd, **kw: checked.append([str(c) for c in cmd]))
+    installs, checked, ends = [], [], iter(statuses)
+
+    def fake_run(*cmd, check=True, **kwargs):
+        cmd = [str(c) for c in cmd]
+        if "install" in cmd:
+            assert not check  # each pip process's status is collected (run_all), none stops the others
+            installs.append(cmd)
+            return next(ends)
+        checked.append(cmd)
+        return 0
+
+    monkeypatch.setattr(course, "run", fake_run)
     if any(statuses):
         with pytest.raises(SystemExit) as stopped:
             course.install_lock()
@@ -239,9 +232,9 @@ def test_the_lock_is_installed_by_concurrent_pips_without_dependencies_then_chec
     else:
         course.install_lock()
         assert checked == [[str(course.PY), "-m", "pip", "check", "--disable-pip-version-check"]]
-    assert len(_FakePip.started) == 2
+    assert len(installs) == 2
     installed = []
-    for argv in _FakePip.started:
+    for argv in installs:
         assert argv[:4] == [str(course.PY), "-m", "pip", "install"] and "--no-deps" in argv
         installed += argv[argv.index("--no-deps") + 1:]
     assert sorted(installed) == sorted(["alpha==1.0", "beta==2.0", "gamma==3.0", "-e", "."])

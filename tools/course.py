@@ -92,6 +92,16 @@ def run(*cmd: str | Path, check: bool = True, **kwargs) -> int:
     return result.returncode
 
 
+def run_all(commands: list[list], **kwargs) -> None:
+    """Run ``commands`` at once, each as :func:`run` does (its time printed); once all have ended, stop the task
+    runner with the status of the first that failed, if one did."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(len(commands), 1)) as pool:
+        statuses = list(pool.map(lambda cmd: run(*cmd, check=False, **kwargs), commands))
+    failed = [status for status in statuses if status]
+    if failed:
+        sys.exit(failed[0])
+
+
 def _env_digest() -> str:
     h = hashlib.sha256()
     for name in ENV_INPUTS:
@@ -114,15 +124,8 @@ def install_lock() -> None:
     lines = [line.strip() for line in (ROOT / "requirements.txt").read_text().splitlines()
              if line.strip() and not line.lstrip().startswith("#")]
     shards = [lines[i::INSTALL_PROCESSES] for i in range(INSTALL_PROCESSES) if lines[i::INSTALL_PROCESSES]]
-    pip = [str(PY), "-m", "pip", "install", "--disable-pip-version-check", "-q", "--no-compile", "--no-deps"]
-    print(f"+ {' '.join(pip)} (requirements.txt in {len(shards)} processes)", flush=True)
-    start = time.monotonic()
-    processes = [subprocess.Popen([*pip, *(a for line in shard for a in line.split())], cwd=ROOT)
-                 for shard in shards]
-    statuses = [process.wait() for process in processes]
-    print(f"+ {time.monotonic() - start:.1f} s: python -m pip install (in {len(shards)} processes)", flush=True)
-    if any(statuses):
-        sys.exit(next(status for status in statuses if status))
+    pip = [PY, "-m", "pip", "install", "--disable-pip-version-check", "-q", "--no-compile", "--no-deps"]
+    run_all([[*pip, *(word for line in shard for word in line.split())] for shard in shards])
     run(PY, "-m", "pip", "check", "--disable-pip-version-check")
 
 
@@ -227,10 +230,7 @@ def prebuild() -> None:
     student release, wheel) at once: each writes files of its own, and each spends seconds on one core."""
     ensure_env()
     ensure_node_modules(BUILD_NPM_DIR, required=True)
-    steps = sorted((ROOT / "tools").glob("prebuild_*.py"))
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(len(steps), 1)) as pool:
-        for step in [pool.submit(run, PY, step, env=tool_env()) for step in steps]:
-            step.result()  # re-raises a step's failure (run() exits with its status)
+    run_all([[PY, step] for step in sorted((ROOT / "tools").glob("prebuild_*.py"))], env=tool_env())
 
 
 #: What the pages depend on that Sphinx does not track: it re-reads a page only when the page itself changed,
