@@ -7,11 +7,19 @@ one source; tests use :data:`WHEEL` rather than a typed copy of the version.
 from __future__ import annotations
 
 import importlib.util
+import socket
 from pathlib import Path
 
 from lecture_lib.study_time import chapter_pages
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now, for a server a test starts."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def load_tool(name: str):

@@ -18,7 +18,6 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from course_tools import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSE = ROOT / "tools" / "course.py"
@@ -438,12 +438,6 @@ def test_instructor_plugins_exist_in_the_installed_nbgrader():
 # --- a real JupyterLab --------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _get(url: str) -> tuple[int, str]:
     try:
         with urllib.request.urlopen(url, timeout=120) as response:
@@ -481,7 +475,7 @@ def _start_lab(tmp_path, *options: str, task: str = "lab"):
     user folders in tmp_path."""
     if not (course.BIN / "jupyter-lab").exists() or not course.STAMP.is_file():
         pytest.skip("no course environment: run `python3 tools/course.py build` first")
-    port, token = _free_port(), secrets.token_hex(16)
+    port, token = free_port(), secrets.token_hex(16)
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "config"), "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt"),
            "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"), "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "ws")}
     log = open(tmp_path / "lab.log", "w")

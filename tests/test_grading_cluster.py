@@ -31,6 +31,7 @@ import nbformat
 import psutil
 import pytest
 
+from course_tools import free_port
 from test_exercises import EXERCISES, ROOT, answers, source_notebook, submission, total_points
 from test_grading_redteam import (HONEST_VALUE, LIMITS, WRONG_COST, WRONG_SOFTMAX, attacks, honest_class, instructor,
                                   make_course, processes_mentioning, put)
@@ -46,12 +47,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800),  # the module fixture
 DASK = Path(sys.executable).parent / "dask"
 PRELOAD = EXERCISES / "grading" / "cluster.py"
 ASSIGNMENTS = ("01_modeling", "04_gradient")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Dask:

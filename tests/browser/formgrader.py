@@ -22,7 +22,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -34,17 +33,13 @@ from pathlib import Path
 
 import pytest
 
+from course_tools import free_port
+
 #: Seconds formgrader may take to answer after the server starts (a loaded 2-core machine).
 START_TIMEOUT_S = 180
 ROOT = Path(__file__).resolve().parents[2]
 #: The task runner whose ``formgrader`` command starts the server.
 COURSE_PY = ROOT / "tools" / "course.py"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def server_env(work: Path) -> dict[str, str]:

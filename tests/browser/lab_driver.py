@@ -16,7 +16,6 @@ import json
 import os
 import re
 import secrets
-import socket
 import subprocess
 import time
 import urllib.request
@@ -27,7 +26,7 @@ import jupytext
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from course_tools import ONE_THREAD
+from course_tools import ONE_THREAD, free_port
 
 from .conftest import SCREENSHOT_DIR, SITE_DIR, save_screenshot, stop_server
 
@@ -110,12 +109,6 @@ CLOSE_ALL = """async () => {
   }
   await app.serviceManager.sessions.shutdownAll();
 }"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextlib.contextmanager
